@@ -1,0 +1,65 @@
+use serde::Serialize;
+
+/// What was wrong with one line of input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The line does not look like anything this format contains.
+    #[error("unrecognised line")]
+    Unrecognised,
+    /// A field the line needs is missing.
+    #[error("missing {field}")]
+    Missing { field: String },
+    /// A field is present but its value is not what the format allows.
+    #[error("bad value {value:?} for {field}")]
+    BadValue { field: String, value: String },
+    /// The line belongs to a block (a minor, a resource) that was never opened.
+    #[error("{what} without a preceding {needs}")]
+    Orphan { what: String, needs: String },
+    /// The input as a whole is not of this format (for example, not JSON).
+    #[error("{message}")]
+    Invalid { message: String },
+}
+
+/// An error tied to the line (1-based) where it was found, with a short excerpt of it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[error("line {line}: {kind} in {excerpt:?}")]
+pub struct LineError {
+    pub line: usize,
+    pub kind: ErrorKind,
+    pub excerpt: String,
+}
+
+impl LineError {
+    /// Longest excerpt of the offending line kept in an error (characters).
+    pub const EXCERPT_CHARS: usize = 80;
+
+    pub fn new(line: usize, kind: ErrorKind, text: &str) -> Self {
+        let excerpt: String = text.chars().take(Self::EXCERPT_CHARS).collect();
+        Self { line, kind, excerpt }
+    }
+
+    pub(crate) fn missing(line: usize, field: &str, text: &str) -> Self {
+        Self::new(line, ErrorKind::Missing { field: field.to_owned() }, text)
+    }
+
+    pub(crate) fn bad_value(line: usize, field: &str, value: &str, text: &str) -> Self {
+        let value: String = value.chars().take(Self::EXCERPT_CHARS).collect();
+        Self::new(line, ErrorKind::BadValue { field: field.to_owned(), value }, text)
+    }
+}
+
+/// A value parsed from a multi-line input, with the lines that could not be used.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Parsed<T> {
+    pub value: T,
+    pub errors: Vec<LineError>,
+}
+
+impl<T> Parsed<T> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Parsed<U> {
+        Parsed { value: f(self.value), errors: self.errors }
+    }
+}

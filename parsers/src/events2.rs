@@ -1,0 +1,1041 @@
+//! `drbdsetup events2` lines, and [`Events2State`], which merges the partial `change` lines
+//! into full state: resource → devices, and resource → connections → paths and peer devices.
+//!
+//! ```text
+//! [TIMESTAMP ' '] ACTION ' ' OBJECT { ' ' key ':' value }
+//! 2026-11-25T13:50:23.973595+00:00 change peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:SyncSource
+//! exists -
+//! ```
+//! Facts from drbd-utils this parser relies on: values may contain `:` (paths), so a token
+//! splits at its first colon; `eta` can be `nan`; keys are added over time and unknown ones
+//! must be kept, not rejected; on an 8.4 kernel drbd-utils 9 emulates the stream with
+//! `peer-node-id:0 conn-name:peer`, and 2017-era DRBD 9 printed no `peer-node-id` at all, so
+//! a connection is identified by its node id when there is one and by its name otherwise.
+//!
+//! [`parse_line`] borrows from the line and allocates nothing; [`Events2State::apply`]
+//! allocates only when an object appears or a string-valued state changes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::drbd_state::{ConnectionState, DiskState, ReplicationState, Role};
+use crate::error::{ErrorKind, LineError, Parsed};
+use crate::timestamp::Timestamp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Exists,
+    Create,
+    Change,
+    Destroy,
+    Call,
+    Response,
+    Rename,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum ObjectKind {
+    Resource,
+    Connection,
+    Path,
+    Device,
+    PeerDevice,
+    Helper,
+}
+
+impl ObjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Resource => "resource",
+            Self::Connection => "connection",
+            Self::Path => "path",
+            Self::Device => "device",
+            Self::PeerDevice => "peer-device",
+            Self::Helper => "helper",
+        }
+    }
+}
+
+/// One parsed line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line<'a> {
+    Event(Event<'a>),
+    /// `exists -`: the initial state dump is complete.
+    EndOfInitialState {
+        timestamp: Option<Timestamp>,
+    },
+    /// `- skipped N`: drbdsetup lost netlink messages; the state should be re-read.
+    Skipped {
+        timestamp: Option<Timestamp>,
+        count: Option<u64>,
+    },
+}
+
+/// An event line: action, object and its `key:value` fields (borrowed from the line).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event<'a> {
+    pub timestamp: Option<Timestamp>,
+    pub action: Action,
+    pub object: ObjectKind,
+    fields: &'a str,
+}
+
+impl<'a> Event<'a> {
+    /// The `key:value` pairs in line order.
+    pub fn fields(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.fields.split(' ').filter(|t| !t.is_empty()).filter_map(|t| t.split_once(':'))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&'a str> {
+        self.fields().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+}
+
+/// Parses one line of `drbdsetup events2` output (with or without `--timestamps`).
+pub fn parse_line(line: &str) -> Result<Line<'_>, ErrorKind> {
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let (first, mut rest) = split_token(line);
+    let mut timestamp = None;
+    let mut action_word = first;
+    if first.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        timestamp = Some(Timestamp::parse_rfc3339(first).ok_or_else(|| ErrorKind::BadValue {
+            field: "timestamp".into(),
+            value: first.chars().take(40).collect(),
+        })?);
+        let (a, r) = split_token(rest);
+        action_word = a;
+        rest = r;
+    }
+    let (object_word, fields) = split_token(rest);
+    if action_word == "-" {
+        if object_word == "skipped" {
+            let count = fields.trim().parse().ok();
+            return Ok(Line::Skipped { timestamp, count });
+        }
+        return Err(ErrorKind::Unrecognised);
+    }
+    let action = match action_word {
+        "exists" => Action::Exists,
+        "create" => Action::Create,
+        "change" => Action::Change,
+        "destroy" => Action::Destroy,
+        "call" => Action::Call,
+        "response" => Action::Response,
+        "rename" => Action::Rename,
+        "" => return Err(ErrorKind::Missing { field: "action".into() }),
+        other => return Err(ErrorKind::BadValue { field: "action".into(), value: other.chars().take(40).collect() }),
+    };
+    let object = match object_word {
+        "resource" => ObjectKind::Resource,
+        "connection" => ObjectKind::Connection,
+        "path" => ObjectKind::Path,
+        "device" => ObjectKind::Device,
+        "peer-device" => ObjectKind::PeerDevice,
+        "helper" => ObjectKind::Helper,
+        "-" if action == Action::Exists => return Ok(Line::EndOfInitialState { timestamp }),
+        "" => return Err(ErrorKind::Missing { field: "object".into() }),
+        other => return Err(ErrorKind::BadValue { field: "object".into(), value: other.chars().take(40).collect() }),
+    };
+    for token in fields.split(' ') {
+        if !token.is_empty() && token.find(':').is_none_or(|i| i == 0) {
+            return Err(ErrorKind::BadValue { field: "key:value".into(), value: token.chars().take(40).collect() });
+        }
+    }
+    Ok(Line::Event(Event { timestamp, action, object, fields }))
+}
+
+fn split_token(s: &str) -> (&str, &str) {
+    let s = s.trim_start_matches(' ');
+    match s.find(' ') {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, ""),
+    }
+}
+
+// ------------------------------------------------------------------------------------
+// State model
+
+/// Full DRBD state rebuilt from an events2 stream (or converted from `status --json`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Events2State {
+    pub resources: BTreeMap<String, Resource>,
+    /// `exists -` was seen: the initial dump is complete.
+    pub initial_state_done: bool,
+    /// Timestamp of the newest line applied (with `--timestamps`).
+    pub last_timestamp: Option<Timestamp>,
+    /// `- skipped` lines seen: events were lost and the state may be stale.
+    pub skipped_events: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Resource {
+    pub name: String,
+    pub role: Option<Role>,
+    /// `no`, or the reasons (`user`, `no-data`, `fencing`, `quorum`, comma-joined).
+    pub suspended: Option<String>,
+    pub write_ordering: Option<String>,
+    pub may_promote: Option<bool>,
+    pub promotion_score: Option<i64>,
+    pub force_io_failures: Option<bool>,
+    pub devices: Vec<Device>,
+    pub connections: Vec<Connection>,
+    /// Recent usermode helper calls (`call helper`/`response helper`), oldest first.
+    pub helpers: Vec<HelperCall>,
+    /// Keys this version of drnfs does not know, as printed.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Device {
+    pub volume: u32,
+    pub minor: Option<u32>,
+    pub disk: Option<DiskState>,
+    pub backing_dev: Option<String>,
+    /// Intentionally diskless (`client:yes`); `None` when unknown.
+    pub client: Option<bool>,
+    pub open: Option<bool>,
+    pub quorum: Option<bool>,
+    pub size_kib: Option<u64>,
+    pub read_kib: Option<u64>,
+    pub written_kib: Option<u64>,
+    pub al_writes: Option<u64>,
+    pub bm_writes: Option<u64>,
+    pub upper_pending: Option<u64>,
+    pub lower_pending: Option<u64>,
+    pub al_suspended: Option<bool>,
+    /// `no`, `upper`, `lower` or `upper,lower`.
+    pub blocked: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Connection {
+    /// The peer's connection name (`conn-name`; the literal `peer` on DRBD 8.4).
+    pub peer: String,
+    pub peer_node_id: Option<u32>,
+    /// Connection state (`connection:`).
+    pub state: Option<ConnectionState>,
+    pub peer_role: Option<Role>,
+    pub congested: Option<bool>,
+    /// Application data in flight, 512-byte sectors.
+    pub ap_in_flight_sectors: Option<u64>,
+    /// Resync data in flight, 512-byte sectors.
+    pub rs_in_flight_sectors: Option<u64>,
+    pub tls: Option<bool>,
+    pub paths: Vec<Path>,
+    pub peer_devices: Vec<PeerDevice>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Path {
+    /// `ipv4:10.50.0.1:7789` as printed.
+    pub local: String,
+    pub peer: String,
+    pub established: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PeerDevice {
+    pub volume: u32,
+    pub replication: Option<ReplicationState>,
+    pub peer_disk: Option<DiskState>,
+    pub peer_client: Option<bool>,
+    /// `no`, or `user`, `peer`, `dependency`, `max-parallel` (comma-joined).
+    pub resync_suspended: Option<String>,
+    pub received_kib: Option<u64>,
+    pub sent_kib: Option<u64>,
+    pub out_of_sync_kib: Option<u64>,
+    pub pending: Option<u64>,
+    pub unacked: Option<u64>,
+    /// Resync details, present while a resync or verify is in progress.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync: Option<ResyncStats>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+}
+
+/// Progress keys of a peer device during a resync (`done`, `eta`, `dbdt1`, and with
+/// `--full` the raw `rs-*` counters).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ResyncStats {
+    /// `done:` percent of this resync.
+    pub percent: Option<f64>,
+    /// `eta:` seconds; `None` when DRBD printed `nan` (no progress measured yet).
+    pub eta_seconds: Option<f64>,
+    /// `dbdt1:` recent rate, MiB/s.
+    pub speed_mib_s: Option<f64>,
+    /// `dbdt:` average since start, MiB/s.
+    pub avg_speed_mib_s: Option<f64>,
+    pub dbdt0_mib_s: Option<f64>,
+    /// `want:` controller target, MiB/s.
+    pub want_mib_s: Option<f64>,
+    pub rs_total_sectors: Option<u64>,
+    pub rs_dt_start_ms: Option<u64>,
+    pub rs_paused_ms: Option<u64>,
+    pub rs_dt0_ms: Option<u64>,
+    pub rs_db0_sectors: Option<u64>,
+    pub rs_dt1_ms: Option<u64>,
+    pub rs_db1_sectors: Option<u64>,
+    pub rs_failed: Option<u64>,
+    pub rs_same_csum: Option<u64>,
+    pub ov_start_sector: Option<u64>,
+    pub ov_stop_sector: Option<u64>,
+    pub ov_position: Option<u64>,
+    pub ov_left: Option<u64>,
+    pub ov_skipped: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct HelperCall {
+    pub timestamp: Option<Timestamp>,
+    pub helper: String,
+    pub peer: Option<String>,
+    pub volume: Option<u32>,
+    pub minor: Option<u32>,
+    /// Exit status from the `response helper` line; `None` while running.
+    pub status: Option<i32>,
+}
+
+/// What one applied line changed, for timelines. Statistics never produce a change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Change {
+    pub timestamp: Option<Timestamp>,
+    pub resource: String,
+    pub peer: Option<String>,
+    pub volume: Option<u32>,
+    pub what: ChangeKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChangeKind {
+    Created {
+        object: ObjectKind,
+    },
+    Destroyed {
+        object: ObjectKind,
+    },
+    /// A state field moved, e.g. `replication` from `Established` to `SyncSource`.
+    State {
+        field: String,
+        old: Option<String>,
+        new: String,
+    },
+    HelperCalled {
+        helper: String,
+    },
+    HelperReturned {
+        helper: String,
+        status: Option<i32>,
+    },
+    Renamed {
+        old_name: String,
+    },
+}
+
+/// Helper calls kept per resource.
+const HELPERS_KEPT: usize = 32;
+
+/// Identity keys of an event line (everything else is state or statistics).
+#[derive(Default)]
+struct Identity<'a> {
+    name: Option<&'a str>,
+    peer_node_id: Option<u32>,
+    conn_name: Option<&'a str>,
+    volume: Option<u32>,
+    minor: Option<u32>,
+    local: Option<&'a str>,
+    peer: Option<&'a str>,
+    helper: Option<&'a str>,
+    status: Option<i32>,
+    new_name: Option<&'a str>,
+}
+
+impl<'a> Identity<'a> {
+    fn take(ev: &Event<'a>) -> Result<Self, ErrorKind> {
+        let mut id = Identity::default();
+        for (k, v) in ev.fields() {
+            match k {
+                "name" => id.name = Some(v),
+                "peer-node-id" => id.peer_node_id = Some(num(k, v)?),
+                "conn-name" => id.conn_name = Some(v),
+                "volume" => id.volume = Some(num(k, v)?),
+                "minor" => id.minor = Some(num(k, v)?),
+                "local" if ev.object == ObjectKind::Path || ev.object == ObjectKind::Helper => id.local = Some(v),
+                "peer" if ev.object == ObjectKind::Path || ev.object == ObjectKind::Helper => id.peer = Some(v),
+                "helper" => id.helper = Some(v),
+                "status" if ev.object == ObjectKind::Helper => id.status = Some(num(k, v)?),
+                "new_name" => id.new_name = Some(v),
+                _ => {}
+            }
+        }
+        Ok(id)
+    }
+
+    fn is_identity_key(object: ObjectKind, k: &str) -> bool {
+        match k {
+            "name" | "peer-node-id" | "conn-name" | "volume" | "new_name" => true,
+            "minor" => object != ObjectKind::Device,
+            "local" | "peer" => object == ObjectKind::Path || object == ObjectKind::Helper,
+            _ => false,
+        }
+    }
+}
+
+fn num<T: std::str::FromStr>(key: &str, v: &str) -> Result<T, ErrorKind> {
+    v.parse().map_err(|_| ErrorKind::BadValue { field: key.to_owned(), value: v.chars().take(40).collect() })
+}
+
+fn yes_no(key: &str, v: &str) -> Result<Option<bool>, ErrorKind> {
+    match v {
+        "yes" => Ok(Some(true)),
+        "no" => Ok(Some(false)),
+        "unknown" => Ok(None),
+        _ => Err(ErrorKind::BadValue { field: key.to_owned(), value: v.chars().take(40).collect() }),
+    }
+}
+
+/// `nan` (and `inf`) become `None`.
+fn float(key: &str, v: &str) -> Result<Option<f64>, ErrorKind> {
+    let x: f64 = num(key, v)?;
+    Ok(x.is_finite().then_some(x))
+}
+
+fn set_string(slot: &mut Option<String>, v: &str) -> bool {
+    if slot.as_deref() == Some(v) {
+        return false;
+    }
+    *slot = Some(v.to_owned());
+    true
+}
+
+/// Records a state change (old → new) in `changes` when the value moved.
+struct Recorder<'c, 'a> {
+    changes: &'c mut Vec<Change>,
+    ev: &'c Event<'a>,
+    resource: &'a str,
+    peer: Option<&'a str>,
+    volume: Option<u32>,
+}
+
+impl Recorder<'_, '_> {
+    fn push(&mut self, what: ChangeKind) {
+        self.changes.push(Change {
+            timestamp: self.ev.timestamp,
+            resource: self.resource.to_owned(),
+            peer: self.peer.map(str::to_owned),
+            volume: self.volume,
+            what,
+        });
+    }
+
+    /// `old` is the value before; reports when it differs from `new` (an object's first
+    /// value in the initial `exists` dump is not a change).
+    fn state(&mut self, field: &str, old: Option<&str>, new: &str) {
+        if old == Some(new) || (old.is_none() && self.ev.action == Action::Exists) {
+            return;
+        }
+        self.push(ChangeKind::State { field: field.to_owned(), old: old.map(str::to_owned), new: new.to_owned() });
+    }
+}
+
+macro_rules! track_state {
+    ($rec:expr, $field:literal, $slot:expr, $new:expr) => {{
+        let new = $new;
+        if $slot.as_ref() != Some(&new) {
+            let old = $slot.as_ref().map(|o| o.as_str().to_owned());
+            $rec.state($field, old.as_deref(), new.as_str());
+            $slot = Some(new);
+        }
+    }};
+}
+
+impl Events2State {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Parses and applies one line. Blank lines are ignored.
+    pub fn apply_line(&mut self, line: &str, changes: &mut Vec<Change>) -> Result<(), ErrorKind> {
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        match parse_line(line)? {
+            Line::Event(ev) => self.apply(&ev, changes),
+            Line::EndOfInitialState { timestamp } => {
+                self.initial_state_done = true;
+                self.note_time(timestamp);
+                Ok(())
+            }
+            Line::Skipped { timestamp, .. } => {
+                self.skipped_events += 1;
+                self.note_time(timestamp);
+                Ok(())
+            }
+        }
+    }
+
+    fn note_time(&mut self, t: Option<Timestamp>) {
+        if t.is_some() {
+            self.last_timestamp = t;
+        }
+    }
+
+    /// Merges one event into the state and appends what it changed to `changes`.
+    pub fn apply(&mut self, ev: &Event<'_>, changes: &mut Vec<Change>) -> Result<(), ErrorKind> {
+        let id = Identity::take(ev)?;
+        let name = id.name.ok_or(ErrorKind::Missing { field: "name".into() })?;
+        self.note_time(ev.timestamp);
+        let mut rec = Recorder { changes, ev, resource: name, peer: id.conn_name, volume: id.volume };
+
+        if ev.action == Action::Rename {
+            let new_name = id.new_name.ok_or(ErrorKind::Missing { field: "new_name".into() })?;
+            if let Some(mut r) = self.resources.remove(name) {
+                r.name = new_name.to_owned();
+                self.resources.insert(new_name.to_owned(), r);
+                rec.resource = new_name;
+                rec.push(ChangeKind::Renamed { old_name: name.to_owned() });
+            }
+            return Ok(());
+        }
+
+        if ev.action == Action::Destroy {
+            return self.destroy(ev.object, &id, &mut rec);
+        }
+
+        // exists/create/change (and call/response for helpers): find or create the object.
+        let created_resource = !self.resources.contains_key(name);
+        if created_resource {
+            if ev.object == ObjectKind::Helper {
+                // A helper for a resource we have not seen: still record it.
+            }
+            self.resources.insert(name.to_owned(), Resource { name: name.to_owned(), ..Resource::default() });
+            if ev.object == ObjectKind::Resource && ev.action == Action::Create {
+                rec.push(ChangeKind::Created { object: ObjectKind::Resource });
+            }
+        }
+        let Some(res) = self.resources.get_mut(name) else { return Ok(()) };
+
+        match ev.object {
+            ObjectKind::Resource => apply_resource(res, ev, &mut rec),
+            ObjectKind::Device => {
+                let volume = id.volume.ok_or(ErrorKind::Missing { field: "volume".into() })?;
+                let dev = match res.devices.iter().position(|d| d.volume == volume) {
+                    Some(i) => &mut res.devices[i],
+                    None => {
+                        if ev.action == Action::Create {
+                            rec.push(ChangeKind::Created { object: ObjectKind::Device });
+                        }
+                        let at = res.devices.partition_point(|d| d.volume < volume);
+                        res.devices.insert(at, Device { volume, ..Device::default() });
+                        &mut res.devices[at]
+                    }
+                };
+                apply_device(dev, ev, &mut rec)
+            }
+            ObjectKind::Connection | ObjectKind::PeerDevice | ObjectKind::Path => {
+                let conn = find_or_add_connection(res, &id, ev, &mut rec)?;
+                match ev.object {
+                    ObjectKind::Connection => apply_connection(conn, ev, &mut rec),
+                    ObjectKind::Path => {
+                        let local = id.local.ok_or(ErrorKind::Missing { field: "local".into() })?;
+                        let peer = id.peer.ok_or(ErrorKind::Missing { field: "peer".into() })?;
+                        let path = match conn.paths.iter().position(|p| p.local == local && p.peer == peer) {
+                            Some(i) => &mut conn.paths[i],
+                            None => {
+                                conn.paths.push(Path {
+                                    local: local.to_owned(),
+                                    peer: peer.to_owned(),
+                                    established: None,
+                                });
+                                let last = conn.paths.len() - 1;
+                                &mut conn.paths[last]
+                            }
+                        };
+                        for (k, v) in ev.fields() {
+                            if k == "established" {
+                                let new = yes_no(k, v)?;
+                                if path.established != new {
+                                    let old = path.established.map(yes_no_str);
+                                    rec.state("established", old, v);
+                                    path.established = new;
+                                }
+                            }
+                        }
+                        Ok(())
+                    }
+                    _ => {
+                        let volume = id.volume.ok_or(ErrorKind::Missing { field: "volume".into() })?;
+                        let pd = match conn.peer_devices.iter().position(|p| p.volume == volume) {
+                            Some(i) => &mut conn.peer_devices[i],
+                            None => {
+                                if ev.action == Action::Create {
+                                    rec.push(ChangeKind::Created { object: ObjectKind::PeerDevice });
+                                }
+                                let at = conn.peer_devices.partition_point(|p| p.volume < volume);
+                                conn.peer_devices.insert(at, PeerDevice { volume, ..PeerDevice::default() });
+                                &mut conn.peer_devices[at]
+                            }
+                        };
+                        apply_peer_device(pd, ev, &mut rec)
+                    }
+                }
+            }
+            ObjectKind::Helper => {
+                let helper = id.helper.ok_or(ErrorKind::Missing { field: "helper".into() })?;
+                match ev.action {
+                    Action::Response => {
+                        let pending = res.helpers.iter_mut().rev().find(|h| {
+                            h.helper == helper
+                                && h.status.is_none()
+                                && h.volume == id.volume
+                                && h.peer.as_deref() == id.conn_name
+                        });
+                        match pending {
+                            Some(h) => h.status = id.status,
+                            None => res.helpers.push(HelperCall {
+                                timestamp: ev.timestamp,
+                                helper: helper.to_owned(),
+                                peer: id.conn_name.map(str::to_owned),
+                                volume: id.volume,
+                                minor: id.minor,
+                                status: id.status,
+                            }),
+                        }
+                        rec.push(ChangeKind::HelperReturned { helper: helper.to_owned(), status: id.status });
+                    }
+                    _ => {
+                        res.helpers.push(HelperCall {
+                            timestamp: ev.timestamp,
+                            helper: helper.to_owned(),
+                            peer: id.conn_name.map(str::to_owned),
+                            volume: id.volume,
+                            minor: id.minor,
+                            status: None,
+                        });
+                        rec.push(ChangeKind::HelperCalled { helper: helper.to_owned() });
+                    }
+                }
+                if res.helpers.len() > HELPERS_KEPT {
+                    let excess = res.helpers.len() - HELPERS_KEPT;
+                    res.helpers.drain(..excess);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn destroy(&mut self, object: ObjectKind, id: &Identity<'_>, rec: &mut Recorder<'_, '_>) -> Result<(), ErrorKind> {
+        let name = rec.resource;
+        let removed = match object {
+            ObjectKind::Resource => self.resources.remove(name).is_some(),
+            ObjectKind::Helper => false,
+            _ => {
+                let Some(res) = self.resources.get_mut(name) else { return Ok(()) };
+                match object {
+                    ObjectKind::Device => {
+                        let volume = id.volume.ok_or(ErrorKind::Missing { field: "volume".into() })?;
+                        let before = res.devices.len();
+                        res.devices.retain(|d| d.volume != volume);
+                        before != res.devices.len()
+                    }
+                    _ => {
+                        let Some(ci) = res.connections.iter().position(|c| connection_matches(c, id)) else {
+                            return Ok(());
+                        };
+                        match object {
+                            ObjectKind::Connection => {
+                                res.connections.remove(ci);
+                                true
+                            }
+                            ObjectKind::PeerDevice => {
+                                let volume = id.volume.ok_or(ErrorKind::Missing { field: "volume".into() })?;
+                                let c = &mut res.connections[ci];
+                                let before = c.peer_devices.len();
+                                c.peer_devices.retain(|p| p.volume != volume);
+                                before != c.peer_devices.len()
+                            }
+                            _ => {
+                                let c = &mut res.connections[ci];
+                                let before = c.paths.len();
+                                c.paths
+                                    .retain(|p| Some(p.local.as_str()) != id.local || Some(p.peer.as_str()) != id.peer);
+                                before != c.paths.len()
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        if removed {
+            rec.push(ChangeKind::Destroyed { object });
+        }
+        Ok(())
+    }
+}
+
+fn yes_no_str(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn connection_matches(c: &Connection, id: &Identity<'_>) -> bool {
+    match (id.peer_node_id, c.peer_node_id) {
+        (Some(a), Some(b)) => a == b,
+        _ => id.conn_name.is_some_and(|n| n == c.peer),
+    }
+}
+
+fn find_or_add_connection<'r>(
+    res: &'r mut Resource,
+    id: &Identity<'_>,
+    ev: &Event<'_>,
+    rec: &mut Recorder<'_, '_>,
+) -> Result<&'r mut Connection, ErrorKind> {
+    if id.peer_node_id.is_none() && id.conn_name.is_none() {
+        return Err(ErrorKind::Missing { field: "conn-name".into() });
+    }
+    if let Some(i) = res.connections.iter().position(|c| connection_matches(c, id)) {
+        let c = &mut res.connections[i];
+        if let Some(n) = id.conn_name {
+            if c.peer != n {
+                c.peer = n.to_owned();
+            }
+        }
+        return Ok(c);
+    }
+    if ev.action == Action::Create && ev.object == ObjectKind::Connection {
+        rec.push(ChangeKind::Created { object: ObjectKind::Connection });
+    }
+    res.connections.push(Connection {
+        peer: id.conn_name.map_or_else(|| format!("node-{}", id.peer_node_id.unwrap_or(0)), str::to_owned),
+        peer_node_id: id.peer_node_id,
+        ..Connection::default()
+    });
+    let last = res.connections.len() - 1;
+    Ok(&mut res.connections[last])
+}
+
+fn apply_resource(r: &mut Resource, ev: &Event<'_>, rec: &mut Recorder<'_, '_>) -> Result<(), ErrorKind> {
+    for (k, v) in ev.fields() {
+        match k {
+            "name" => {}
+            "role" => track_state!(rec, "role", r.role, Role::parse(v)),
+            "suspended" => {
+                let old = r.suspended.clone();
+                if set_string(&mut r.suspended, v) {
+                    rec.state("suspended", old.as_deref(), v);
+                }
+            }
+            "write-ordering" => {
+                set_string(&mut r.write_ordering, v);
+            }
+            "may_promote" => {
+                let new = yes_no(k, v)?;
+                if r.may_promote != new {
+                    let old = r.may_promote.map(yes_no_str);
+                    rec.state("may_promote", old, v);
+                    r.may_promote = new;
+                }
+            }
+            "promotion_score" => r.promotion_score = Some(num(k, v)?),
+            "force-io-failures" => r.force_io_failures = yes_no(k, v)?,
+            other => {
+                r.extra.insert(other.to_owned(), v.to_owned());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn apply_device(d: &mut Device, ev: &Event<'_>, rec: &mut Recorder<'_, '_>) -> Result<(), ErrorKind> {
+    for (k, v) in ev.fields() {
+        match k {
+            "name" | "volume" => {}
+            "minor" => d.minor = Some(num(k, v)?),
+            "disk" => track_state!(rec, "disk", d.disk, DiskState::parse(v)),
+            "backing_dev" => {
+                set_string(&mut d.backing_dev, v);
+            }
+            "client" => d.client = yes_no(k, v)?,
+            "open" => d.open = yes_no(k, v)?,
+            "quorum" => {
+                let new = yes_no(k, v)?;
+                if d.quorum != new {
+                    let old = d.quorum.map(yes_no_str);
+                    rec.state("quorum", old, v);
+                    d.quorum = new;
+                }
+            }
+            "size" => d.size_kib = Some(num(k, v)?),
+            "read" => d.read_kib = Some(num(k, v)?),
+            "written" => d.written_kib = Some(num(k, v)?),
+            "al-writes" => d.al_writes = Some(num(k, v)?),
+            "bm-writes" => d.bm_writes = Some(num(k, v)?),
+            "upper-pending" => d.upper_pending = Some(num(k, v)?),
+            "lower-pending" => d.lower_pending = Some(num(k, v)?),
+            "al-suspended" => d.al_suspended = yes_no(k, v)?,
+            "blocked" => {
+                set_string(&mut d.blocked, v);
+            }
+            other => {
+                d.extra.insert(other.to_owned(), v.to_owned());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn apply_connection(c: &mut Connection, ev: &Event<'_>, rec: &mut Recorder<'_, '_>) -> Result<(), ErrorKind> {
+    for (k, v) in ev.fields() {
+        if Identity::is_identity_key(ObjectKind::Connection, k) {
+            continue;
+        }
+        match k {
+            "connection" => track_state!(rec, "connection", c.state, ConnectionState::parse(v)),
+            "role" => track_state!(rec, "peer_role", c.peer_role, Role::parse(v)),
+            "congested" => c.congested = yes_no(k, v)?,
+            "ap-in-flight" => c.ap_in_flight_sectors = Some(num(k, v)?),
+            "rs-in-flight" => c.rs_in_flight_sectors = Some(num(k, v)?),
+            "tls" => c.tls = yes_no(k, v)?,
+            other => {
+                c.extra.insert(other.to_owned(), v.to_owned());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn apply_peer_device(p: &mut PeerDevice, ev: &Event<'_>, rec: &mut Recorder<'_, '_>) -> Result<(), ErrorKind> {
+    for (k, v) in ev.fields() {
+        if Identity::is_identity_key(ObjectKind::PeerDevice, k) {
+            continue;
+        }
+        match k {
+            "replication" => track_state!(rec, "replication", p.replication, ReplicationState::parse(v)),
+            "peer-disk" => track_state!(rec, "peer_disk", p.peer_disk, DiskState::parse(v)),
+            "peer-client" => p.peer_client = yes_no(k, v)?,
+            "resync-suspended" => {
+                let old = p.resync_suspended.clone();
+                if set_string(&mut p.resync_suspended, v) {
+                    rec.state("resync_suspended", old.as_deref(), v);
+                }
+            }
+            "received" => p.received_kib = Some(num(k, v)?),
+            "sent" => p.sent_kib = Some(num(k, v)?),
+            "out-of-sync" => p.out_of_sync_kib = Some(num(k, v)?),
+            "pending" => p.pending = Some(num(k, v)?),
+            "unacked" => p.unacked = Some(num(k, v)?),
+            _ => {
+                if !apply_resync_key(p.sync.get_or_insert_with(ResyncStats::default), k, v)? {
+                    p.extra.insert(k.to_owned(), v.to_owned());
+                }
+            }
+        }
+    }
+    // Resync details only mean something while a resync (or verify) is in its course.
+    let in_resync = p.replication.as_ref().is_some_and(|r| r.is_resync_phase() || r.is_syncing());
+    if !in_resync || p.sync.as_ref().is_some_and(|s| *s == ResyncStats::default()) {
+        p.sync = None;
+    }
+    Ok(())
+}
+
+/// Returns `Ok(false)` for a key that is not a resync key.
+fn apply_resync_key(s: &mut ResyncStats, k: &str, v: &str) -> Result<bool, ErrorKind> {
+    match k {
+        "done" => s.percent = float(k, v)?,
+        "eta" => s.eta_seconds = float(k, v)?,
+        "dbdt1" => s.speed_mib_s = float(k, v)?,
+        "dbdt" => s.avg_speed_mib_s = float(k, v)?,
+        "dbdt0" => s.dbdt0_mib_s = float(k, v)?,
+        "want" => s.want_mib_s = float(k, v)?,
+        "rs-total" => s.rs_total_sectors = Some(num(k, v)?),
+        "rs-dt-start-ms" => s.rs_dt_start_ms = Some(num(k, v)?),
+        "rs-paused-ms" => s.rs_paused_ms = Some(num(k, v)?),
+        "rs-dt0-ms" => s.rs_dt0_ms = Some(num(k, v)?),
+        "rs-db0-sectors" => s.rs_db0_sectors = Some(num(k, v)?),
+        "rs-dt1-ms" => s.rs_dt1_ms = Some(num(k, v)?),
+        "rs-db1-sectors" => s.rs_db1_sectors = Some(num(k, v)?),
+        "rs-failed" => s.rs_failed = Some(num(k, v)?),
+        "rs-same-csum" => s.rs_same_csum = Some(num(k, v)?),
+        "ov-start-sector" => s.ov_start_sector = Some(num(k, v)?),
+        "ov-stop-sector" => s.ov_stop_sector = Some(num(k, v)?),
+        "ov-position" => s.ov_position = Some(num(k, v)?),
+        "ov-left" => s.ov_left = Some(num(k, v)?),
+        "ov-skipped" => s.ov_skipped = Some(num(k, v)?),
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Applies a whole captured stream (e.g. `drbdsetup events2 --now --statistics all`
+/// output). Lines that fail are reported with their line numbers; the rest is applied.
+pub fn parse_stream(input: &str) -> Parsed<(Events2State, Vec<Change>)> {
+    let mut state = Events2State::new();
+    let mut changes = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in input.lines().enumerate() {
+        if let Err(kind) = state.apply_line(line, &mut changes) {
+            errors.push(LineError::new(i + 1, kind, line));
+        }
+    }
+    Parsed { value: (state, changes), errors }
+}
+
+impl Resource {
+    pub fn device(&self, volume: u32) -> Option<&Device> {
+        self.devices.iter().find(|d| d.volume == volume)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const THREE_NODE: &str = "exists resource name:drbd1 role:Secondary suspended:no write-ordering:flush
+exists connection name:drbd1 peer-node-id:0 conn-name:central-2004 connection:Connected role:Primary congested:no ap-in-flight:0 rs-in-flight:0
+exists connection name:drbd1 peer-node-id:1 conn-name:poller-2004-1 connection:Connected role:Secondary congested:no ap-in-flight:0 rs-in-flight:0
+exists device name:drbd1 volume:0 minor:1 disk:UpToDate client:no quorum:yes size:765868 read:0 written:765868 al-writes:0 bm-writes:0 upper-pending:0 lower-pending:0 al-suspended:no blocked:no
+exists peer-device name:drbd1 peer-node-id:0 conn-name:central-2004 volume:0 replication:Established peer-disk:UpToDate peer-client:no resync-suspended:no received:765868 sent:0 out-of-sync:0 pending:0 unacked:0
+exists peer-device name:drbd1 peer-node-id:1 conn-name:poller-2004-1 volume:0 replication:Established peer-disk:UpToDate peer-client:no resync-suspended:no received:0 sent:0 out-of-sync:0 pending:0 unacked:0
+exists -
+";
+
+    #[test]
+    fn initial_dump_builds_the_tree_without_changes() {
+        let p = parse_stream(THREE_NODE);
+        assert_eq!(p.errors, vec![]);
+        let (state, changes) = p.value;
+        assert!(state.initial_state_done);
+        assert!(changes.is_empty(), "{changes:?}");
+        let r = &state.resources["drbd1"];
+        assert_eq!(r.role, Some(Role::Secondary));
+        assert_eq!(r.devices[0].size_kib, Some(765_868));
+        assert_eq!(r.connections.len(), 2);
+        assert_eq!(r.connections[0].peer_role, Some(Role::Primary));
+        assert_eq!(r.connections[1].peer_devices[0].replication, Some(ReplicationState::Established));
+    }
+
+    #[test]
+    fn partial_change_lines_merge_and_report() {
+        let mut p = parse_stream(THREE_NODE).value.0;
+        let mut changes = Vec::new();
+        p.apply_line(
+            "2026-11-25T10:00:00.000001+00:00 change peer-device name:drbd1 peer-node-id:1 conn-name:poller-2004-1 volume:0 replication:SyncSource peer-disk:Inconsistent done:37.50 received:5 sent:10 out-of-sync:2500 pending:30 unacked:40 dbdt1:0.24 eta:nan",
+            &mut changes,
+        )
+        .unwrap();
+        let pd = &p.resources["drbd1"].connections[1].peer_devices[0];
+        assert_eq!(pd.replication, Some(ReplicationState::SyncSource));
+        assert_eq!(pd.out_of_sync_kib, Some(2500));
+        let sync = pd.sync.as_ref().unwrap();
+        assert_eq!((sync.percent, sync.eta_seconds, sync.speed_mib_s), (Some(37.5), None, Some(0.24)));
+        // The partial line did not touch the peer device's other fields.
+        assert_eq!(pd.peer_client, Some(false));
+        let fields: Vec<String> = changes
+            .iter()
+            .map(|c| match &c.what {
+                ChangeKind::State { field, old, new } => format!("{field}:{}->{new}", old.as_deref().unwrap_or("?")),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(fields, vec!["replication:Established->SyncSource", "peer_disk:UpToDate->Inconsistent"]);
+        assert_eq!(changes[0].timestamp.unwrap().to_rfc3339(), "2026-11-25T10:00:00.000001Z");
+
+        // Back to Established: the resync details go away.
+        p.apply_line("change peer-device name:drbd1 peer-node-id:1 conn-name:poller-2004-1 volume:0 replication:Established peer-disk:UpToDate", &mut changes).unwrap();
+        assert!(p.resources["drbd1"].connections[1].peer_devices[0].sync.is_none());
+    }
+
+    #[test]
+    fn dialects_without_node_id_and_84_emulation() {
+        let old = "2017-02-15T14:43:16.688437+00:00 exists peer-device name:test0 conn-name:peer volume:0 replication:SyncSource peer-disk:Inconsistent resync-suspended:no received:0 sent:2050743348 out-of-sync:205655500 pending:0 unacked:0\n";
+        let p = parse_stream(old);
+        assert_eq!(p.errors, vec![]);
+        let c = &p.value.0.resources["test0"].connections[0];
+        assert_eq!((c.peer.as_str(), c.peer_node_id), ("peer", None));
+        let emu = "exists connection name:r0 peer-node-id:0 conn-name:peer connection:Connected role:Secondary\nchange connection name:r0 peer-node-id:0 conn-name:peer connection:Connecting\n";
+        let p = parse_stream(emu);
+        assert_eq!(p.errors, vec![]);
+        let r = &p.value.0.resources["r0"];
+        assert_eq!(r.connections.len(), 1);
+        assert_eq!(r.connections[0].state, Some(ConnectionState::Connecting));
+    }
+
+    #[test]
+    fn helpers_destroy_and_unknown_keys() {
+        let text = "exists resource name:r0 role:Primary
+exists connection name:r0 peer-node-id:1 conn-name:b connection:Connecting role:Unknown
+call helper name:r0 peer-node-id:1 conn-name:b volume:0 helper:split-brain
+response helper name:r0 peer-node-id:1 conn-name:b volume:0 helper:split-brain status:0
+change resource name:r0 xxx:bla role:Secondary
+change path name:r0 peer-node-id:1 conn-name:b local:ipv4:10.0.0.1:7789 peer:ipv4:10.0.0.2:7789 established:yes
+destroy connection name:r0 peer-node-id:1 conn-name:b
+";
+        let p = parse_stream(text);
+        assert_eq!(p.errors, vec![]);
+        let (state, changes) = p.value;
+        let r = &state.resources["r0"];
+        assert_eq!(r.helpers.len(), 1);
+        assert_eq!(r.helpers[0].status, Some(0));
+        assert_eq!(r.extra.get("xxx").map(String::as_str), Some("bla"));
+        assert!(r.connections.is_empty());
+        assert!(changes.iter().any(|c| c.what == ChangeKind::HelperCalled { helper: "split-brain".into() }));
+        assert!(changes.iter().any(|c| c.what == ChangeKind::Destroyed { object: ObjectKind::Connection }));
+    }
+
+    #[test]
+    fn malformed_lines_are_errors_not_panics() {
+        for bad in [
+            "xxx resource name:foo",
+            "call helper",
+            "exists xxx name:foo",
+            "change",
+            "change resource role:Primary",
+            "change device name:r0 volume:x",
+            "change resource name:r0 role",
+            "2019-99-07T13:50:23.973595-07:00 exists -",
+            "change resource name:r0 may_promote:maybe",
+        ] {
+            let mut s = Events2State::new();
+            assert!(s.apply_line(bad, &mut Vec::new()).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(lines in proptest::collection::vec("(exists|change|create|destroy|call|response|rename|-|[a-z]{0,6}) (resource|device|connection|peer-device|path|helper|-|x)( [a-z-]{1,8}:[a-zA-Z0-9:.-]{0,8}| name:r[0-2]| volume:[0-2]| peer-node-id:[0-2]| conn-name:p[0-1]| local:a| peer:b| helper:h| status:1){0,8}", 0..30)) {
+            let mut s = Events2State::new();
+            let mut changes = Vec::new();
+            for l in &lines {
+                let _ = s.apply_line(l, &mut changes);
+            }
+        }
+
+        #[test]
+        fn never_panics_on_any_text(s in "\\PC{0,200}") {
+            let mut st = Events2State::new();
+            let _ = st.apply_line(&s, &mut Vec::new());
+        }
+    }
+}

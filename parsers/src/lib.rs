@@ -1,0 +1,43 @@
+//! Pure parsers for the formats drnfs reads on an NFS server made highly available with
+//! DRBD and keepalived.
+//!
+//! Nothing in this crate touches the operating system: every function takes the text (or
+//! bytes) of one source and returns typed values. Reading files, running `drbdsetup` and
+//! opening netlink sockets is the job of the `drnfs` application, which passes what it read
+//! here. That keeps every parser testable on captured output and safe to fuzz.
+//!
+//! | module | source |
+//! |---|---|
+//! | [`proc_drbd`] | `/proc/drbd` of DRBD 8.3, 8.4 and 9 |
+//! | [`events2`] | `drbdsetup events2` lines, and [`events2::Events2State`] which merges them |
+//! | [`drbd_status_json`] | `drbdsetup status --json` (DRBD 9) |
+//! | [`kernel_log`] | DRBD lines of the kernel log (dmesg, journal, `/dev/kmsg`) |
+//! | [`nfsd_stats`] | `/proc/net/rpc/nfsd` |
+//! | [`nfsd_fs`] | files under `/proc/fs/nfsd/` |
+//! | [`sock_diag`] | netlink `SOCK_DIAG_BY_FAMILY` replies for TCP sockets, with `tcp_info` |
+//!
+//! Multi-line inputs never fail as a whole: a malformed line becomes a [`LineError`] in
+//! [`Parsed::errors`] and the rest of the input is still used.
+//!
+//! ```
+//! let text = "version: 8.4.11 (api:1/proto:86-101)\nsrcversion: 211FB288A383ED945B83420 \n \
+//!  0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----\n";
+//! let parsed = drnfs_parsers::proc_drbd::parse(text);
+//! assert!(parsed.errors.is_empty());
+//! assert_eq!(parsed.value.minors[0].role.as_ref().unwrap().as_str(), "Primary");
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod drbd_state;
+pub mod drbd_status_json;
+mod error;
+pub mod events2;
+pub mod kernel_log;
+pub mod nfsd_fs;
+pub mod nfsd_stats;
+pub mod proc_drbd;
+pub mod sock_diag;
+pub mod timestamp;
+mod words;
+
+pub use error::{ErrorKind, LineError, Parsed};

@@ -1,0 +1,60 @@
+//! Dumping TCP sockets over netlink `NETLINK_SOCK_DIAG`, as `ss` does, filtered in the
+//! kernel by local port. Decoding is `drnfs_parsers::sock_diag`'s job.
+
+use drnfs_parsers::sock_diag::{self, Family, TcpSocket};
+use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_SOCK_DIAG};
+
+use super::SourceError;
+
+/// Sockets of one dump (IPv4 and IPv6), and the raw reply bytes when asked for them.
+#[derive(Debug, Default)]
+pub struct Dump {
+    pub sockets: Vec<TcpSocket>,
+    /// Every reply datagram, concatenated (netlink messages carry their own lengths).
+    pub raw: Vec<u8>,
+    /// Reply messages that could not be decoded.
+    pub problems: Vec<String>,
+}
+
+fn netlink_error(message: String) -> SourceError {
+    SourceError::Io { path: "netlink sock_diag".to_owned(), message }
+}
+
+/// Dumps every TCP socket whose local port is `port`, IPv4 then IPv6.
+pub fn dump_port(port: u16, keep_raw: bool) -> Result<Dump, SourceError> {
+    let mut socket = Socket::new(NETLINK_SOCK_DIAG).map_err(|e| netlink_error(format!("cannot open: {e}")))?;
+    socket.bind_auto().map_err(|e| netlink_error(format!("cannot bind: {e}")))?;
+    socket.connect(&SocketAddr::new(0, 0)).map_err(|e| netlink_error(format!("cannot connect: {e}")))?;
+    let mut dump = Dump::default();
+    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+    for (seq, family) in [(1, Family::V4), (2, Family::V6)] {
+        let request = sock_diag::dump_request(family, port, seq);
+        socket.send(&request, 0).map_err(|e| netlink_error(format!("cannot send the dump request: {e}")))?;
+        loop {
+            buf.clear();
+            buf.reserve(64 * 1024);
+            let n = socket.recv(&mut buf, 0).map_err(|e| netlink_error(format!("receive failed: {e}")))?;
+            let datagram = &buf[..n.min(buf.len())];
+            if keep_raw {
+                dump.raw.extend_from_slice(datagram);
+            }
+            let chunk = sock_diag::decode_chunk(datagram);
+            dump.sockets.extend(chunk.sockets);
+            dump.problems.extend(chunk.problems);
+            if let Some(errno) = chunk.error {
+                // IPv6 may be disabled in this kernel: that is no reason to lose IPv4.
+                if family == Family::V6 && errno == -libc::EAFNOSUPPORT {
+                    break;
+                }
+                return Err(netlink_error(format!(
+                    "the kernel refused the dump: {}",
+                    std::io::Error::from_raw_os_error(-errno)
+                )));
+            }
+            if chunk.done || n == 0 {
+                break;
+            }
+        }
+    }
+    Ok(dump)
+}
