@@ -716,10 +716,10 @@ fn find_or_add_connection<'r>(
     }
     if let Some(i) = res.connections.iter().position(|c| connection_matches(c, id)) {
         let c = &mut res.connections[i];
-        if let Some(n) = id.conn_name {
-            if c.peer != n {
-                c.peer = n.to_owned();
-            }
+        if let Some(n) = id.conn_name
+            && c.peer != n
+        {
+            c.peer = n.to_owned();
         }
         return Ok(c);
     }

@@ -8,12 +8,15 @@
 //!
 //! | module | source |
 //! |---|---|
+//! | [`drbd_config`] | DRBD configuration (`drbdadm dump`, `/etc/drbd.d/*.res`) |
 //! | [`proc_drbd`] | `/proc/drbd` of DRBD 8.3, 8.4 and 9 |
 //! | [`events2`] | `drbdsetup events2` lines, and [`events2::Events2State`] which merges them |
 //! | [`drbd_status_json`] | `drbdsetup status --json` (DRBD 9) |
 //! | [`kernel_log`] | DRBD lines of the kernel log (dmesg, journal, `/dev/kmsg`) |
 //! | [`nfsd_stats`] | `/proc/net/rpc/nfsd` |
 //! | [`nfsd_fs`] | files under `/proc/fs/nfsd/` |
+//! | [`nfsd_genl`] | the nfsd generic-netlink `rpc-status` dump (Linux 6.7+) |
+//! | [`net_fib_trie`] | `/proc/net/fib_trie` (local IPv4 addresses) |
 //! | [`sock_diag`] | netlink `SOCK_DIAG_BY_FAMILY` replies for TCP sockets, with `tcp_info` |
 //!
 //! Multi-line inputs never fail as a whole: a malformed line becomes a [`LineError`] in
@@ -28,12 +31,15 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod drbd_config;
 pub mod drbd_state;
 pub mod drbd_status_json;
 mod error;
 pub mod events2;
 pub mod kernel_log;
+pub mod net_fib_trie;
 pub mod nfsd_fs;
+pub mod nfsd_genl;
 pub mod nfsd_stats;
 pub mod proc_drbd;
 pub mod sock_diag;

@@ -139,6 +139,9 @@ pub struct Export {
     pub options: Vec<String>,
     /// `fsid=` when set (stable file handles across the two nodes depend on it).
     pub fsid: Option<String>,
+    /// An entry nfsd adds itself for the NFSv4 pseudo filesystem (`v4root`), not one from
+    /// /etc/exports.
+    pub pseudo_root: bool,
 }
 
 /// `exports`: what the kernel's export cache holds now (`/path\tclient(opts)`).
@@ -169,7 +172,8 @@ pub fn exports(input: &str) -> Parsed<Vec<Export>> {
             None => (rest, Vec::new()),
         };
         let fsid = options.iter().find_map(|o| o.strip_prefix("fsid=")).map(str::to_owned);
-        out.push(Export { path: unescape_octal(path), client: client.to_owned(), options, fsid });
+        let pseudo_root = options.iter().any(|o| o == "v4root");
+        out.push(Export { path: unescape_octal(path), client: client.to_owned(), options, fsid, pseudo_root });
     }
     Parsed { value: out, errors }
 }
@@ -557,6 +561,7 @@ mod tests {
         );
         assert_eq!(e.errors, vec![]);
         assert_eq!(e.value[0].fsid.as_deref(), Some("1"));
+        assert!(!e.value[0].pseudo_root);
         assert_eq!(e.value[1].path, "/my dir");
         let s = export_stats(
             "# Version 1.1\n# Path Client Start-time\n#\tStats\n/test\tlocalhost\t92\n\tfh_stale: 0\n\tio_read: 9\n\tio_write: 1\n",
