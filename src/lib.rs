@@ -5,10 +5,15 @@
 //! → the pure parsers of `drnfs-parsers` → [`model`] (one snapshot type, with history) →
 //! [`report`] (JSON and text) and the terminal UI.
 
+pub mod action;
 pub mod cli;
+pub mod diagnose;
+pub mod keepalived;
 pub mod model;
+pub mod process;
 pub mod report;
 pub mod source;
+pub mod tui;
 
 use std::process::ExitCode;
 

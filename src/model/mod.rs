@@ -1,6 +1,690 @@
-//! The one model every view and report reads: a [`snapshot::Snapshot`] of everything read
-//! at one instant.
+//! The one model every view and report reads. Inputs (proc file samples, events2 lines,
+//! kernel log lines, socket dumps) come in from live sources or a recording; the model
+//! parses them into a [`Snapshot`], keeps rates and recent history, and a [`Timeline`] of
+//! what changed.
 
+pub mod clients;
+pub mod health;
+pub mod history;
+pub mod rates;
 pub mod snapshot;
+pub mod summary;
+pub mod timeline;
 
+use std::collections::BTreeMap;
+
+use drnfs_parsers::events2::{Change, ChangeKind, Events2State};
+use drnfs_parsers::kernel_log::{self, KernelEvent, KernelLogLine, SplitBrainOutcome};
+use drnfs_parsers::proc_drbd::ProcMinor;
+use drnfs_parsers::timestamp::Timestamp;
+use serde::Serialize;
+
+pub use history::Series;
 pub use snapshot::Snapshot;
+pub use timeline::{EventSource, Level, Timeline, TimelineEvent};
+
+use crate::source::proc_files::FileSet;
+use snapshot::{Events2Input, SnapshotInputs};
+
+/// Samples kept for sparklines and trends (at the default 1 s interval: two minutes).
+pub const HISTORY_LEN: usize = 120;
+
+/// Something a source delivered.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// One sample of the proc files. `at` is monotonic seconds (since drnfs started, or
+    /// since the recording began).
+    Files { at: f64, wall: Timestamp, files: Box<FileSet> },
+    /// A line of the long-lived `drbdsetup events2` child.
+    Events2Line { at: f64, wall: Timestamp, line: String },
+    /// The events2 child started, stopped, or could not run.
+    Events2Status { at: f64, status: ChildStatus },
+    /// A line of the kernel log (`/dev/kmsg` record or dmesg line); `wall` is when the
+    /// kernel logged it, when known (a dmesg file has only the time since boot).
+    KernelLog { at: f64, wall: Option<Timestamp>, line: String },
+    /// A netlink sock_diag dump of the NFS port (raw reply bytes), or why there is none.
+    Sockets { at: f64, raw: Result<Vec<u8>, crate::source::SourceError> },
+    /// Samples of nfsd's in-flight RPCs over one interval (rpc-status), or why none.
+    RpcActivity { at: f64, activity: Result<crate::source::rpc_status::RpcActivity, crate::source::SourceError> },
+    /// The DRBD configuration (`drbdadm dump all`), or why it could not be read.
+    DrbdConfig { at: f64, text: Result<String, crate::source::SourceError> },
+    /// Reverse DNS answered for a client address (`None`: no name).
+    Hostname { address: std::net::IpAddr, name: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ChildStatus {
+    /// Not started (no DRBD, or reading a capture without events2).
+    NotRunning { reason: String },
+    /// Lines are coming from `source` (the command line, or a file).
+    Running { source: String },
+    /// It exited or could not start; drnfs retries after `retry_in_seconds`.
+    Failed { reason: String, retry_in_seconds: u64 },
+}
+
+/// Per-second rates of the nfsd counters over the last interval.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct NfsdRates {
+    pub interval_seconds: f64,
+    pub calls: Option<f64>,
+    pub bad_calls: Option<f64>,
+    pub read_bytes: Option<f64>,
+    pub write_bytes: Option<f64>,
+    pub tcp_connections: Option<f64>,
+    pub fh_stale: Option<f64>,
+    pub packets: Option<f64>,
+    /// Transports that had to wait for a free nfsd thread (Δenqueued − Δwoken, ≥ 0).
+    pub thread_waits: Option<f64>,
+    /// Operations per second, busiest first (`v4 write`, `v3 getattr`, …).
+    pub ops: Vec<OpRate>,
+    /// Some counter went backwards in this interval (nfsd restarted, failover).
+    pub counters_reset: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct OpRate {
+    pub version: String,
+    pub name: String,
+    pub per_second: f64,
+}
+
+/// Per-minor replication traffic from the /proc/drbd counters, KiB/s.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct MinorRates {
+    pub minor: u32,
+    pub net_send_kib_s: Option<f64>,
+    pub net_recv_kib_s: Option<f64>,
+    pub disk_write_kib_s: Option<f64>,
+    pub disk_read_kib_s: Option<f64>,
+}
+
+/// Recent history per quantity.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    pub calls: Option<Series>,
+    pub read_bytes: Option<Series>,
+    pub write_bytes: Option<Series>,
+    pub thread_waits: Option<Series>,
+    /// Per operation (`v4 write`), ops/s.
+    pub ops: BTreeMap<String, Series>,
+    /// Per minor: resync percent and speed (KiB/s).
+    pub resync_percent: BTreeMap<u32, Series>,
+    pub resync_speed: BTreeMap<u32, Series>,
+}
+
+fn series() -> Series {
+    Series::new(HISTORY_LEN)
+}
+
+/// Split-brain evidence seen in the kernel log or events2, per resource (or `minorN`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct SplitBrainEvidence {
+    pub helper_called: bool,
+    pub kernel_detected_unresolved: bool,
+    pub last_seen: Option<Timestamp>,
+}
+
+#[derive(Debug, Default)]
+pub struct Model {
+    pub snapshot: Option<Snapshot>,
+    pub nfsd_rates: Option<NfsdRates>,
+    pub minor_rates: Vec<MinorRates>,
+    pub history: History,
+    pub timeline: Timeline,
+    pub events2: Events2State,
+    pub events2_status: Option<ChildStatus>,
+    pub split_brain: BTreeMap<String, SplitBrainEvidence>,
+    pub clients: clients::ClientTracker,
+    /// Effective DRBD settings per resource, from `drbdadm dump all`.
+    pub drbd_config: Option<Result<Vec<drnfs_parsers::drbd_config::ResourceConfig>, String>>,
+    /// How each resource (or `minorN`) last left Connected: the state it went to
+    /// `Disconnecting` from, and when. From Connected (or a resync), it was an
+    /// administrator; from the handshake (WFReportParams), DRBD itself dropped it.
+    pub disconnects: BTreeMap<String, (String, Option<Timestamp>)>,
+    /// Input lines that could not be used (events2), newest last, at most 100.
+    pub input_warnings: std::collections::VecDeque<snapshot::Warning>,
+    events2_line: usize,
+    events2_source: String,
+    events2_kind: Option<snapshot::DrbdSource>,
+    /// Monotonic time of the latest files sample.
+    pub at: Option<f64>,
+    /// Monotonic time nfsd was seen to start (threads went from 0 to more).
+    pub nfsd_started_at: Option<f64>,
+    previous: Option<(f64, Snapshot)>,
+    changes: Vec<Change>,
+}
+
+impl Model {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn apply(&mut self, input: Input) {
+        match input {
+            Input::Files { at, wall, files } => self.apply_files(at, wall, &files),
+            Input::Events2Line { wall, line, .. } => self.apply_events2_line(wall, &line),
+            Input::Events2Status { status, .. } => {
+                if let ChildStatus::Running { source } = &status {
+                    // A (re)started child dumps the whole state again: start from scratch so
+                    // objects that went away meanwhile do not linger.
+                    self.events2 = Events2State::new();
+                    self.events2_line = 0;
+                    self.events2_source = source.clone();
+                    self.events2_kind = Some(snapshot::DrbdSource::Events2);
+                }
+                self.events2_status = Some(status);
+            }
+            Input::KernelLog { wall, line, .. } => self.apply_kernel_line(wall, &line),
+            Input::Sockets { at, raw } => match raw {
+                Ok(bytes) => {
+                    let chunk = drnfs_parsers::sock_diag::decode_chunk(&bytes);
+                    let nfs4 = self.snapshot.as_ref().map(|s| s.nfsd.clients_v4.as_slice()).unwrap_or(&[]);
+                    self.clients.update(at, &chunk.sockets, nfs4);
+                    if !chunk.problems.is_empty() {
+                        self.clients.error = Some(format!("sock_diag: {}", chunk.problems.join("; ")));
+                    }
+                }
+                Err(e) => self.clients.failed(e.to_string()),
+            },
+            Input::RpcActivity { at, activity } => match activity {
+                Ok(a) => self.clients.update_activity(at, a),
+                Err(e) => self.clients.activity_error = Some(e.to_string()),
+            },
+            Input::DrbdConfig { text, .. } => {
+                self.drbd_config = Some(match text {
+                    Ok(t) => drnfs_parsers::drbd_config::parse(&t)
+                        .map(|top| drnfs_parsers::drbd_config::resources(&top))
+                        .map_err(|e| format!("drbdadm dump: {e}")),
+                    Err(e) => Err(e.to_string()),
+                });
+            }
+            Input::Hostname { address, name: Some(name) } => self.clients.set_hostname(address, name),
+            Input::Hostname { name: None, .. } => {}
+        }
+    }
+
+    fn events2_input(&self) -> Events2Input<'_> {
+        match &self.events2_status {
+            Some(ChildStatus::Running { .. }) => {
+                Events2Input::State(&self.events2, self.events2_kind.unwrap_or(snapshot::DrbdSource::Events2))
+            }
+            Some(ChildStatus::Failed { reason, .. }) | Some(ChildStatus::NotRunning { reason }) => {
+                Events2Input::Unavailable(reason.clone())
+            }
+            None => Events2Input::Unavailable("not started".to_owned()),
+        }
+    }
+
+    fn apply_files(&mut self, at: f64, wall: Timestamp, files: &FileSet) {
+        let snap = snapshot::build(&SnapshotInputs { files, events2: self.events2_input(), taken_at: wall });
+        let events2_running = matches!(self.events2_status, Some(ChildStatus::Running { .. }));
+        if let Some((prev_at, prev)) = &self.previous {
+            let dt = at - prev_at;
+            self.nfsd_rates = Some(nfsd_rates(&prev.nfsd, &snap.nfsd, dt));
+            self.minor_rates = minor_rates(&prev.drbd.minors, &snap.drbd.minors, dt);
+            if !events2_running {
+                for e in proc_drbd_changes(&prev.drbd.minors, &snap.drbd.minors, wall) {
+                    self.timeline.push(e);
+                }
+            }
+            nfsd_changes(&prev.nfsd, &snap.nfsd, wall, &mut self.timeline);
+            if prev.nfsd.threads.unwrap_or(0) == 0 && snap.nfsd.threads.unwrap_or(0) > 0 {
+                self.nfsd_started_at = Some(at);
+            }
+        }
+        // Split-brain evidence is sticky until the resource is connected again.
+        let connected: Vec<String> = snap
+            .drbd
+            .minors
+            .iter()
+            .filter(|m| {
+                m.connection.split().is_some_and(|(c, _)| c == drnfs_parsers::drbd_state::ConnectionState::Connected)
+            })
+            .flat_map(|m| {
+                let by_name = snap
+                    .drbd
+                    .resources
+                    .iter()
+                    .find(|r| r.devices.iter().any(|d| d.minor == Some(m.minor)))
+                    .map(|r| r.name.clone());
+                [Some(format!("minor{}", m.minor)), by_name].into_iter().flatten()
+            })
+            .collect();
+        for k in connected {
+            self.split_brain.remove(&k);
+            self.disconnects.remove(&k);
+        }
+        self.record_history(&snap);
+        self.at = Some(at);
+        self.previous = Some((at, snap.clone()));
+        self.snapshot = Some(snap);
+    }
+
+    fn record_history(&mut self, snap: &Snapshot) {
+        let r = self.nfsd_rates.as_ref();
+        let h = &mut self.history;
+        h.calls.get_or_insert_with(series).push(r.and_then(|r| r.calls));
+        h.read_bytes.get_or_insert_with(series).push(r.and_then(|r| r.read_bytes));
+        h.write_bytes.get_or_insert_with(series).push(r.and_then(|r| r.write_bytes));
+        h.thread_waits.get_or_insert_with(series).push(r.and_then(|r| r.thread_waits));
+        if let Some(r) = r {
+            for op in &r.ops {
+                h.ops.entry(format!("{} {}", op.version, op.name)).or_insert_with(series);
+            }
+            for (key, s) in h.ops.iter_mut() {
+                let v = r.ops.iter().find(|o| format!("{} {}", o.version, o.name) == *key).map(|o| o.per_second);
+                s.push(Some(v.unwrap_or(0.0)));
+            }
+        }
+        for m in &snap.drbd.minors {
+            let sync = m.sync.as_ref();
+            h.resync_percent.entry(m.minor).or_insert_with(series).push(sync.map(|s| s.percent));
+            h.resync_speed
+                .entry(m.minor)
+                .or_insert_with(series)
+                .push(sync.and_then(|s| s.speed_kib_s).map(|v| v as f64));
+        }
+    }
+
+    fn apply_events2_line(&mut self, wall: Timestamp, line: &str) {
+        self.events2_line += 1;
+        self.changes.clear();
+        let mut changes = std::mem::take(&mut self.changes);
+        match self.events2.apply_line(line, &mut changes) {
+            Ok(()) => {
+                for c in &changes {
+                    self.note_events2_change(c, wall);
+                }
+            }
+            Err(e) => {
+                if self.input_warnings.len() == 100 {
+                    self.input_warnings.pop_front();
+                }
+                self.input_warnings.push_back(snapshot::Warning {
+                    source: self.events2_source.clone(),
+                    line: Some(self.events2_line),
+                    message: format!("{e}: {:?}", line.chars().take(80).collect::<String>()),
+                });
+            }
+        }
+        self.changes = changes;
+    }
+
+    fn note_events2_change(&mut self, c: &Change, wall: Timestamp) {
+        let mut where_ = c.resource.clone();
+        if let Some(p) = &c.peer {
+            where_.push_str(&format!(" peer {p}"));
+        }
+        if let Some(v) = c.volume {
+            where_.push_str(&format!(" volume {v}"));
+        }
+        let (level, text) = match &c.what {
+            ChangeKind::State { field, old, new } => {
+                (state_level(field, new), format!("{where_}: {field} {} → {new}", old.as_deref().unwrap_or("?")))
+            }
+            ChangeKind::Created { object } => (Level::Info, format!("{where_}: {} created", object.as_str())),
+            ChangeKind::Destroyed { object } => (Level::Info, format!("{where_}: {} removed", object.as_str())),
+            ChangeKind::HelperCalled { helper } => {
+                if helper == "split-brain" {
+                    let e = self.split_brain.entry(c.resource.clone()).or_default();
+                    e.helper_called = true;
+                    e.last_seen = Some(c.timestamp.unwrap_or(wall));
+                }
+                (helper_level(helper), format!("{where_}: helper {helper} called"))
+            }
+            ChangeKind::HelperReturned { helper, status } => (
+                helper_level(helper),
+                format!(
+                    "{where_}: helper {helper} returned {}",
+                    status.map_or_else(|| "?".to_owned(), |s| s.to_string())
+                ),
+            ),
+            ChangeKind::Renamed { old_name } => (Level::Info, format!("{where_}: renamed from {old_name}")),
+        };
+        self.timeline.push(TimelineEvent {
+            at: Some(c.timestamp.unwrap_or(wall)),
+            source: EventSource::Events2,
+            level,
+            subject: c.resource.clone(),
+            text,
+        });
+    }
+
+    fn apply_kernel_line(&mut self, wall: Option<Timestamp>, line: &str) {
+        let Some(l) = kernel_log::parse_line(line) else { return };
+        self.note_kernel_line(&l, wall);
+    }
+
+    fn note_kernel_line(&mut self, l: &KernelLogLine, wall: Option<Timestamp>) {
+        let subject = l
+            .subject
+            .resource
+            .clone()
+            .or_else(|| l.subject.minor.map(|m| format!("minor{m}")))
+            .unwrap_or_else(|| "drbd".to_owned());
+        let level = match &l.event {
+            KernelEvent::SplitBrain { outcome: SplitBrainOutcome::Unresolved } => {
+                let e = self.split_brain.entry(subject.clone()).or_default();
+                e.kernel_detected_unresolved = true;
+                e.last_seen = l.time.wall.or(wall);
+                Level::Critical
+            }
+            KernelEvent::SplitBrain { .. } => Level::Warning,
+            KernelEvent::Helper { helper, .. } => helper_level(helper),
+            KernelEvent::StateChange { transitions, .. } => {
+                for t in transitions.iter().filter(|t| t.field == "conn" && t.to == "Disconnecting") {
+                    self.disconnects.insert(subject.clone(), (t.from.clone(), l.time.wall.or(wall)));
+                }
+                transitions.iter().map(|t| state_level(&t.field, &t.to)).max().unwrap_or(Level::Info)
+            }
+            KernelEvent::ResyncBegan { .. } | KernelEvent::ResyncDone => Level::Info,
+            KernelEvent::Other => return, // chatter (threads, handshakes): not a timeline event
+        };
+        let at = l.time.wall.or(wall);
+        // Without a wall clock, the time since boot still orders the lines.
+        let text = match (at, l.time.monotonic_us) {
+            (None, Some(us)) => format!("[{:.3}] {}", us as f64 / 1e6, l.message),
+            _ => l.message.clone(),
+        };
+        self.timeline.push(TimelineEvent { at, source: EventSource::KernelLog, level, subject, text });
+    }
+
+    /// Takes DRBD state from `drbdsetup status --json` output instead of an events2 stream.
+    pub fn load_status_json(&mut self, text: &str, source: &str) {
+        self.apply(Input::Events2Status { at: 0.0, status: ChildStatus::Running { source: source.to_owned() } });
+        self.events2_kind = Some(snapshot::DrbdSource::StatusJson);
+        match drnfs_parsers::drbd_status_json::parse(text) {
+            Ok(resources) => {
+                self.events2.resources = resources.into_iter().map(|r| (r.name.clone(), r)).collect();
+                self.events2.initial_state_done = true;
+            }
+            Err(e) => self.input_warnings.push_back(snapshot::Warning {
+                source: source.to_owned(),
+                line: None,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// The latest snapshot with everything derived from the history: rates, clients,
+    /// findings (as `findings` says) and the timeline.
+    pub fn report(&self, findings: Vec<crate::diagnose::Finding>) -> Option<Snapshot> {
+        let mut s = self.snapshot.clone()?;
+        s.rates = self.nfsd_rates.clone();
+        s.clients = self
+            .clients
+            .rows
+            .iter()
+            .map(|r| snapshot::ClientSummary {
+                address: r.address,
+                hostname: r.hostname.clone(),
+                connections: r.connections.len(),
+                bytes_in: r.bytes_in,
+                bytes_out: r.bytes_out,
+                recv_q: r.recv_q,
+                send_q: r.send_q,
+                nfs4_name: r.nfs4_name.clone(),
+                in_bytes_per_s: r.in_bytes_per_s,
+                out_bytes_per_s: r.out_bytes_per_s,
+                share_in: r.share_in,
+                ops_share: r.calls_share,
+                busy_share: r.busy_share,
+                top_ops: r.top_ops.clone(),
+                sockets: r.connections.clone(),
+            })
+            .collect();
+        s.clients_error = self.clients.error.clone();
+        s.client_ops_error = self.clients.activity_error.clone();
+        s.findings = findings;
+        s.timeline = self.timeline.iter().cloned().collect();
+        s.warnings.extend(self.input_warnings.iter().cloned());
+        Some(s)
+    }
+
+    /// Forgets split-brain evidence for a resource once it is connected again.
+    pub fn clear_split_brain(&mut self, subject: &str) {
+        self.split_brain.remove(subject);
+    }
+}
+
+/// How alarming a new state value is, for colouring the timeline.
+pub fn state_level(field: &str, new: &str) -> Level {
+    match (field, new) {
+        (_, "StandAlone" | "Failed" | "Diskless" | "NetworkFailure" | "ProtocolError" | "BrokenPipe") => {
+            Level::Critical
+        }
+        ("disk" | "peer_disk" | "pdsk", "Inconsistent" | "Outdated" | "DUnknown") => Level::Warning,
+        (_, "Connecting" | "WFConnection" | "Unconnected" | "Timeout" | "Disconnecting" | "Unknown") => Level::Warning,
+        ("quorum", "no") | ("suspended", "yes") => Level::Critical,
+        _ => Level::Info,
+    }
+}
+
+fn helper_level(helper: &str) -> Level {
+    match helper {
+        "split-brain" | "pri-lost-after-sb" | "local-io-error" | "pri-on-incon-degr" | "quorum-lost" => Level::Critical,
+        "initial-split-brain" | "fence-peer" => Level::Warning,
+        _ => Level::Info,
+    }
+}
+
+fn nfsd_rates(prev: &snapshot::Nfsd, cur: &snapshot::Nfsd, dt: f64) -> NfsdRates {
+    use rates::{Delta, delta, rate_opt};
+    let mut reset = false;
+    let mut r = |a: Option<u64>, b: Option<u64>| {
+        if let (Some(a), Some(b)) = (a, b)
+            && delta(a, b) == Delta::Reset
+        {
+            reset = true;
+        }
+        rate_opt(a, b, dt)
+    };
+    let mut out = NfsdRates {
+        interval_seconds: dt,
+        calls: r(prev.rpc.map(|x| x.calls), cur.rpc.map(|x| x.calls)),
+        bad_calls: r(prev.rpc.map(|x| x.bad_calls), cur.rpc.map(|x| x.bad_calls)),
+        read_bytes: r(prev.io.map(|x| x.read_bytes), cur.io.map(|x| x.read_bytes)),
+        write_bytes: r(prev.io.map(|x| x.write_bytes), cur.io.map(|x| x.write_bytes)),
+        tcp_connections: r(prev.net.map(|x| x.tcp_connections), cur.net.map(|x| x.tcp_connections)),
+        fh_stale: r(prev.fh_stale, cur.fh_stale),
+        packets: None,
+        thread_waits: None,
+        ops: Vec::new(),
+        counters_reset: false,
+    };
+    let sum = |pools: &[drnfs_parsers::nfsd_fs::PoolStats], f: fn(&drnfs_parsers::nfsd_fs::PoolStats) -> u64| {
+        (!pools.is_empty()).then(|| pools.iter().map(f).sum::<u64>())
+    };
+    out.packets = r(sum(&prev.pool_stats, |p| p.packets_arrived), sum(&cur.pool_stats, |p| p.packets_arrived));
+    let enq = r(sum(&prev.pool_stats, |p| p.sockets_enqueued), sum(&cur.pool_stats, |p| p.sockets_enqueued));
+    let woken = r(sum(&prev.pool_stats, |p| p.threads_woken), sum(&cur.pool_stats, |p| p.threads_woken));
+    out.thread_waits = enq.zip(woken).map(|(e, w)| (e - w).max(0.0));
+    for (version, ops) in &cur.ops {
+        let Some(prev_ops) = prev.ops.get(version) else { continue };
+        for (name, count) in ops {
+            if let Some(per_second) = r(prev_ops.get(name).copied(), Some(*count))
+                && per_second > 0.0
+            {
+                out.ops.push(OpRate { version: version.clone(), name: name.clone(), per_second });
+            }
+        }
+    }
+    out.ops.sort_by(|a, b| b.per_second.total_cmp(&a.per_second).then_with(|| a.name.cmp(&b.name)));
+    out.counters_reset = reset;
+    out
+}
+
+fn minor_rates(prev: &[ProcMinor], cur: &[ProcMinor], dt: f64) -> Vec<MinorRates> {
+    cur.iter()
+        .map(|m| {
+            let p = prev.iter().find(|p| p.minor == m.minor).and_then(|p| p.counters.as_ref());
+            let c = m.counters.as_ref();
+            let r = |f: fn(&drnfs_parsers::proc_drbd::Counters) -> u64| rates::rate_opt(p.map(f), c.map(f), dt);
+            MinorRates {
+                minor: m.minor,
+                net_send_kib_s: r(|c| c.ns),
+                net_recv_kib_s: r(|c| c.nr),
+                disk_write_kib_s: r(|c| c.dw),
+                disk_read_kib_s: r(|c| c.dr),
+            }
+        })
+        .collect()
+}
+
+fn show<T: std::fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref().map_or_else(|| "?".to_owned(), ToString::to_string)
+}
+
+/// State changes between two /proc/drbd samples (the timeline when events2 is absent).
+fn proc_drbd_changes(prev: &[ProcMinor], cur: &[ProcMinor], wall: Timestamp) -> Vec<TimelineEvent> {
+    let mut out = Vec::new();
+    for m in cur {
+        let subject = format!("minor{}", m.minor);
+        let Some(p) = prev.iter().find(|p| p.minor == m.minor) else {
+            out.push(TimelineEvent {
+                at: Some(wall),
+                source: EventSource::ProcDrbd,
+                level: Level::Info,
+                subject,
+                text: format!("minor {} appeared: {}", m.minor, m.connection),
+            });
+            continue;
+        };
+        let fields = [
+            ("cs", p.connection.to_string(), m.connection.to_string()),
+            ("role", show(&p.role), show(&m.role)),
+            ("peer", show(&p.peer_role), show(&m.peer_role)),
+            ("disk", show(&p.disk), show(&m.disk)),
+            ("pdsk", show(&p.peer_disk), show(&m.peer_disk)),
+        ];
+        for (field, old, new) in fields {
+            if old != new {
+                out.push(TimelineEvent {
+                    at: Some(wall),
+                    source: EventSource::ProcDrbd,
+                    level: state_level(field, &new),
+                    subject: subject.clone(),
+                    text: format!("minor {}: {field} {old} → {new}", m.minor),
+                });
+            }
+        }
+    }
+    for p in prev {
+        if !cur.iter().any(|m| m.minor == p.minor) {
+            out.push(TimelineEvent {
+                at: Some(wall),
+                source: EventSource::ProcDrbd,
+                level: Level::Warning,
+                subject: format!("minor{}", p.minor),
+                text: format!("minor {} went away", p.minor),
+            });
+        }
+    }
+    out
+}
+
+fn nfsd_changes(prev: &snapshot::Nfsd, cur: &snapshot::Nfsd, wall: Timestamp, timeline: &mut Timeline) {
+    let mut push = |level, text: String| {
+        timeline.push(TimelineEvent {
+            at: Some(wall),
+            source: EventSource::Nfsd,
+            level,
+            subject: "nfsd".to_owned(),
+            text,
+        })
+    };
+    match (prev.threads.unwrap_or(0), cur.threads.unwrap_or(0)) {
+        (0, n) if n > 0 => push(Level::Info, format!("nfsd started with {n} threads")),
+        (n, 0) if n > 0 => push(Level::Warning, "nfsd stopped (0 threads)".to_owned()),
+        _ => {}
+    }
+    let paths = |n: &snapshot::Nfsd| n.exports.iter().map(|e| format!("{} {}", e.path, e.client)).collect::<Vec<_>>();
+    let (before, after) = (paths(prev), paths(cur));
+    for e in after.iter().filter(|e| !before.contains(e)) {
+        push(Level::Info, format!("export added: {e}"));
+    }
+    for e in before.iter().filter(|e| !after.contains(e)) {
+        push(Level::Warning, format!("export gone: {e}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(drbd: &str, nfsd: &str, threads: &str) -> Box<FileSet> {
+        let mut f = FileSet { root: "/proc".into(), ..Default::default() };
+        f.files.insert("drbd".into(), Ok(drbd.into()));
+        f.files.insert("net/rpc/nfsd".into(), Ok(nfsd.into()));
+        f.files.insert("fs/nfsd/threads".into(), Ok(threads.into()));
+        f.dirs.insert("fs/nfsd".into(), Ok(vec!["threads".into()]));
+        Box::new(f)
+    }
+
+    const NFSD_1: &str = "io 1000 2000\nrpc 100 0 0 0 0\nproc4ops 40 0 0 0 0 0 0 0 0 0 10 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 5 0\n";
+    const NFSD_2: &str = "io 3000 2000\nrpc 300 0 0 0 0\nproc4ops 40 0 0 0 0 0 0 0 0 0 30 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 45 0\n";
+
+    #[test]
+    fn rates_history_and_proc_timeline() {
+        let mut m = Model::new();
+        let t = Timestamp::from_unix_micros(0);
+        let a = " 0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----\n";
+        let b = " 0: cs:WFConnection ro:Primary/Unknown ds:UpToDate/DUnknown C r-----\n";
+        m.apply(Input::Files { at: 0.0, wall: t, files: files(a, NFSD_1, "8\n") });
+        assert!(m.nfsd_rates.is_none());
+        m.apply(Input::Files { at: 2.0, wall: t, files: files(b, NFSD_2, "0\n") });
+        let r = m.nfsd_rates.as_ref().unwrap();
+        assert_eq!((r.calls, r.read_bytes, r.write_bytes), (Some(100.0), Some(1000.0), Some(0.0)));
+        assert_eq!(r.ops[0].name, "write");
+        assert_eq!(r.ops[0].per_second, 20.0);
+        assert_eq!(m.history.calls.as_ref().unwrap().as_u64(), vec![0, 100]);
+        let texts: Vec<&str> = m.timeline.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "minor 0: cs Connected → WFConnection",
+                "minor 0: peer Secondary → Unknown",
+                "minor 0: pdsk UpToDate → DUnknown",
+                "nfsd stopped (0 threads)"
+            ]
+        );
+    }
+
+    #[test]
+    fn counter_reset_is_not_a_rate() {
+        let mut m = Model::new();
+        let t = Timestamp::from_unix_micros(0);
+        m.apply(Input::Files { at: 0.0, wall: t, files: files("", NFSD_2, "8\n") });
+        m.apply(Input::Files { at: 1.0, wall: t, files: files("", NFSD_1, "8\n") });
+        let r = m.nfsd_rates.as_ref().unwrap();
+        assert_eq!(r.calls, None);
+        assert!(r.counters_reset);
+    }
+
+    #[test]
+    fn events2_and_kernel_split_brain_evidence() {
+        let mut m = Model::new();
+        let t = Timestamp::from_unix_micros(0);
+        m.apply(Input::Events2Status { at: 0.0, status: ChildStatus::Running { source: "test".into() } });
+        for line in [
+            "exists connection name:r0 peer-node-id:0 conn-name:peer connection:Connected role:Secondary",
+            "change connection name:r0 peer-node-id:0 conn-name:peer connection:StandAlone",
+            "call helper name:r0 peer-node-id:0 conn-name:peer volume:0 helper:split-brain",
+            "garbage",
+        ] {
+            m.apply(Input::Events2Line { at: 0.0, wall: t, line: line.into() });
+        }
+        m.apply(Input::KernelLog {
+            at: 0.0,
+            wall: Some(t),
+            line: "[ 5.0] block drbd0: Split-Brain detected but unresolved, dropping connection!".into(),
+        });
+        assert!(m.split_brain["r0"].helper_called);
+        assert!(m.split_brain["minor0"].kernel_detected_unresolved);
+        let levels: Vec<Level> = m.timeline.iter().map(|e| e.level).collect();
+        assert_eq!(levels, vec![Level::Critical, Level::Critical, Level::Critical]);
+        assert_eq!(m.input_warnings.len(), 1);
+        assert_eq!((m.input_warnings[0].source.as_str(), m.input_warnings[0].line), ("test", Some(4)));
+    }
+}

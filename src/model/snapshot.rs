@@ -14,6 +14,7 @@ use drnfs_parsers::{LineError, drbd_status_json, events2, nfsd_fs, nfsd_stats, p
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::source::proc_files::{CLIENTS_DIR, FileSet, NFSD_DIR};
 use crate::source::{SourceConfig, SourceError, drbdsetup};
 
 /// Version of the snapshot document. Bumped when a field changes meaning or goes away
@@ -29,8 +30,50 @@ pub struct Snapshot {
     pub host: Host,
     pub drbd: Drbd,
     pub nfsd: Nfsd,
+    /// Per-second rates of the nfsd counters, when two samples were taken
+    /// (`--sample-seconds`, or any view of the live model).
+    pub rates: Option<crate::model::NfsdRates>,
+    /// NFS clients by address, busiest first (sock_diag on the NFS port).
+    pub clients: Vec<ClientSummary>,
+    /// Why the client sockets could not be read, if they could not.
+    pub clients_error: Option<String>,
+    /// Why per-client operations (rpc-status) are not available, if they are not.
+    pub client_ops_error: Option<String>,
+    /// What drnfs makes of it all, most severe first.
+    pub findings: Vec<crate::diagnose::Finding>,
+    /// Recent state changes, oldest first.
+    pub timeline: Vec<crate::model::TimelineEvent>,
     /// Lines or files that could not be used; everything else still is.
     pub warnings: Vec<Warning>,
+}
+
+/// One NFS client address in a snapshot.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ClientSummary {
+    pub address: IpAddr,
+    pub hostname: Option<String>,
+    /// TCP connections to the NFS port.
+    pub connections: usize,
+    /// Bytes received from the client over its current connections' lives.
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    /// Bytes waiting for nfsd (summed Recv-Q).
+    pub recv_q: u64,
+    pub send_q: u64,
+    pub nfs4_name: Option<String>,
+    /// Only with two samples (`--sample-seconds`).
+    pub in_bytes_per_s: Option<f64>,
+    pub out_bytes_per_s: Option<f64>,
+    /// Share of all clients' inbound bytes between the two samples (0–1).
+    pub share_in: Option<f64>,
+    /// Share of the RPCs nfsd was seen executing that came from this client (distinct
+    /// calls in rpc-status samples, Linux 6.7+; absent where the kernel lacks it).
+    pub ops_share: Option<f64>,
+    /// Share of nfsd's busy thread time working for this client (same samples).
+    pub busy_share: Option<f64>,
+    /// Its operations seen in flight, most frequent first.
+    pub top_ops: Vec<(String, u32)>,
+    pub sockets: Vec<crate::model::clients::ClientConnection>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, JsonSchema)]
@@ -39,6 +82,9 @@ pub struct Host {
     pub kernel: Option<String>,
     /// Filesystems mounted from DRBD devices (from mountinfo).
     pub drbd_mounts: Vec<Mount>,
+    /// This host's local IPv4 addresses (from /proc/net/fib_trie), the VIP among them
+    /// when keepalived put it here.
+    pub addresses: Vec<IpAddr>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -112,6 +158,9 @@ pub struct Nfsd {
     /// `nfsv4leasetime` and `nfsv4gracetime`, seconds.
     pub lease_time_seconds: Option<u64>,
     pub grace_time_seconds: Option<u64>,
+    /// The NFSv4 grace period is running (`v4_end_grace` reads `N`): clients reclaim their
+    /// state and new opens and locks wait.
+    pub in_grace: Option<bool>,
     /// Whether `/proc/fs/nfsd` (the nfsd filesystem) could be read, and why not.
     pub nfsd_fs: SourceStatus,
     /// Lines of `/proc/net/rpc/nfsd` this drnfs does not know, kept as printed.
@@ -147,14 +196,56 @@ impl Snapshot {
     }
 }
 
-/// Reads every source once.
-pub struct SnapshotRequest<'a> {
-    sources: &'a SourceConfig,
+/// How events2 state reaches a snapshot.
+pub enum Events2Input<'a> {
+    /// Captured `drbdsetup events2` output (or `status --json`), and where it came from.
+    Text { text: &'a str, source: String },
+    /// The state a long-lived events2 child (or a status JSON) has built.
+    State(&'a Events2State, DrbdSource),
+    /// Not readable, and why.
+    Unavailable(String),
+}
+
+/// Everything one snapshot is made of, already read.
+pub struct SnapshotInputs<'a> {
+    pub files: &'a FileSet,
+    pub events2: Events2Input<'a>,
+    pub taken_at: Timestamp,
 }
 
 const DRBD_MISSING: &str = "the drbd module is not loaded";
 const NFSD_MISSING: &str = "the nfsd module is not loaded";
 const NFSD_FS_MISSING: &str = "the nfsd filesystem is not mounted (mount -t nfsd nfsd /proc/fs/nfsd)";
+
+/// Parses one sample of inputs into a [`Snapshot`].
+pub fn build(inputs: &SnapshotInputs<'_>) -> Snapshot {
+    let mut warnings = Vec::new();
+    let files = inputs.files;
+    let host = read_host(files, &mut warnings);
+    let drbd = read_drbd(files, &inputs.events2, &mut warnings);
+    let nfsd = read_nfsd(files, &mut warnings);
+    Snapshot {
+        schema_version: SCHEMA_VERSION,
+        drnfs_version: env!("DRNFS_VERSION").to_owned(),
+        taken_at: inputs.taken_at,
+        host,
+        drbd,
+        nfsd,
+        rates: None,
+        clients: Vec::new(),
+        clients_error: None,
+        client_ops_error: None,
+        findings: Vec::new(),
+        timeline: Vec::new(),
+        warnings,
+    }
+}
+
+/// `drnfs snapshot`: reads every source once, from the proc root and either an events2
+/// file or a one-shot `drbdsetup events2 --now`.
+pub struct SnapshotRequest<'a> {
+    sources: &'a SourceConfig,
+}
 
 impl<'a> SnapshotRequest<'a> {
     pub fn new(sources: &'a SourceConfig) -> Self {
@@ -162,91 +253,92 @@ impl<'a> SnapshotRequest<'a> {
     }
 
     pub fn take(&self) -> Snapshot {
-        let mut warnings = Vec::new();
-        let proc = self.sources.proc();
-        let host = read_host(self, &mut warnings);
-        let drbd = self.read_drbd(&mut warnings);
-        let nfsd = read_nfsd(&proc, &mut warnings);
-        Snapshot {
-            schema_version: SCHEMA_VERSION,
-            drnfs_version: env!("CARGO_PKG_VERSION").to_owned(),
-            taken_at: now(),
-            host,
-            drbd,
-            nfsd,
-            warnings,
-        }
-    }
-
-    fn read_drbd(&self, warnings: &mut Vec<Warning>) -> Drbd {
-        let proc = self.sources.proc();
-        let mut d = Drbd::default();
-        let proc_drbd: Option<ProcDrbd> = match proc.read("drbd", Some(DRBD_MISSING)) {
-            Ok(text) => {
-                let parsed = proc_drbd::parse(&text);
-                push_line_errors(warnings, &proc.path("drbd").display().to_string(), parsed.errors);
-                Some(parsed.value)
-            }
-            Err(e) => {
-                d.reason = Some(e.to_string());
-                None
-            }
-        };
-        if let Some(p) = &proc_drbd {
-            d.available = true;
-            d.version = p.version.as_ref().map(|v| v.release.clone());
-            d.build = p.build.clone();
-            d.minors = p.minors.clone();
-            if !p.minors.is_empty() {
-                d.source = Some(DrbdSource::Proc);
-            }
-        }
-        // events2: from a file, or (live, with DRBD loaded) from drbdsetup.
-        let events2_text = match (&self.sources.events2_file, self.sources.live) {
+        let taken_at = now();
+        let files = FileSet::read(&self.sources.proc());
+        let drbd_loaded = files.get("drbd").is_ok();
+        let text = match (&self.sources.events2_file, self.sources.live) {
             (Some(file), _) => Some(
                 std::fs::read_to_string(file)
+                    .map(|t| (t, file.display().to_string()))
                     .map_err(|e| SourceError::Io { path: file.display().to_string(), message: e.to_string() }),
             ),
-            (None, true) if proc_drbd.is_some() => Some(drbdsetup::events2_now(&self.sources.drbdsetup)),
-            (None, true) => None,
-            (None, false) => None,
+            (None, true) if drbd_loaded => Some(drbdsetup::events2_now(&self.sources.drbdsetup).map(|t| {
+                (t, format!("{} {}", self.sources.drbdsetup.display(), drbdsetup::events2_now_args().join(" ")))
+            })),
+            _ => None,
         };
-        match events2_text {
-            Some(Ok(text)) => {
-                let source = self.sources.events2_file.as_ref().map_or_else(
-                    || format!("{} {}", self.sources.drbdsetup.display(), drbdsetup::events2_now_args().join(" ")),
-                    |f| f.display().to_string(),
-                );
-                let (state, resources) = resources_from_events2_or_json(&text, &source, warnings);
-                d.events2 = SourceStatus { available: true, reason: None };
-                d.resources = resources;
-                if d.source.is_none() && !d.resources.is_empty() {
-                    d.source = Some(state);
-                }
-                d.available = true;
-                if d.version.is_none() {
-                    d.reason = None;
-                }
-            }
-            Some(Err(e)) => d.events2 = SourceStatus { available: false, reason: Some(e.to_string()) },
-            None => {
-                let why = if self.sources.live {
-                    "DRBD is not loaded".to_owned()
-                } else {
-                    "reading a captured proc root; pass --events2-file".to_owned()
-                };
-                d.events2 = SourceStatus { available: false, reason: Some(why) };
-            }
+        let events2 = match &text {
+            Some(Ok((text, source))) => Events2Input::Text { text, source: source.clone() },
+            Some(Err(e)) => Events2Input::Unavailable(e.to_string()),
+            None if self.sources.live => Events2Input::Unavailable("DRBD is not loaded".to_owned()),
+            None => Events2Input::Unavailable("reading a captured proc root; pass --events2-file".to_owned()),
+        };
+        build(&SnapshotInputs { files: &files, events2, taken_at })
+    }
+}
+
+fn read_drbd(files: &FileSet, events2: &Events2Input<'_>, warnings: &mut Vec<Warning>) -> Drbd {
+    let mut d = Drbd::default();
+    let proc_drbd: Option<ProcDrbd> = match files.get("drbd") {
+        Ok(text) => {
+            let parsed = proc_drbd::parse(text);
+            push_line_errors(warnings, &files.path("drbd"), parsed.errors);
+            Some(parsed.value)
         }
-        if proc_drbd.as_ref().is_some_and(ProcDrbd::device_state_needs_events2) && !d.events2.available {
-            warnings.push(Warning {
-                source: proc.path("drbd").display().to_string(),
-                line: None,
-                message: "DRBD 9 shows no devices in /proc/drbd and events2 could not be read".to_owned(),
-            });
+        Err(e) => {
+            d.reason = Some(with_hint(e, DRBD_MISSING));
+            None
         }
-        fill_progress_from_proc(&mut d.resources, &d.minors);
-        d
+    };
+    if let Some(p) = &proc_drbd {
+        d.available = true;
+        d.version = p.version.as_ref().map(|v| v.release.clone());
+        d.build = p.build.clone();
+        d.minors = p.minors.clone();
+        if !p.minors.is_empty() {
+            d.source = Some(DrbdSource::Proc);
+        }
+    }
+    let resources = match events2 {
+        Events2Input::Text { text, source } => {
+            let (kind, r) = resources_from_events2_or_json(text, source, warnings);
+            Some((kind, r))
+        }
+        Events2Input::State(state, kind) => Some((*kind, state.resources.values().cloned().collect())),
+        Events2Input::Unavailable(reason) => {
+            d.events2 = SourceStatus { available: false, reason: Some(reason.clone()) };
+            None
+        }
+    };
+    if let Some((kind, resources)) = resources {
+        d.events2 = SourceStatus { available: true, reason: None };
+        d.resources = resources;
+        if d.source.is_none() && !d.resources.is_empty() {
+            d.source = Some(kind);
+        }
+        if !d.available {
+            d.available = true;
+            d.reason = None;
+        }
+    }
+    if proc_drbd.as_ref().is_some_and(ProcDrbd::device_state_needs_events2) && !d.events2.available {
+        warnings.push(Warning {
+            source: files.path("drbd"),
+            line: None,
+            message: "DRBD 9 shows no devices in /proc/drbd and events2 could not be read".to_owned(),
+        });
+    }
+    fill_progress_from_proc(&mut d.resources, &d.minors);
+    d
+}
+
+/// A missing-file error with what it means on this kind of server.
+fn with_hint(e: SourceError, hint: &str) -> String {
+    match e {
+        SourceError::Missing { path, hint: None } => {
+            SourceError::Missing { path, hint: Some(hint.to_owned()) }.to_string()
+        }
+        other => other.to_string(),
     }
 }
 
@@ -300,14 +392,23 @@ fn fill_progress_from_proc(resources: &mut [Resource], minors: &[ProcMinor]) {
     }
 }
 
-fn read_host(req: &SnapshotRequest<'_>, warnings: &mut Vec<Warning>) -> Host {
-    let proc = req.sources.proc();
+fn read_host(files: &FileSet, warnings: &mut Vec<Warning>) -> Host {
     let mut h = Host {
-        hostname: proc.read("sys/kernel/hostname", None).ok().map(|s| s.trim().to_owned()),
-        kernel: proc.read("sys/kernel/osrelease", None).ok().map(|s| s.trim().to_owned()),
+        hostname: files.get("sys/kernel/hostname").ok().map(|s| s.trim().to_owned()),
+        kernel: files.get("sys/kernel/osrelease").ok().map(|s| s.trim().to_owned()),
         drbd_mounts: Vec::new(),
+        addresses: files
+            .get("net/fib_trie")
+            .map(|t| {
+                drnfs_parsers::net_fib_trie::local_addresses(t)
+                    .into_iter()
+                    .map(IpAddr::V4)
+                    .filter(|a| !a.is_loopback())
+                    .collect()
+            })
+            .unwrap_or_default(),
     };
-    match proc.read("self/mountinfo", None) {
+    match files.get("self/mountinfo") {
         Ok(text) => {
             use procfs::FromBufRead;
             match procfs::process::MountInfos::from_buf_read(text.as_bytes()) {
@@ -325,35 +426,29 @@ fn read_host(req: &SnapshotRequest<'_>, warnings: &mut Vec<Warning>) -> Host {
                         })
                         .collect();
                 }
-                Err(e) => warnings.push(Warning {
-                    source: proc.path("self/mountinfo").display().to_string(),
-                    line: None,
-                    message: e.to_string(),
-                }),
+                Err(e) => {
+                    warnings.push(Warning { source: files.path("self/mountinfo"), line: None, message: e.to_string() })
+                }
             }
         }
         Err(SourceError::Missing { .. }) => {}
-        Err(e) => warnings.push(Warning {
-            source: proc.path("self/mountinfo").display().to_string(),
-            line: None,
-            message: e.to_string(),
-        }),
+        Err(e) => warnings.push(Warning { source: files.path("self/mountinfo"), line: None, message: e.to_string() }),
     }
     h
 }
 
-fn read_nfsd(proc: &crate::source::ProcRoot, warnings: &mut Vec<Warning>) -> Nfsd {
+fn read_nfsd(files: &FileSet, warnings: &mut Vec<Warning>) -> Nfsd {
     let mut n = Nfsd::default();
-    match proc.read("net/rpc/nfsd", Some(NFSD_MISSING)) {
+    match files.get("net/rpc/nfsd") {
         Ok(text) => {
-            let parsed = nfsd_stats::parse(&text);
-            push_line_errors(warnings, &proc.path("net/rpc/nfsd").display().to_string(), parsed.errors);
+            let parsed = nfsd_stats::parse(text);
+            push_line_errors(warnings, &files.path("net/rpc/nfsd"), parsed.errors);
             apply_stats(&mut n, parsed.value);
             n.available = true;
         }
-        Err(e) => n.reason = Some(e.to_string()),
+        Err(e) => n.reason = Some(with_hint(e, NFSD_MISSING)),
     }
-    read_nfsd_fs(proc, &mut n, warnings);
+    read_nfsd_fs(files, &mut n, warnings);
     n
 }
 
@@ -375,39 +470,42 @@ fn apply_stats(n: &mut Nfsd, s: NfsdStats) {
     n.other_lines = s.other;
 }
 
-fn read_nfsd_fs(proc: &crate::source::ProcRoot, n: &mut Nfsd, warnings: &mut Vec<Warning>) {
-    let base = "fs/nfsd";
-    match proc.list(base, Some(NFSD_FS_MISSING)) {
+fn read_nfsd_fs(files: &FileSet, n: &mut Nfsd, warnings: &mut Vec<Warning>) {
+    match files.list(NFSD_DIR) {
         Ok(entries) if entries.is_empty() => {
-            let reason = format!("{} is empty: {NFSD_FS_MISSING}", proc.path(base).display());
+            let reason = format!("{} is empty: {NFSD_FS_MISSING}", files.path(NFSD_DIR));
             n.nfsd_fs = SourceStatus { available: false, reason: Some(reason) };
             return;
         }
         Ok(_) => n.nfsd_fs = SourceStatus { available: true, reason: None },
         Err(e) => {
-            n.nfsd_fs = SourceStatus { available: false, reason: Some(e.to_string()) };
+            n.nfsd_fs = SourceStatus { available: false, reason: Some(with_hint(e, NFSD_FS_MISSING)) };
             return;
         }
     }
-    let mut files = Files { proc, warnings };
-    if let Some(t) = files.optional("fs/nfsd/threads") {
-        match nfsd_fs::threads(&t) {
+    let mut r = Reader { files, warnings };
+    if let Some(t) = r.optional("fs/nfsd/threads") {
+        match nfsd_fs::threads(t) {
             Ok(v) => n.threads = Some(v),
-            Err(e) => files.warn("fs/nfsd/threads", Some(1), e.to_string()),
+            Err(e) => r.warn("fs/nfsd/threads", Some(1), e.to_string()),
         }
     }
-    n.pool_stats = files.parsed("fs/nfsd/pool_stats", nfsd_fs::pool_stats).unwrap_or_default();
-    n.versions = files.parsed("fs/nfsd/versions", nfsd_fs::versions).unwrap_or_default();
-    n.exports = files.parsed("fs/nfsd/exports", nfsd_fs::exports).unwrap_or_default();
-    n.export_stats = files.parsed("fs/nfsd/export_stats", nfsd_fs::export_stats).unwrap_or_default();
-    n.lease_time_seconds = files.optional("fs/nfsd/nfsv4leasetime").and_then(|t| t.trim().parse().ok());
-    n.grace_time_seconds = files.optional("fs/nfsd/nfsv4gracetime").and_then(|t| t.trim().parse().ok());
-    let ids = proc.list("fs/nfsd/clients", None).unwrap_or_default();
-    for id in ids {
+    n.pool_stats = r.parsed("fs/nfsd/pool_stats", nfsd_fs::pool_stats).unwrap_or_default();
+    n.versions = r.parsed("fs/nfsd/versions", nfsd_fs::versions).unwrap_or_default();
+    n.exports = r.parsed("fs/nfsd/exports", nfsd_fs::exports).unwrap_or_default();
+    n.export_stats = r.parsed("fs/nfsd/export_stats", nfsd_fs::export_stats).unwrap_or_default();
+    n.lease_time_seconds = r.optional("fs/nfsd/nfsv4leasetime").and_then(|t| t.trim().parse().ok());
+    n.grace_time_seconds = r.optional("fs/nfsd/nfsv4gracetime").and_then(|t| t.trim().parse().ok());
+    n.in_grace = r.optional("fs/nfsd/v4_end_grace").and_then(|t| match t.trim() {
+        "N" => Some(true),
+        "Y" => Some(false),
+        _ => None,
+    });
+    for id in files.list(CLIENTS_DIR).unwrap_or_default() {
         // A client that went away between listing and reading is simply skipped.
-        let Some(info) = files.parsed(&format!("fs/nfsd/clients/{id}/info"), nfsd_fs::client_info) else { continue };
+        let Some(info) = r.parsed(&format!("{CLIENTS_DIR}/{id}/info"), nfsd_fs::client_info) else { continue };
         let mut states = BTreeMap::new();
-        for s in files.parsed(&format!("fs/nfsd/clients/{id}/states"), nfsd_fs::client_states).unwrap_or_default() {
+        for s in r.parsed(&format!("{CLIENTS_DIR}/{id}/states"), nfsd_fs::client_states).unwrap_or_default() {
             let s: ClientState = s;
             *states.entry(s.kind.unwrap_or_else(|| "unknown".to_owned())).or_insert(0) += 1;
         }
@@ -415,20 +513,20 @@ fn read_nfsd_fs(proc: &crate::source::ProcRoot, n: &mut Nfsd, warnings: &mut Vec
     }
 }
 
-/// Optional files under the proc root: a missing file is `None` (older kernels lack some);
-/// any other failure, and every malformed line, becomes a warning.
-struct Files<'a> {
-    proc: &'a crate::source::ProcRoot,
+/// Optional files of a sample: a missing file is `None` (older kernels lack some); any
+/// other failure, and every malformed line, becomes a warning.
+struct Reader<'a> {
+    files: &'a FileSet,
     warnings: &'a mut Vec<Warning>,
 }
 
-impl Files<'_> {
+impl<'a> Reader<'a> {
     fn warn(&mut self, rel: &str, line: Option<usize>, message: String) {
-        self.warnings.push(Warning { source: self.proc.path(rel).display().to_string(), line, message });
+        self.warnings.push(Warning { source: self.files.path(rel), line, message });
     }
 
-    fn optional(&mut self, rel: &str) -> Option<String> {
-        match self.proc.read(rel, None) {
+    fn optional(&mut self, rel: &str) -> Option<&'a str> {
+        match self.files.get(rel) {
             Ok(t) => Some(t),
             Err(SourceError::Missing { .. }) => None,
             Err(e) => {
@@ -440,8 +538,8 @@ impl Files<'_> {
 
     fn parsed<T>(&mut self, rel: &str, parse: impl Fn(&str) -> drnfs_parsers::Parsed<T>) -> Option<T> {
         let text = self.optional(rel)?;
-        let p = parse(&text);
-        push_line_errors(self.warnings, &self.proc.path(rel).display().to_string(), p.errors);
+        let p = parse(text);
+        push_line_errors(self.warnings, &self.files.path(rel), p.errors);
         Some(p.value)
     }
 }
@@ -454,7 +552,7 @@ fn push_line_errors(warnings: &mut Vec<Warning>, source: &str, errors: Vec<LineE
     }));
 }
 
-fn now() -> Timestamp {
+pub fn now() -> Timestamp {
     let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     Timestamp::from_unix_micros(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }

@@ -1,4 +1,6 @@
 //! Non-interactive output built on the same [`crate::model::Snapshot`] the TUI shows.
 
+pub mod doctor;
 pub mod json;
 pub mod text;
+pub mod top_clients;

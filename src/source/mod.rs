@@ -3,7 +3,13 @@
 //! interprets what it read.
 
 pub mod drbdsetup;
+pub mod keepalived;
+pub mod live;
+pub mod proc_files;
 pub mod proc_root;
+pub mod recording;
+pub mod resolver;
+pub mod rpc_status;
 pub mod sock_diag;
 
 use std::path::PathBuf;

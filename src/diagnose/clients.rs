@@ -1,0 +1,77 @@
+//! Noisy clients: one client dominating nfsd's inbound bytes, or queueing behind nfsd.
+
+use super::{Finding, Severity};
+use crate::model::Model;
+use crate::model::clients::SHARE_WINDOW_SECONDS;
+use crate::report::text::bytes;
+
+/// A client above this share of inbound bytes is named.
+pub const NOISY_SHARE: f64 = 0.5;
+/// Below this much inbound traffic in the window nobody is noisy.
+const MIN_WINDOW_BYTES: u64 = 8 << 20;
+
+pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
+    let rows = &model.clients.rows;
+    let total: u64 = rows.iter().map(|r| r.window_bytes_in).sum();
+    for r in rows {
+        let name = r.display_name().map(|n| format!("{} ({n})", r.address)).unwrap_or_else(|| r.address.to_string());
+        if let Some(share) = r.share_in_window
+            && rows.len() > 1
+            && share >= NOISY_SHARE
+            && total >= MIN_WINDOW_BYTES
+        {
+            out.push(
+                Finding::new(
+                    "client.noisy",
+                    &r.address.to_string(),
+                    Severity::Info,
+                    format!(
+                        "client {name} sent {:.0}% of nfsd's inbound bytes over the last {SHARE_WINDOW_SECONDS:.0} s",
+                        share * 100.0
+                    ),
+                )
+                .evidence(format!(
+                    "{} of {} from {} connection(s)",
+                    bytes(r.window_bytes_in),
+                    bytes(total),
+                    r.connections.len()
+                )),
+            );
+        }
+        if let Some(share) = r.busy_share
+            && rows.len() > 1
+            && share >= NOISY_SHARE
+            && model.clients.activity_samples >= 20
+        {
+            let ops: Vec<String> = r.top_ops.iter().take(3).map(|(n, c)| format!("{n} ×{c}")).collect();
+            out.push(
+                Finding::new(
+                    "client.busy",
+                    &r.address.to_string(),
+                    Severity::Info,
+                    format!(
+                        "client {name} kept {:.0}% of the busy nfsd threads over the last {SHARE_WINDOW_SECONDS:.0} s",
+                        share * 100.0
+                    ),
+                )
+                .evidence(format!(
+                    "{} rpc-status samples; its operations: {}",
+                    model.clients.activity_samples,
+                    if ops.is_empty() { "–".to_owned() } else { ops.join(", ") }
+                )),
+            );
+        }
+        if r.recv_q >= 1 << 20 {
+            out.push(
+                Finding::new(
+                    "client.queued",
+                    &r.address.to_string(),
+                    Severity::Warning,
+                    format!("client {name} has {} waiting for nfsd to read it", bytes(r.recv_q)),
+                )
+                .evidence(format!("Recv-Q summed over {} connection(s)", r.connections.len()))
+                .suggest("nfsd threads are busy: see the NFS server view for thread waits"),
+            );
+        }
+    }
+}

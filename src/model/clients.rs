@@ -1,0 +1,368 @@
+//! Who is loading nfsd: TCP connections to the NFS port grouped by client address, with
+//! byte rates from `tcp_info` deltas keyed by socket cookie, joined with NFSv4 identity.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+
+use drnfs_parsers::sock_diag::TcpSocket;
+use serde::Serialize;
+
+use super::snapshot::ClientV4;
+
+/// How long the per-client share of inbound bytes looks back (the noisy-client finding).
+pub const SHARE_WINDOW_SECONDS: f64 = 60.0;
+
+/// One TCP connection of a client.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct ClientConnection {
+    pub local: SocketAddr,
+    pub remote: SocketAddr,
+    pub state: String,
+    pub cookie: u64,
+    pub recv_q: u32,
+    pub send_q: u32,
+    pub rtt_us: Option<u32>,
+    pub total_retrans: Option<u32>,
+    /// Bytes received from the client over this connection's life (`tcp_info.bytes_received`).
+    pub bytes_in: Option<u64>,
+    /// Bytes the client acknowledged (`tcp_info.bytes_acked`).
+    pub bytes_out: Option<u64>,
+    pub in_bytes_per_s: Option<f64>,
+    pub out_bytes_per_s: Option<f64>,
+}
+
+/// The NFSv4 identity of a client address (several when it mounts with several ids).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Nfs4Identity {
+    pub name: Option<String>,
+    pub minor_version: Option<u32>,
+    pub status: Option<String>,
+    pub callback_state: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct ClientRow {
+    pub address: IpAddr,
+    /// Reverse DNS, when resolved.
+    pub hostname: Option<String>,
+    /// NFSv4 client name (`Linux NFSv4.2 db1`), the first of `nfs4`.
+    pub nfs4_name: Option<String>,
+    pub nfs4: Vec<Nfs4Identity>,
+    pub connections: Vec<ClientConnection>,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    /// Bytes waiting for nfsd to read them (summed Recv-Q): the client is queued behind
+    /// busy nfsd threads.
+    pub recv_q: u64,
+    pub send_q: u64,
+    pub in_bytes_per_s: Option<f64>,
+    pub out_bytes_per_s: Option<f64>,
+    /// Share of all clients' inbound bytes in the last interval (0–1).
+    pub share_in: Option<f64>,
+    /// Share of all clients' inbound bytes over the last [`SHARE_WINDOW_SECONDS`].
+    pub share_in_window: Option<f64>,
+    /// Inbound bytes over that window.
+    pub window_bytes_in: u64,
+    /// Share of the nfsd threads seen busy with this client's RPCs over the window
+    /// (rpc-status samples, Linux 6.7+): its share of nfsd's thread time.
+    pub busy_share: Option<f64>,
+    /// Share of the distinct RPCs seen over the window: its share of the calls.
+    pub calls_share: Option<f64>,
+    /// This client's operations seen in flight over the window, most frequent first.
+    pub top_ops: Vec<(String, u32)>,
+}
+
+impl ClientRow {
+    /// What to call the client: its DNS name, else the host in its NFSv4 client name
+    /// (`Linux NFSv4.2 db1` → `db1`).
+    pub fn display_name(&self) -> Option<String> {
+        if let Some(h) = &self.hostname {
+            return Some(h.clone());
+        }
+        let name = self.nfs4_name.as_deref()?;
+        let last = name.split_whitespace().last()?;
+        Some(last.rsplit('/').next().unwrap_or(last).to_owned())
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    ip: IpAddr,
+    bytes_in: Option<u64>,
+    bytes_out: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+struct Interval {
+    at: f64,
+    per_ip: HashMap<IpAddr, (u64, u64)>,
+}
+
+/// Follows the sockets across samples and keeps the per-client rows.
+#[derive(Debug, Default, Clone)]
+pub struct ClientTracker {
+    last: HashMap<u64, Seen>,
+    last_at: Option<f64>,
+    window: VecDeque<Interval>,
+    pub rows: Vec<ClientRow>,
+    /// Inbound and outbound bytes/s over all clients in the last interval.
+    pub total_in_per_s: Option<f64>,
+    pub total_out_per_s: Option<f64>,
+    /// Why sockets could not be read, if they could not.
+    pub error: Option<String>,
+    pub hostnames: BTreeMap<IpAddr, String>,
+    activity: VecDeque<(f64, crate::source::rpc_status::RpcActivity)>,
+    /// Why per-client operations are not available (kernel without rpc-status, …).
+    pub activity_error: Option<String>,
+    /// rpc-status samples taken over the window (0: none).
+    pub activity_samples: u32,
+}
+
+impl ClientTracker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A new socket sample taken at monotonic second `at`.
+    pub fn update(&mut self, at: f64, sockets: &[TcpSocket], nfs4: &[ClientV4]) {
+        self.error = None;
+        let dt = self.last_at.map(|p| at - p).filter(|d| *d > 0.0);
+        let mut rows: BTreeMap<IpAddr, ClientRow> = BTreeMap::new();
+        let mut interval = Interval { at, per_ip: HashMap::new() };
+        let mut next_last = HashMap::with_capacity(sockets.len());
+        for s in sockets {
+            let ip = s.remote_ip();
+            let info = s.info.as_ref();
+            let bytes_in = info.and_then(|i| i.bytes_received);
+            let bytes_out = info.and_then(|i| i.bytes_acked);
+            // Deltas by cookie: a reconnect from the same port is a new socket, not a diff.
+            let prev = self.last.get(&s.cookie);
+            let grew = |now: Option<u64>, before: Option<u64>| match (now, before) {
+                (Some(n), Some(b)) if n >= b => Some(n - b),
+                (Some(n), None) if prev.is_none() && self.last_at.is_some() => Some(n), // opened meanwhile
+                _ => None,
+            };
+            let d_in = grew(bytes_in, prev.and_then(|p| p.bytes_in));
+            let d_out = grew(bytes_out, prev.and_then(|p| p.bytes_out));
+            let slot = interval.per_ip.entry(ip).or_default();
+            slot.0 += d_in.unwrap_or(0);
+            slot.1 += d_out.unwrap_or(0);
+            next_last.insert(s.cookie, Seen { ip, bytes_in, bytes_out });
+            let row = rows.entry(ip).or_insert_with(|| empty_row(ip));
+            row.bytes_in += bytes_in.unwrap_or(0);
+            row.bytes_out += bytes_out.unwrap_or(0);
+            row.recv_q += u64::from(s.recv_q);
+            row.send_q += u64::from(s.send_q);
+            row.connections.push(ClientConnection {
+                local: s.local,
+                remote: s.remote,
+                state: drnfs_parsers::sock_diag::tcp_state_name(s.state).to_owned(),
+                cookie: s.cookie,
+                recv_q: s.recv_q,
+                send_q: s.send_q,
+                rtt_us: info.and_then(|i| i.rtt_us),
+                total_retrans: info.and_then(|i| i.total_retrans),
+                bytes_in,
+                bytes_out,
+                in_bytes_per_s: dt.and_then(|dt| d_in.map(|d| d as f64 / dt)),
+                out_bytes_per_s: dt.and_then(|dt| d_out.map(|d| d as f64 / dt)),
+            });
+        }
+        // Connections that closed since the last sample keep what they had been credited
+        // with (nothing new is known about them); their client still shows in the window.
+        for (cookie, seen) in &self.last {
+            if !next_last.contains_key(cookie) {
+                interval.per_ip.entry(seen.ip).or_default();
+            }
+        }
+        if let Some(dt) = dt {
+            let total_in: u64 = interval.per_ip.values().map(|v| v.0).sum();
+            let total_out: u64 = interval.per_ip.values().map(|v| v.1).sum();
+            self.total_in_per_s = Some(total_in as f64 / dt);
+            self.total_out_per_s = Some(total_out as f64 / dt);
+            for (ip, (i, o)) in &interval.per_ip {
+                let row = rows.entry(*ip).or_insert_with(|| empty_row(*ip));
+                row.in_bytes_per_s = Some(*i as f64 / dt);
+                row.out_bytes_per_s = Some(*o as f64 / dt);
+                row.share_in = (total_in > 0).then(|| *i as f64 / total_in as f64);
+            }
+            self.window.push_back(interval);
+            while self.window.front().is_some_and(|w| at - w.at > SHARE_WINDOW_SECONDS) {
+                self.window.pop_front();
+            }
+        }
+        let mut window_in: HashMap<IpAddr, u64> = HashMap::new();
+        for w in &self.window {
+            for (ip, (i, _)) in &w.per_ip {
+                *window_in.entry(*ip).or_default() += i;
+            }
+        }
+        let window_total: u64 = window_in.values().sum();
+        for row in rows.values_mut() {
+            row.window_bytes_in = window_in.get(&row.address).copied().unwrap_or(0);
+            row.share_in_window = (window_total > 0).then(|| row.window_bytes_in as f64 / window_total as f64);
+            row.hostname = self.hostnames.get(&row.address).cloned();
+            row.nfs4 = nfs4
+                .iter()
+                .filter(|c| c.info.address.map(drnfs_parsers::sock_diag::canonical_ip) == Some(row.address))
+                .map(|c| Nfs4Identity {
+                    name: c.info.name.clone(),
+                    minor_version: c.info.minor_version,
+                    status: c.info.status.clone(),
+                    callback_state: c.info.callback_state.clone(),
+                })
+                .collect();
+            // Confirmed records first: stale courtesy ones are noise.
+            row.nfs4.sort_by_key(|n| n.status.as_deref() != Some("confirmed"));
+            row.nfs4_name = row.nfs4.first().and_then(|n| n.name.clone());
+        }
+        let mut rows: Vec<ClientRow> = rows.into_values().collect();
+        rows.sort_by(|a, b| {
+            b.in_bytes_per_s
+                .unwrap_or(0.0)
+                .total_cmp(&a.in_bytes_per_s.unwrap_or(0.0))
+                .then_with(|| b.bytes_in.cmp(&a.bytes_in))
+                .then_with(|| a.address.cmp(&b.address))
+        });
+        self.rows = rows;
+        self.last = next_last;
+        self.last_at = Some(at);
+        self.annotate_activity();
+    }
+
+    /// One interval of rpc-status samples.
+    pub fn update_activity(&mut self, at: f64, a: crate::source::rpc_status::RpcActivity) {
+        self.activity_error = None;
+        self.activity.push_back((at, a));
+        while self.activity.front().is_some_and(|(t, _)| at - t > SHARE_WINDOW_SECONDS) {
+            self.activity.pop_front();
+        }
+        self.annotate_activity();
+    }
+
+    fn annotate_activity(&mut self) {
+        self.activity_samples = self.activity.iter().map(|(_, a)| a.samples).sum();
+        let mut busy: HashMap<IpAddr, u32> = HashMap::new();
+        let mut calls: HashMap<IpAddr, u32> = HashMap::new();
+        let mut ops: HashMap<IpAddr, BTreeMap<String, u32>> = HashMap::new();
+        for (_, a) in &self.activity {
+            for (ip, c) in &a.clients {
+                *busy.entry(*ip).or_default() += c.busy;
+                *calls.entry(*ip).or_default() += c.calls;
+                let o = ops.entry(*ip).or_default();
+                for (name, n) in &c.ops {
+                    *o.entry(name.clone()).or_default() += n;
+                }
+            }
+        }
+        let total: u32 = busy.values().sum();
+        let total_calls: u32 = calls.values().sum();
+        for row in &mut self.rows {
+            if self.activity_samples == 0 {
+                row.busy_share = None;
+                row.calls_share = None;
+                row.top_ops.clear();
+                continue;
+            }
+            let b = busy.get(&row.address).copied().unwrap_or(0);
+            row.busy_share = Some(if total > 0 { f64::from(b) / f64::from(total) } else { 0.0 });
+            let c = calls.get(&row.address).copied().unwrap_or(0);
+            row.calls_share = Some(if total_calls > 0 { f64::from(c) / f64::from(total_calls) } else { 0.0 });
+            let mut top: Vec<(String, u32)> = ops.remove(&row.address).unwrap_or_default().into_iter().collect();
+            top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            top.truncate(5);
+            row.top_ops = top;
+        }
+    }
+
+    pub fn failed(&mut self, reason: String) {
+        self.error = Some(reason);
+    }
+
+    pub fn set_hostname(&mut self, ip: IpAddr, name: String) {
+        if let Some(r) = self.rows.iter_mut().find(|r| r.address == ip) {
+            r.hostname = Some(name.clone());
+        }
+        self.hostnames.insert(ip, name);
+    }
+}
+
+fn empty_row(ip: IpAddr) -> ClientRow {
+    ClientRow {
+        address: ip,
+        hostname: None,
+        nfs4_name: None,
+        nfs4: Vec::new(),
+        connections: Vec::new(),
+        bytes_in: 0,
+        bytes_out: 0,
+        recv_q: 0,
+        send_q: 0,
+        in_bytes_per_s: None,
+        out_bytes_per_s: None,
+        share_in: None,
+        share_in_window: None,
+        window_bytes_in: 0,
+        busy_share: None,
+        calls_share: None,
+        top_ops: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use drnfs_parsers::sock_diag::TcpInfo;
+
+    use super::*;
+
+    fn sock(remote: &str, cookie: u64, bytes_in: u64, bytes_out: u64) -> TcpSocket {
+        TcpSocket {
+            local: "10.50.0.100:2049".parse().unwrap(),
+            remote: remote.parse().unwrap(),
+            state: 1,
+            recv_q: 0,
+            send_q: 0,
+            uid: 0,
+            inode: 0,
+            cookie,
+            info: Some(TcpInfo { bytes_received: Some(bytes_in), bytes_acked: Some(bytes_out), ..Default::default() }),
+        }
+    }
+
+    #[test]
+    fn groups_by_address_and_ranks_by_inbound_rate() {
+        let mut t = ClientTracker::new();
+        t.update(
+            0.0,
+            &[sock("10.0.0.1:800", 1, 100, 0), sock("10.0.0.1:801", 2, 0, 0), sock("10.0.0.2:900", 3, 0, 0)],
+            &[],
+        );
+        assert!(t.rows.iter().all(|r| r.in_bytes_per_s.is_none()));
+        // nconnect: two sockets of 10.0.0.1 are one row; 10.0.0.2 reconnects (new cookie).
+        t.update(
+            2.0,
+            &[sock("10.0.0.1:800", 1, 4100, 0), sock("10.0.0.1:801", 2, 2000, 0), sock("10.0.0.2:901", 4, 1000, 50)],
+            &[],
+        );
+        let r = &t.rows;
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].address.to_string(), "10.0.0.1");
+        assert_eq!(r[0].connections.len(), 2);
+        assert_eq!(r[0].in_bytes_per_s, Some(3000.0));
+        assert_eq!(r[1].in_bytes_per_s, Some(500.0)); // the new socket counts from 0
+        assert_eq!(r[1].out_bytes_per_s, Some(25.0));
+        assert_eq!(t.total_in_per_s, Some(3500.0));
+        assert!((r[0].share_in.unwrap() - 6000.0 / 7000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn closed_connection_keeps_its_share_in_the_window() {
+        let mut t = ClientTracker::new();
+        t.update(0.0, &[sock("10.0.0.1:800", 1, 0, 0), sock("10.0.0.2:900", 2, 0, 0)], &[]);
+        t.update(1.0, &[sock("10.0.0.1:800", 1, 900, 0), sock("10.0.0.2:900", 2, 100, 0)], &[]);
+        t.update(2.0, &[sock("10.0.0.2:900", 2, 200, 0)], &[]); // 10.0.0.1 closed
+        let a = t.rows.iter().find(|r| r.address.to_string() == "10.0.0.1").unwrap();
+        assert_eq!(a.window_bytes_in, 900);
+        assert!((a.share_in_window.unwrap() - 0.9 * 1000.0 / 1100.0).abs() < 1e-9);
+    }
+}

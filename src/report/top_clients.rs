@@ -1,0 +1,73 @@
+//! `drnfs top-clients`: the noisy-clients ranking, printed every interval, for scripts.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::model::Model;
+use crate::model::snapshot::ClientSummary;
+use crate::report::text::bytes;
+use drnfs_parsers::timestamp::Timestamp;
+
+#[derive(Debug, Serialize)]
+pub struct Ranking<'a> {
+    pub at: Timestamp,
+    pub total_in_bytes_per_s: Option<f64>,
+    pub total_out_bytes_per_s: Option<f64>,
+    pub clients: &'a [ClientSummary],
+    pub error: Option<&'a str>,
+}
+
+fn rate(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_owned(), |x| format!("{}/s", bytes(x.max(0.0) as u64)))
+}
+
+/// One ranking, as text or one JSON line.
+pub fn write(out: &mut impl Write, model: &Model, top: Option<usize>, json: bool) -> std::io::Result<()> {
+    let Some(snapshot) = model.report(Vec::new()) else { return Ok(()) };
+    let n = top.unwrap_or(usize::MAX).min(snapshot.clients.len());
+    let ranking = Ranking {
+        at: snapshot.taken_at,
+        total_in_bytes_per_s: model.clients.total_in_per_s,
+        total_out_bytes_per_s: model.clients.total_out_per_s,
+        clients: &snapshot.clients[..n],
+        error: model.clients.error.as_deref(),
+    };
+    if json {
+        serde_json::to_writer(&mut *out, &ranking)?;
+        writeln!(out)?;
+        return out.flush();
+    }
+    let ts = snapshot.taken_at.to_rfc3339();
+    writeln!(
+        out,
+        "{}  {} clients  in {}  out {}{}",
+        &ts[..19],
+        snapshot.clients.len(),
+        rate(ranking.total_in_bytes_per_s),
+        rate(ranking.total_out_bytes_per_s),
+        ranking.error.map(|e| format!("  ({e})")).unwrap_or_default()
+    )?;
+    writeln!(
+        out,
+        "{:>3}  {:<39} {:<20} {:>5} {:>13} {:>13} {:>6} {:>10}",
+        "#", "client", "name", "conns", "in", "out", "share", "recv-q"
+    )?;
+    for (i, c) in ranking.clients.iter().enumerate() {
+        let name = c.hostname.clone().or_else(|| c.nfs4_name.clone()).unwrap_or_default();
+        writeln!(
+            out,
+            "{:>3}  {:<39} {:<20} {:>5} {:>13} {:>13} {:>6} {:>10}",
+            i + 1,
+            c.address.to_string(),
+            name.chars().take(20).collect::<String>(),
+            c.connections,
+            rate(c.in_bytes_per_s),
+            rate(c.out_bytes_per_s),
+            c.share_in.map_or_else(|| "–".to_owned(), |s| format!("{:.0}%", s * 100.0)),
+            bytes(c.recv_q)
+        )?;
+    }
+    writeln!(out)?;
+    out.flush()
+}

@@ -1,0 +1,340 @@
+//! Live collection on tokio tasks: proc files and sockets every interval, a long-lived
+//! `drbdsetup events2` child restarted with backoff, and the kernel log. Every task sends
+//! [`Input`]s on one channel; none of them ever blocks the UI.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use drnfs_parsers::timestamp::Timestamp;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+use tokio::sync::mpsc::Sender;
+
+use super::proc_files::FileSet;
+use super::{ProcRoot, sock_diag};
+use crate::model::snapshot::now;
+use crate::model::{ChildStatus, Input};
+
+/// What to collect, and how.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    pub proc: ProcRoot,
+    pub interval: Duration,
+    /// Local TCP port of the NFS server.
+    pub nfs_port: u16,
+    pub sockets: bool,
+    pub events2: Events2Source,
+    pub kernel_log: KernelLogSource,
+    pub drbd_config: ConfigSource,
+}
+
+/// Where the DRBD configuration comes from.
+#[derive(Debug, Clone)]
+pub enum ConfigSource {
+    /// `drbdadm dump all`, every few minutes (it changes rarely).
+    Drbdadm {
+        program: PathBuf,
+    },
+    File(PathBuf),
+    None,
+}
+
+/// How often a live drnfs re-reads the DRBD configuration.
+pub const CONFIG_EVERY: Duration = Duration::from_secs(300);
+
+/// The DRBD configuration, once.
+pub fn read_config(source: &ConfigSource) -> Option<Result<String, crate::source::SourceError>> {
+    match source {
+        ConfigSource::Drbdadm { program } => Some(crate::source::drbdsetup::run_with_timeout(
+            program,
+            &["dump", "all"],
+            crate::source::drbdsetup::ONE_SHOT_TIMEOUT,
+        )),
+        ConfigSource::File(path) => {
+            Some(std::fs::read_to_string(path).map_err(|e| crate::source::SourceError::Io {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }))
+        }
+        ConfigSource::None => None,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Events2Source {
+    /// Run `drbdsetup events2 --timestamps --statistics all`, restarting it when it dies.
+    Child {
+        program: PathBuf,
+    },
+    /// Lines from a file, read once.
+    File(PathBuf),
+    None(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum KernelLogSource {
+    /// Follow `/dev/kmsg`.
+    Kmsg,
+    File(PathBuf),
+    None,
+}
+
+/// Seconds since `start`, the clock every input carries.
+pub fn seconds_since(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64()
+}
+
+/// Starts every collector; they stop when the receiver is dropped.
+pub fn spawn(opts: LiveOptions, tx: Sender<Input>, start: Instant) {
+    tokio::spawn(sample_loop(opts.clone(), tx.clone(), start));
+    if opts.sockets {
+        super::rpc_status::spawn_sampler(opts.interval, tx.clone(), start);
+    }
+    match opts.events2.clone() {
+        Events2Source::Child { program } => {
+            tokio::spawn(events2_child(program, tx.clone(), start));
+        }
+        Events2Source::File(path) => {
+            let tx = tx.clone();
+            tokio::spawn(async move { events2_file(path, tx, start).await });
+        }
+        Events2Source::None(reason) => {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let _ = tx
+                    .send(Input::Events2Status { at: seconds_since(start), status: ChildStatus::NotRunning { reason } })
+                    .await;
+            });
+        }
+    }
+    let config = opts.drbd_config.clone();
+    let config_tx = tx.clone();
+    tokio::spawn(async move {
+        loop {
+            let c = config.clone();
+            let Ok(Some(text)) = tokio::task::spawn_blocking(move || read_config(&c)).await else { return };
+            if config_tx.send(Input::DrbdConfig { at: seconds_since(start), text }).await.is_err() {
+                return;
+            }
+            if !matches!(config, ConfigSource::Drbdadm { .. }) {
+                return;
+            }
+            tokio::time::sleep(CONFIG_EVERY).await;
+        }
+    });
+    match opts.kernel_log {
+        KernelLogSource::Kmsg => {
+            let tx = tx.clone();
+            std::thread::Builder::new().name("kmsg".into()).spawn(move || follow_kmsg(tx, start)).ok();
+        }
+        KernelLogSource::File(path) => {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let text = tokio::fs::read_to_string(&path).await.unwrap_or_default();
+                for line in text.lines().filter(|l| l.contains("drbd")) {
+                    let _ =
+                        tx.send(Input::KernelLog { at: seconds_since(start), wall: None, line: line.to_owned() }).await;
+                }
+            });
+        }
+        KernelLogSource::None => {}
+    }
+}
+
+/// One sample of the proc files and sockets, off the async threads.
+pub fn sample_blocking(proc: &ProcRoot, sockets: bool, port: u16, start: Instant) -> Vec<Input> {
+    let wall = now();
+    let at = seconds_since(start);
+    let files = FileSet::read(proc);
+    let mut out = vec![Input::Files { at, wall, files: Box::new(files) }];
+    if sockets {
+        let raw = sock_diag::dump_port(port, true).map(|d| d.raw);
+        out.push(Input::Sockets { at: seconds_since(start), raw });
+    }
+    out
+}
+
+async fn sample_loop(opts: LiveOptions, tx: Sender<Input>, start: Instant) {
+    let mut tick = tokio::time::interval(opts.interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        let (proc, sockets, port) = (opts.proc.clone(), opts.sockets, opts.nfs_port);
+        let Ok(inputs) = tokio::task::spawn_blocking(move || sample_blocking(&proc, sockets, port, start)).await else {
+            continue;
+        };
+        for i in inputs {
+            if tx.send(i).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+async fn events2_file(path: PathBuf, tx: Sender<Input>, start: Instant) {
+    let at = seconds_since(start);
+    match tokio::fs::read_to_string(&path).await {
+        Ok(text) => {
+            let status = ChildStatus::Running { source: path.display().to_string() };
+            let _ = tx.send(Input::Events2Status { at, status }).await;
+            for line in text.lines() {
+                let _ = tx.send(Input::Events2Line { at, wall: now(), line: line.to_owned() }).await;
+            }
+        }
+        Err(e) => {
+            let reason = format!("cannot read {}: {e}", path.display());
+            let _ = tx.send(Input::Events2Status { at, status: ChildStatus::NotRunning { reason } }).await;
+        }
+    }
+}
+
+/// Backoff between restarts of a dead events2 child: 1, 2, 4 … 30 s.
+pub fn backoff(failures: u32) -> Duration {
+    Duration::from_secs(1u64.checked_shl(failures.min(5)).unwrap_or(30).min(30))
+}
+
+async fn events2_child(program: PathBuf, tx: Sender<Input>, start: Instant) {
+    let mut failures = 0u32;
+    loop {
+        let started = Instant::now();
+        let reason = run_events2_once(&program, &tx, start).await;
+        if tx.is_closed() {
+            return;
+        }
+        // A child that ran for a while before dying starts the backoff over.
+        if started.elapsed() > Duration::from_secs(60) {
+            failures = 0;
+        }
+        let wait = backoff(failures);
+        failures += 1;
+        let status = ChildStatus::Failed { reason, retry_in_seconds: wait.as_secs() };
+        if tx.send(Input::Events2Status { at: seconds_since(start), status }).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Runs the child until it exits; returns why it stopped.
+async fn run_events2_once(program: &PathBuf, tx: &Sender<Input>, start: Instant) -> String {
+    let mut child = match tokio::process::Command::new(program)
+        .args(["events2", "--timestamps", "--statistics", "all"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return format!("{} not installed (drbd-utils provides it)", program.display());
+        }
+        Err(e) => return format!("cannot start {}: {e}", program.display()),
+    };
+    let source = format!("{} events2 --timestamps --statistics all", program.display());
+    let _ = tx.send(Input::Events2Status { at: seconds_since(start), status: ChildStatus::Running { source } }).await;
+    let Some(stdout) = child.stdout.take() else { return "no stdout".to_owned() };
+    let mut stderr = child.stderr.take();
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    loop {
+        match lines.next_line().await {
+            Ok(Some(line)) => {
+                if tx.send(Input::Events2Line { at: seconds_since(start), wall: now(), line }).await.is_err() {
+                    return "drnfs is stopping".to_owned();
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                let _ = child.kill().await;
+                return format!("reading its output failed: {e}");
+            }
+        }
+    }
+    let status = child.wait().await.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+    let mut err = String::new();
+    if let Some(s) = stderr.as_mut() {
+        let _ = s.read_to_string(&mut err).await;
+    }
+    let err = err.trim();
+    if err.is_empty() {
+        format!("drbdsetup events2 exited ({status})")
+    } else {
+        format!("drbdsetup events2 exited ({status}): {err}")
+    }
+}
+
+/// Follows `/dev/kmsg` (the whole ring buffer first), sending DRBD records with the wall
+/// time the kernel logged them.
+fn follow_kmsg(tx: Sender<Input>, start: Instant) {
+    let file = match std::fs::File::open("/dev/kmsg") {
+        Ok(f) => f,
+        Err(e) => {
+            let line = format!("drnfs: cannot read /dev/kmsg: {e}");
+            let _ = tx.blocking_send(Input::KernelLog { at: seconds_since(start), wall: Some(now()), line });
+            return;
+        }
+    };
+    // Each read() returns one record.
+    let mut reader = std::io::BufReader::with_capacity(8192, file);
+    let mut buf = String::new();
+    loop {
+        buf.clear();
+        match reader.read_line(&mut buf) {
+            Ok(0) => return,
+            Ok(_) => {}
+            // EPIPE: records were overwritten before we read them; carry on.
+            Err(e) if e.raw_os_error() == Some(libc::EPIPE) => continue,
+            Err(_) => return,
+        }
+        let line = buf.trim_end();
+        if !line.contains("drbd") || line.starts_with(' ') {
+            continue;
+        }
+        let wall = Some(kmsg_wall_time(line).unwrap_or_else(now));
+        if tx.blocking_send(Input::KernelLog { at: seconds_since(start), wall, line: line.to_owned() }).is_err() {
+            return;
+        }
+    }
+}
+
+/// The wall time of a `/dev/kmsg` record from its monotonic timestamp and the uptime.
+fn kmsg_wall_time(record: &str) -> Option<Timestamp> {
+    let us: u64 = record.split(';').next()?.split(',').nth(2)?.parse().ok()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime").ok()?.split_whitespace().next()?.parse().ok()?;
+    let ago_us = (uptime * 1e6) as i64 - i64::try_from(us).ok()?;
+    Some(Timestamp::from_unix_micros(now().unix_micros() - ago_us.max(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        let s: Vec<u64> = (0..8).map(|f| backoff(f).as_secs()).collect();
+        assert_eq!(s, vec![1, 2, 4, 8, 16, 30, 30, 30]);
+    }
+
+    #[tokio::test]
+    async fn a_dead_child_is_reported_and_restarted() {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+        let start = Instant::now();
+        // `false` ignores its arguments and exits 1 at once: a drbdsetup that keeps dying.
+        let task = tokio::spawn(events2_child(PathBuf::from("false"), tx, start));
+        let mut statuses = Vec::new();
+        while statuses.len() < 4 {
+            match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
+                Ok(Some(Input::Events2Status { status, .. })) => statuses.push(status),
+                Ok(Some(_)) => {}
+                _ => break,
+            }
+        }
+        task.abort();
+        assert!(matches!(&statuses[0], ChildStatus::Running { .. }));
+        assert!(
+            matches!(&statuses[1], ChildStatus::Failed { reason, retry_in_seconds: 1 } if reason.contains("exited"))
+        );
+        assert!(matches!(&statuses[2], ChildStatus::Running { .. }));
+        assert!(matches!(&statuses[3], ChildStatus::Failed { retry_in_seconds: 2, .. }));
+    }
+}
