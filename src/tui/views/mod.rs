@@ -1,0 +1,208 @@
+//! Drawing: one file per view, plus the frame around them (header, tabs, footer, help).
+//! Every function here is pure: it reads the [`App`] and draws into a [`Frame`].
+
+pub mod clients;
+pub mod drbd;
+pub mod events;
+pub mod findings;
+pub mod nfs;
+pub mod overview;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::app::{App, Mode, View};
+use super::keys::BINDINGS;
+use super::theme::Theme;
+use crate::model::ChildStatus;
+
+/// Draws the whole screen.
+pub fn render(frame: &mut Frame, app: &App) {
+    let [header, tabs, body, footer] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)])
+            .areas(frame.area());
+    render_header(frame, header, app);
+    render_tabs(frame, tabs, app);
+    match app.view {
+        View::Overview => overview::render(frame, body, app),
+        View::Drbd => drbd::render(frame, body, app),
+        View::Nfs => nfs::render(frame, body, app),
+        View::Clients => clients::render(frame, body, app),
+        View::Events => events::render(frame, body, app),
+        View::Findings => findings::render(frame, body, app),
+    }
+    render_footer(frame, footer, app);
+    if app.help {
+        render_help(frame, body, &app.theme);
+    }
+    if let Some(p) = &app.panel {
+        render_panel(frame, body, p, &app.theme);
+    }
+}
+
+fn render_panel(frame: &mut Frame, area: Rect, p: &super::action_panel::ActionPanel, theme: &Theme) {
+    use super::action_panel::Phase;
+    let popup = Rect { x: area.x + 1, y: area.y, width: area.width.saturating_sub(2), height: area.height };
+    let inner_height = popup.height.saturating_sub(4) as usize;
+    let mut lines: Vec<Line> = p.lines.iter().map(|l| Line::from(l.clone())).collect();
+    let end = lines.len().saturating_sub(p.scroll.min(lines.len()));
+    let start = end.saturating_sub(inner_height);
+    lines = lines[start..end].to_vec();
+    let status = match &p.phase {
+        Phase::Running => Line::from(Span::styled("running… (it cannot be interrupted from here)", theme.dim())),
+        Phase::AwaitingPhrase { phrase, .. } => Line::from(vec![
+            Span::styled(format!("Type '{phrase}' and Enter (Esc aborts): "), theme.title()),
+            Span::raw(p.input.clone()),
+            Span::raw("_"),
+        ]),
+        Phase::Finished { result } => Line::from(vec![
+            Span::styled(result.clone(), theme.title()),
+            Span::styled("   (Esc closes, ↑↓ scroll)", theme.dim()),
+        ]),
+    };
+    lines.push(Line::from(""));
+    lines.push(status);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block(&p.title, theme)), popup);
+}
+
+/// A bordered block with a title, in the theme's border set.
+pub fn block<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_set(theme.border())
+        .title(Span::styled(format!(" {title} "), theme.title()))
+}
+
+fn render_header(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let snap = app.model.snapshot.as_ref();
+    let host = snap.and_then(|s| s.host.hostname.clone()).unwrap_or_else(|| "…".to_owned());
+    let mut spans = vec![Span::styled(" drnfs ", t.title()), Span::raw(format!("{host} "))];
+    if let Some(role) = node_role(app) {
+        spans.push(Span::styled(format!("{role} "), t.accent()));
+    }
+    if let Some(s) = snap {
+        let ts = s.taken_at.to_rfc3339();
+        spans.push(Span::styled(format!("│ {} ", &ts[..19.min(ts.len())].replace('T', " ")), t.dim()));
+    }
+    let mode = match &app.mode {
+        Mode::Live { interval_ms } => format!("{} live, every {} ms", t.dot(), interval_ms),
+        Mode::Capture { root } => format!("capture {}", fit(root, 40, t)),
+        Mode::Replay(r) => format!(
+            "replay {} {} {}/{} ×{}{}",
+            fit(&r.name, 30, t),
+            if r.paused { "paused" } else { "playing" },
+            clock(r.position),
+            clock(r.duration),
+            r.speed,
+            if r.finished { " (end)" } else { "" }
+        ),
+    };
+    spans.push(Span::styled(format!("│ {mode} "), t.dim()));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// `Primary`, `Secondary`, or `Primary+Secondary` over this node's resources.
+pub fn node_role(app: &App) -> Option<String> {
+    let snap = app.model.snapshot.as_ref()?;
+    let mut roles: Vec<String> =
+        snap.drbd.minors.iter().filter_map(|m| m.role.as_ref().map(ToString::to_string)).collect();
+    if roles.is_empty() {
+        roles = snap.drbd.resources.iter().filter_map(|r| r.role.as_ref().map(ToString::to_string)).collect();
+    }
+    roles.sort();
+    roles.dedup();
+    (!roles.is_empty()).then(|| roles.join("+"))
+}
+
+fn render_tabs(frame: &mut Frame, area: Rect, app: &App) {
+    let mut spans = Vec::new();
+    for (i, v) in View::ALL.iter().enumerate() {
+        let label = format!(" {} {} ", i + 1, v.title());
+        let style = if *v == app.view { app.theme.selected() } else { Style::new() };
+        spans.push(Span::styled(label, style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn render_footer(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    // A source that is down says so here, in every view.
+    let mut problems = Vec::new();
+    if let Some(ChildStatus::Failed { reason, retry_in_seconds }) = &app.model.events2_status {
+        problems.push(format!("events2: {reason} (retry in {retry_in_seconds} s)"));
+    }
+    if let Some(e) = &app.model.clients.error {
+        problems.push(format!("sockets: {e}"));
+    }
+    let line = if app.search.typing {
+        Line::from(vec![Span::styled(" search: ", t.title()), Span::raw(app.search.text.clone()), Span::raw("_")])
+    } else if !problems.is_empty() {
+        Line::from(Span::styled(format!(" {}", problems.join("  │  ")), t.level(crate::model::Level::Warning)))
+    } else {
+        let mut hint = " 1-6 views  Tab next  ? help  q quit".to_owned();
+        if matches!(app.mode, Mode::Replay(_)) {
+            hint.push_str("  │  space pause  . step  +/- speed");
+        }
+        Line::from(Span::styled(hint, t.dim()))
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let width = area.width.min(70);
+    let height = (BINDINGS.len() as u16 + 4).min(area.height);
+    let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
+    let lines: Vec<Line> = BINDINGS
+        .iter()
+        .map(|b| Line::from(vec![Span::styled(format!(" {:<20}", b.keys), theme.title()), Span::raw(b.what)]))
+        .collect();
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(block("Keys (Esc or ? to close)", theme)).wrap(Wrap { trim: false }),
+        popup,
+    );
+}
+
+/// Seconds as `m:ss` or `h:mm:ss`.
+pub fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0) as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// Bytes per second as `12.3 MiB/s`; `–` when unknown.
+pub fn byte_rate(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x.is_finite() => format!("{}/s", humansize::format_size(x.max(0.0) as u64, humansize::BINARY)),
+        _ => "–".to_owned(),
+    }
+}
+
+/// A count per second as `1234/s` or `12.3k/s`.
+pub fn per_second(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x >= 10_000.0 => format!("{:.1}k/s", x / 1000.0),
+        Some(x) if x >= 100.0 => format!("{x:.0}/s"),
+        Some(x) if x.is_finite() => format!("{x:.1}/s"),
+        _ => "–".to_owned(),
+    }
+}
+
+/// Shortens `s` to `width` characters with an ellipsis.
+pub fn fit(s: &str, width: usize, theme: &Theme) -> String {
+    if s.chars().count() <= width {
+        return s.to_owned();
+    }
+    let ell = if theme.ascii { "~" } else { "…" };
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push_str(ell);
+    out
+}

@@ -1,0 +1,118 @@
+//! View 3: the NFS server — throughput, operations with their recent history, thread
+//! pools, grace period, exports.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Sparkline};
+
+use super::{block, byte_rate, fit, per_second};
+use crate::model::health::Health;
+use crate::tui::app::App;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let Some(snap) = &app.model.snapshot else {
+        frame.render_widget(Paragraph::new("waiting for the first sample…").block(block("NFS server", t)), area);
+        return;
+    };
+    let n = &snap.nfsd;
+    if !n.available {
+        let text = Line::from(Span::styled(n.reason.clone().unwrap_or_default(), t.health(Health::Critical)));
+        frame.render_widget(Paragraph::new(text).block(block("NFS server", t)), area);
+        return;
+    }
+    let exports_height = (n.exports.iter().filter(|e| !e.pseudo_root).count() as u16 + 2).clamp(3, 6);
+    let [summary, ops, bottom] =
+        Layout::vertical([Constraint::Length(6), Constraint::Min(4), Constraint::Length(exports_height)]).areas(area);
+    let r = app.model.nfsd_rates.as_ref();
+    let versions: Vec<String> =
+        n.versions.iter().map(|v| format!("{}{}", if v.enabled { "+" } else { "-" }, v.version)).collect();
+    let threads = n.threads.unwrap_or(0);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw("threads "),
+            Span::styled(threads.to_string(), t.health(if threads > 0 { Health::Ok } else { Health::Critical })),
+            Span::raw(format!(
+                "   versions {}   lease {}   grace {}",
+                if versions.is_empty() { "?".to_owned() } else { versions.join(" ") },
+                n.lease_time_seconds.map_or_else(|| "?".to_owned(), |s| format!("{s} s")),
+                n.grace_time_seconds.map_or_else(|| "?".to_owned(), |s| format!("{s} s")),
+            )),
+        ]),
+        Line::from(format!(
+            "calls {}   bad {}   read {}   write {}",
+            per_second(r.and_then(|r| r.calls)),
+            per_second(r.and_then(|r| r.bad_calls)),
+            byte_rate(r.and_then(|r| r.read_bytes)),
+            byte_rate(r.and_then(|r| r.write_bytes)),
+        )),
+        Line::from(format!(
+            "new TCP connections {}   stale file handles {}   requests that waited for a thread {}",
+            per_second(r.and_then(|r| r.tcp_connections)),
+            per_second(r.and_then(|r| r.fh_stale)),
+            per_second(r.and_then(|r| r.thread_waits)),
+        )),
+    ];
+    if let Some(f) = app.findings.iter().find(|f| f.id.starts_with("nfsd.grace")) {
+        lines.push(Line::from(Span::styled(f.summary.clone(), t.health(Health::Degraded))));
+    } else if r.is_some_and(|r| r.counters_reset) {
+        lines.push(Line::from(Span::styled("counters were reset (nfsd restarted)", t.health(Health::Degraded))));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block("NFS server", t)), summary);
+    render_ops(frame, ops, app);
+    let width = bottom.width.saturating_sub(2) as usize;
+    let real: Vec<_> = n.exports.iter().filter(|e| !e.pseudo_root).collect();
+    let exports: Vec<Line> = if real.is_empty() {
+        vec![Line::from(Span::styled(
+            if n.nfsd_fs.available {
+                "none loaded in the kernel".to_owned()
+            } else {
+                n.nfsd_fs.reason.clone().unwrap_or_default()
+            },
+            t.health(Health::Degraded),
+        ))]
+    } else {
+        real.iter()
+            .map(|e| Line::from(fit(&format!("{}  {}({})", e.path, e.client, e.options.join(",")), width, t)))
+            .collect()
+    };
+    frame.render_widget(Paragraph::new(exports).block(block("Exports", t)), bottom);
+}
+
+fn render_ops(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    frame.render_widget(block("Operations per second (busiest, last 2 minutes)", t), area);
+    let inner = Rect {
+        x: area.x + 1,
+        y: area.y + 1,
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(2),
+    };
+    // Busiest by recent mean, so an op that just stopped still shows with its history.
+    let mut ranked: Vec<(&String, f64)> = app
+        .model
+        .history
+        .ops
+        .iter()
+        .filter_map(|(name, s)| s.mean_of_last(10).filter(|m| *m > 0.0).map(|m| (name, m)))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    if ranked.is_empty() {
+        frame.render_widget(Paragraph::new(Span::styled("no NFS operations", t.dim())), inner);
+        return;
+    }
+    for (i, (name, _)) in ranked.iter().take(inner.height as usize).enumerate() {
+        let row = Rect { x: inner.x, y: inner.y + i as u16, width: inner.width, height: 1 };
+        let [label, spark] = Layout::horizontal([Constraint::Length(28), Constraint::Min(1)]).areas(row);
+        let series = &app.model.history.ops[*name];
+        let now = series.last();
+        frame.render_widget(Paragraph::new(format!("{:<16} {:>10}", fit(name, 16, t), per_second(now))), label);
+        let data = series.as_u64();
+        let take = data.len().min(spark.width as usize);
+        frame.render_widget(
+            Sparkline::default().data(data[data.len() - take..].to_vec()).bar_set(t.bars()).style(t.accent()),
+            spark,
+        );
+    }
+}

@@ -1,0 +1,191 @@
+//! View 1: the pair, DRBD, nfsd and the noisiest clients at a glance, with the findings.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{block, byte_rate, fit, per_second};
+use crate::model::health::{self, Health};
+use crate::model::summary::{self, VolumeLine};
+use crate::report::text::{hms, kib};
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let volumes = app.model.snapshot.as_ref().map(summary::volumes).unwrap_or_default();
+    let drbd_height = (2 + volumes.iter().map(|v| if v.sync.is_some() { 2 } else { 1 }).sum::<u16>()).clamp(3, 10);
+    let [drbd, middle, findings] =
+        Layout::vertical([Constraint::Length(drbd_height), Constraint::Length(7), Constraint::Min(3)]).areas(area);
+    render_drbd(frame, drbd, app, &volumes);
+    let [nfs, clients] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(middle);
+    render_nfs(frame, nfs, app);
+    render_clients(frame, clients, app);
+    render_findings(frame, findings, app);
+}
+
+fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref().map_or_else(|| "?".to_owned(), ToString::to_string)
+}
+
+pub fn volume_lines(v: &VolumeLine, t: &Theme, width: usize) -> Vec<Line<'static>> {
+    let name = match v.minor {
+        Some(m) if !v.name.starts_with("minor") => format!("{} ({m})", v.name),
+        _ => v.name.clone(),
+    };
+    let disk_health =
+        |d: &Option<drnfs_parsers::drbd_state::DiskState>| d.as_ref().map_or(Health::Unknown, health::disk);
+    let mut spans = vec![
+        Span::styled(format!("{:<12} ", fit(&name, 12, t)), t.title()),
+        Span::raw(format!("{}/", opt(&v.role))),
+        Span::styled(opt(&v.peer_role), t.health(v.peer_role.as_ref().map_or(Health::Unknown, health::peer_role))),
+        Span::raw("  "),
+        Span::styled(format!("{:<12}", v.state), t.health(v.state_health)),
+        Span::raw(" "),
+        Span::styled(opt(&v.disk), t.health(disk_health(&v.disk))),
+        Span::raw("/"),
+        Span::styled(opt(&v.peer_disk), t.health(disk_health(&v.peer_disk))),
+    ];
+    if let Some(p) = v.protocol {
+        spans.push(Span::styled(format!("  proto {p}"), t.dim()));
+    }
+    let mut lines = vec![Line::from(spans)];
+    if let Some(s) = &v.sync {
+        let label = if s.target { "receiving" } else { "sending" };
+        let bar_width = width.saturating_sub(60).clamp(10, 30);
+        let mut text = vec![
+            Span::raw(format!("   {label} ")),
+            Span::styled(t.bar(s.percent / 100.0, bar_width), t.health(Health::Degraded)),
+            Span::raw(format!(" {:5.1}%  ETA {}", s.percent, s.eta_seconds.map_or_else(|| "?".to_owned(), hms))),
+            Span::raw(format!("  {}/s", s.speed_kib_s.map_or_else(|| "?".to_owned(), kib))),
+        ];
+        if let Some(r) = s.remaining_kib {
+            text.push(Span::styled(format!("  {} left", kib(r)), t.dim()));
+        }
+        if s.stalled {
+            text.push(Span::styled("  STALLED", t.health(Health::Critical)));
+        }
+        lines.push(Line::from(text));
+    }
+    lines
+}
+
+fn render_drbd(frame: &mut Frame, area: Rect, app: &App, volumes: &[VolumeLine]) {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    match app.model.snapshot.as_ref().map(|s| &s.drbd) {
+        Some(d) if !d.available => {
+            lines.push(Line::from(Span::styled(d.reason.clone().unwrap_or_default(), t.health(Health::Critical))))
+        }
+        Some(_) if volumes.is_empty() => lines.push(Line::from("no DRBD resources configured")),
+        Some(_) => {
+            for v in volumes {
+                lines.extend(volume_lines(v, t, area.width as usize));
+            }
+        }
+        None => lines.push(Line::from("waiting for the first sample…")),
+    }
+    let title = app
+        .model
+        .snapshot
+        .as_ref()
+        .and_then(|s| s.drbd.version.clone())
+        .map_or("DRBD".to_owned(), |v| format!("DRBD {v}"));
+    frame.render_widget(Paragraph::new(lines).block(block(&title, t)).wrap(Wrap { trim: false }), area);
+}
+
+fn render_nfs(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    if let Some(s) = &app.model.snapshot {
+        let n = &s.nfsd;
+        if !n.available {
+            lines.push(Line::from(Span::styled(n.reason.clone().unwrap_or_default(), t.health(Health::Critical))));
+        } else {
+            let r = app.model.nfsd_rates.as_ref();
+            let threads = n.threads.unwrap_or(0);
+            lines.push(Line::from(vec![
+                Span::raw("threads "),
+                Span::styled(threads.to_string(), t.health(if threads > 0 { Health::Ok } else { Health::Critical })),
+                Span::raw(format!("   calls {}", per_second(r.and_then(|r| r.calls)))),
+            ]));
+            lines.push(Line::from(format!(
+                "read {}  write {}",
+                byte_rate(r.and_then(|r| r.read_bytes)),
+                byte_rate(r.and_then(|r| r.write_bytes))
+            )));
+            let exports = n.exports.iter().filter(|e| !e.pseudo_root).count();
+            lines.push(Line::from(format!("exports {exports}   NFSv4 clients {}", n.clients_v4.len())));
+        }
+        let vips: Vec<Span> = app
+            .vips
+            .iter()
+            .map(|v| {
+                if s.host.addresses.contains(v) {
+                    Span::styled(format!("VIP {v} here "), t.health(Health::Ok))
+                } else {
+                    Span::styled(format!("VIP {v} not here "), t.dim())
+                }
+            })
+            .collect();
+        if vips.is_empty() {
+            lines.push(Line::from(Span::styled("VIP unknown (no keepalived.conf; --vip)", t.dim())));
+        } else {
+            lines.push(Line::from(vips));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).block(block("NFS server", t)).wrap(Wrap { trim: false }), area);
+}
+
+fn render_clients(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let c = &app.model.clients;
+    let mut lines = Vec::new();
+    if let Some(e) = &c.error {
+        lines.push(Line::from(Span::styled(e.clone(), t.health(Health::Degraded))));
+    }
+    let width = area.width.saturating_sub(2) as usize;
+    for row in c.rows.iter().take(3) {
+        let name = row.display_name().unwrap_or_default();
+        let text = format!(
+            "{:<15} {:<12} in {:>11} out {:>11} {:>4}",
+            row.address.to_string(),
+            fit(&name, 12, t),
+            byte_rate(row.in_bytes_per_s),
+            byte_rate(row.out_bytes_per_s),
+            row.share_in.map_or_else(String::new, |s| format!("{:.0}%", s * 100.0))
+        );
+        lines.push(Line::from(fit(&text, width, t)));
+    }
+    if c.rows.is_empty() && c.error.is_none() {
+        lines.push(Line::from(Span::styled("no client connections", t.dim())));
+    }
+    let title = format!(
+        "Top clients ({} with {} connections)",
+        c.rows.len(),
+        c.rows.iter().map(|r| r.connections.len()).sum::<usize>()
+    );
+    frame.render_widget(Paragraph::new(lines).block(block(&title, t)), area);
+}
+
+fn render_findings(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    for f in &app.findings {
+        let tag = match f.severity {
+            crate::model::Level::Critical => "CRIT",
+            crate::model::Level::Warning => "WARN",
+            crate::model::Level::Info => "INFO",
+        };
+        lines
+            .push(Line::from(vec![Span::styled(format!("{tag} "), t.level(f.severity)), Span::raw(f.summary.clone())]));
+        if let Some(s) = &f.suggestion {
+            lines.push(Line::from(Span::styled(format!("     {} {s}", t.arrow()), t.dim())));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::from(Span::styled("nothing to report", t.health(Health::Ok))));
+    }
+    let title = format!("Findings ({})", app.findings.len());
+    frame.render_widget(Paragraph::new(lines).block(block(&title, t)).wrap(Wrap { trim: false }), area);
+}
