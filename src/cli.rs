@@ -1,25 +1,47 @@
 //! Command line: options, subcommands and their dispatch.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::model::snapshot::SnapshotRequest;
+use crate::action::plan::ActionKind;
+use crate::model::{ChildStatus, Input, Model};
 use crate::report;
-use crate::source::SourceConfig;
+use crate::source::live::{self, ConfigSource, Events2Source, KernelLogSource, LiveOptions};
+use crate::source::recording::{self, Recording};
+use crate::source::{ProcRoot, drbdsetup};
+use crate::tui;
+
+const EXAMPLES: &str = "\
+Examples:
+  drnfs                          live view of this node (run as root)
+  drnfs --demo                   replay a recorded lab incident (no DRBD needed)
+  drnfs snapshot --json          one JSON document for scripts
+  drnfs record --out incident.drnfs.gz
+                                 record every source to attach to a ticket
+  drnfs --replay incident.drnfs.gz
+  drnfs snapshot --proc-root /tmp/capture/proc --events2-file /tmp/capture/events2.txt
+                                 read files copied off another server";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "drnfs",
-    version,
+    version = env!("DRNFS_VERSION"),
     about = "Watch, diagnose and safely fail over an NFS server made highly available with DRBD and keepalived",
-    long_about = None,
-    after_help = "Examples:\n  drnfs snapshot                 readable summary of this node\n  drnfs snapshot --json          the same as one JSON document for scripts\n  drnfs snapshot --proc-root /tmp/capture/proc --events2-file /tmp/capture/events2.txt\n                                 read files copied off another server"
+    long_about = "drnfs shows the DRBD replication, the kernel NFS server and the NFS clients of one node of an \
+HA pair, explains what it sees, and names the clients that load nfsd. Without a subcommand it opens the \
+interactive view.",
+    after_help = EXAMPLES
 )]
 pub struct Cli {
     #[command(flatten)]
     pub sources: SourceArgs,
+
+    #[command(flatten)]
+    pub view: ViewArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -28,29 +50,74 @@ pub struct Cli {
 /// Where drnfs reads from. Every option has a live default.
 #[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
+    /// The drnfs configuration (resources, mount points, NFS units, VIP, peer).
+    #[arg(long, value_name = "FILE", global = true, env = "DRNFS_CONFIG", default_value = crate::action::config::DEFAULT_PATH)]
+    pub config: PathBuf,
+
     /// Read DIR/drbd, DIR/net/rpc/nfsd, DIR/fs/nfsd/… instead of /proc/… (a captured tree,
-    /// or files copied off a broken server). Disables running drbdsetup.
+    /// or files copied off a broken server). No drbdsetup, sockets or kernel log are read
+    /// live then.
     #[arg(long, value_name = "DIR", global = true, env = "DRNFS_PROC_ROOT")]
     pub proc_root: Option<PathBuf>,
 
-    /// Read `drbdsetup events2` lines from FILE instead of running drbdsetup.
+    /// Read `drbdsetup events2` lines (or `drbdsetup status --json`) from FILE instead of
+    /// running drbdsetup.
     #[arg(long, value_name = "FILE", global = true, env = "DRNFS_EVENTS2_FILE")]
     pub events2_file: Option<PathBuf>,
 
-    /// The drbdsetup program to run for events2.
+    /// Read DRBD kernel-log lines (dmesg or journalctl -k output) from FILE instead of
+    /// /dev/kmsg.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub kernel_log_file: Option<PathBuf>,
+
+    /// Read the DRBD configuration from FILE (`drbdadm dump all` output, or a .res file)
+    /// instead of running `drbdadm dump all`.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub drbd_config: Option<PathBuf>,
+
+    /// The drbdadm program to run.
+    #[arg(long, value_name = "PATH", global = true, default_value = "drbdadm", hide = true)]
+    pub drbdadm: PathBuf,
+
+    /// The drbdsetup program to run.
     #[arg(long, value_name = "PATH", global = true, default_value = "drbdsetup", hide = true)]
     pub drbdsetup: PathBuf,
+
+    /// TCP port of the NFS server.
+    #[arg(long, value_name = "PORT", global = true, default_value_t = 2049)]
+    pub nfs_port: u16,
+
+    /// The service address keepalived moves (repeatable). Default: the virtual_ipaddress
+    /// entries of /etc/keepalived/keepalived.conf.
+    #[arg(long = "vip", value_name = "ADDR", global = true)]
+    pub vips: Vec<IpAddr>,
 }
 
-impl SourceArgs {
-    pub fn config(&self) -> SourceConfig {
-        SourceConfig {
-            proc_root: self.proc_root.clone().unwrap_or_else(|| PathBuf::from("/proc")),
-            live: self.proc_root.is_none(),
-            events2_file: self.events2_file.clone(),
-            drbdsetup: self.drbdsetup.clone(),
-        }
-    }
+/// How the interactive view runs.
+#[derive(Debug, Clone, Args)]
+pub struct ViewArgs {
+    /// Seconds between samples of the proc files and sockets.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0, global = true)]
+    pub interval: f64,
+
+    /// Replay the recording bundled with drnfs: a real incident from the drnfs lab
+    /// (resync, a client storm, split brain, recovery).
+    #[arg(long, conflicts_with = "replay")]
+    pub demo: bool,
+
+    /// Replay a recording made with `drnfs record` (with an action: --dry-run against its
+    /// state at --at seconds).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub replay: Option<PathBuf>,
+
+    /// Replay speed (0.25 to 30); `+` and `-` change it while playing.
+    #[arg(long, value_name = "FACTOR")]
+    pub speed: Option<f64>,
+
+    /// Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns
+    /// colours off.
+    #[arg(long, global = true)]
+    pub ascii: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,13 +128,211 @@ pub enum Command {
     /// 2 when nothing could be read at all.
     Snapshot(SnapshotArgs),
 
+    /// Explain what is wrong, with evidence and the next step; exit 1 when anything is
+    /// critical (for cron and monitoring).
+    ///
+    /// Exit codes: 0 nothing critical, 1 at least one critical finding, 2 nothing could be
+    /// read.
+    Doctor(DoctorArgs),
+
+    /// Record every source over time into one file (attach it to a ticket; replay it with
+    /// --replay). Stops on Ctrl-C, SIGTERM or after --duration.
+    Record(RecordArgs),
+
+    /// Rank the NFS clients by the load they put on nfsd, every interval (for scripts).
+    ///
+    /// Each client address is one row (all its connections together): bytes/s in and out
+    /// from the kernel's tcp_info, its share of all inbound bytes, its Recv-Q backlog, its
+    /// NFSv4 name. The first ranking comes after two samples.
+    TopClients(TopClientsArgs),
+
+    /// Make this node Primary and serve NFS (peer connected and Secondary).
+    Promote(ActionArgs),
+
+    /// Stop serving NFS here and make this node Secondary.
+    Demote(ActionArgs),
+
+    /// Planned failover: stop serving here, then promote and serve on the peer.
+    Failover(ActionArgs),
+
+    /// The peer is dead: serve here without it. Needs proof that the peer is down.
+    Takeover(TakeoverArgs),
+
+    /// Guided split-brain recovery: the victim's changes since the split are discarded and
+    /// it resyncs from the survivor.
+    RecoverSplitBrain(SplitBrainArgs),
+
+    /// An action whose drnfs died (killed, lost SSH session): show it and continue or roll
+    /// it back.
+    Resume(ResumeArgs),
+
+    /// keepalived vrrp_script: exit 0 only when this node serves NFS (read-only, fast).
+    ///
+    /// Exit codes: 0 serving, 1 not Primary, 2 not mounted, 3 nfsd down or exports missing,
+    /// 4 DRBD degraded, 5 both nodes Primary, 6 hold set, 10 unreadable.
+    Check(CheckArgs),
+
+    /// keepalived vrrp_notify_fifo reader: log every VRRP transition and what it means;
+    /// never touches storage.
+    Notify(NotifyArgs),
+
+    /// Validate the drnfs configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+
+    /// The peer's side of an action (run over ssh by drnfs itself).
+    #[command(hide = true)]
+    Agent,
+
     /// Tools for capturing fixtures and debugging drnfs itself.
     #[command(hide = true, subcommand)]
     Debug(DebugCommand),
 }
 
+#[derive(Debug, Args)]
+pub struct ActionArgs {
+    /// The DRBD resource, as configured in drnfs.toml.
+    pub resource: String,
+
+    /// Show the preflight checks and the plan; change nothing. Works on recorded state
+    /// too (--proc-root/--events2-file, or --replay FILE --at SECONDS).
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The confirmation phrase, for non-interactive use (it is recorded as typed).
+    #[arg(long, value_name = "PHRASE")]
+    pub confirm: Option<String>,
+
+    /// Seconds into the --replay recording to take the state from (dry runs).
+    #[arg(long, value_name = "SECONDS", requires = "replay")]
+    pub at: Option<f64>,
+
+    /// The peer's state from a file (its `drnfs snapshot --json`) instead of over ssh
+    /// (dry runs on captures).
+    #[arg(long, value_name = "FILE")]
+    pub peer_snapshot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TakeoverArgs {
+    #[command(flatten)]
+    pub action: ActionArgs,
+
+    /// How you know the peer is down (BMC power status, hypervisor, its DRBD outdated by
+    /// hand): recorded in the audit log. Required.
+    #[arg(long, value_name = "TEXT")]
+    pub peer_dead_proof: Option<String>,
+
+    /// Accept Consistent or Outdated local data (the peer's last writes may be lost).
+    #[arg(long)]
+    pub accept_stale_data: bool,
+
+    /// `drbdadm primary --force` when DRBD refuses (no fencing answer).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SplitBrainArgs {
+    #[command(flatten)]
+    pub action: ActionArgs,
+
+    /// The node whose changes since the split are discarded.
+    #[arg(long, value_name = "NODE")]
+    pub victim: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    pub resource: String,
+    /// Undo the steps the interrupted action did, instead of continuing it.
+    #[arg(long)]
+    pub rollback: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The resource (default: the only one configured, or any DRBD minor without a
+    /// configuration).
+    #[arg(long)]
+    pub resource: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// The FIFO keepalived writes (keepalived passes it as the argument); default stdin.
+    pub fifo: Option<PathBuf>,
+
+    /// Where the last transition is kept for other tools.
+    #[arg(long, default_value = "/run/drnfs/vrrp-state.json")]
+    pub state_file: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Parse and validate drnfs.toml; print the resources it configures.
+    Check,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Print one JSON document (schema: docs/snapshot.schema.json) instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Take two samples this many seconds apart, so rates (ops/s, bytes/s per client) are
+    /// filled in.
+    #[arg(long, value_name = "SECONDS")]
+    pub sample_seconds: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print the findings as a JSON array.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Watch for this many seconds first (rates, stalls and noisy clients need it).
+    #[arg(long, value_name = "SECONDS")]
+    pub sample_seconds: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct TopClientsArgs {
+    /// Print this many rankings, then exit (default: until interrupted).
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Show at most this many clients per ranking.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// One JSON object per ranking, one per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// The recording file; gzip-compressed when it ends in .gz.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<f64>,
+
+    /// A note stored in the recording's header.
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum DebugCommand {
+    /// Print the man page (roff) generated from this command line definition.
+    Man,
+    /// Print shell completions for SHELL (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
     /// Dump TCP sockets with a local port over netlink sock_diag and print them; with
     /// --raw-out, also write the kernel's reply bytes (a fixture for the decoder).
     SockDiag {
@@ -78,28 +343,148 @@ pub enum DebugCommand {
     },
 }
 
-#[derive(Debug, Args)]
-pub struct SnapshotArgs {
-    /// Print one JSON document (schema: docs/snapshot.schema.json) instead of text.
-    #[arg(long)]
-    pub json: bool,
+/// The recording `drnfs --demo` plays, made in the drnfs lab with `drnfs record`.
+#[cfg(drnfs_demo)]
+pub const DEMO_RECORDING: Option<&[u8]> = Some(include_bytes!("../fixtures/demo/lab-incident.drnfs.gz"));
+#[cfg(not(drnfs_demo))]
+pub const DEMO_RECORDING: Option<&[u8]> = None;
+
+impl SourceArgs {
+    pub fn proc(&self) -> ProcRoot {
+        ProcRoot::new(self.proc_root.clone().unwrap_or_else(|| PathBuf::from("/proc")))
+    }
+
+    pub fn live(&self) -> bool {
+        self.proc_root.is_none()
+    }
+
+    /// VIPs from the command line, else from keepalived's configuration (live only).
+    fn vips(&self) -> Vec<IpAddr> {
+        if !self.vips.is_empty() || !self.live() { self.vips.clone() } else { crate::source::keepalived::detect() }
+    }
+
+    fn config_source(&self) -> ConfigSource {
+        match &self.drbd_config {
+            Some(f) => ConfigSource::File(f.clone()),
+            None if self.live() && self.proc().exists("drbd") => {
+                ConfigSource::Drbdadm { program: self.drbdadm.clone() }
+            }
+            None => ConfigSource::None,
+        }
+    }
+
+    fn live_options(&self, interval: Duration) -> LiveOptions {
+        let live = self.live();
+        let events2 = match &self.events2_file {
+            Some(f) => Events2Source::File(f.clone()),
+            None if live => Events2Source::Child { program: self.drbdsetup.clone() },
+            None => Events2Source::None("reading a captured proc root; pass --events2-file".to_owned()),
+        };
+        let kernel_log = match &self.kernel_log_file {
+            Some(f) => KernelLogSource::File(f.clone()),
+            None if live => KernelLogSource::Kmsg,
+            None => KernelLogSource::None,
+        };
+        LiveOptions {
+            proc: self.proc(),
+            interval,
+            nfs_port: self.nfs_port,
+            sockets: live,
+            events2,
+            kernel_log,
+            drbd_config: self.config_source(),
+        }
+    }
 }
 
-pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    let sources = cli.sources.config();
-    match cli.command {
-        Some(Command::Snapshot(args)) => {
-            let snapshot = SnapshotRequest::new(&sources).take();
+pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
+    let interval = Duration::from_secs_f64(cli.view.interval.clamp(0.1, 3600.0));
+    match cli.command.take() {
+        Some(Command::Snapshot(args)) => snapshot(&cli.sources, &args),
+        Some(Command::Doctor(args)) => doctor(&cli.sources, &args),
+        Some(Command::Record(args)) => record(&cli.sources, &args, interval),
+        Some(Command::TopClients(args)) => top_clients(&cli.sources, &args, interval),
+        Some(Command::Promote(a)) => action(&cli, ActionKind::Promote, &a, None, None),
+        Some(Command::Demote(a)) => action(&cli, ActionKind::Demote, &a, None, None),
+        Some(Command::Failover(a)) => action(&cli, ActionKind::Failover, &a, None, None),
+        Some(Command::Takeover(t)) => action(&cli, ActionKind::Takeover, &t.action, Some(&t), None),
+        Some(Command::RecoverSplitBrain(s)) => {
+            action(&cli, ActionKind::RecoverSplitBrain, &s.action, None, s.victim.clone())
+        }
+        Some(Command::Resume(r)) => {
+            let sources = cli.sources.clone();
+            let snap = move || Ok(serde_json::to_value(gather(&sources, None)?)?);
+            let ending =
+                crate::action::resume(&cli.sources.config, &r.resource, r.rollback, snap, &mut std::io::stdout())?;
+            Ok(ExitCode::from(ending.exit_code()))
+        }
+        Some(Command::Check(c)) => {
+            let config = crate::action::config::Config::load(&cli.sources.config).ok();
+            let resource = match (&config, &c.resource) {
+                (Some(cfg), Some(name)) => Some(cfg.resource(name)?.clone()),
+                (Some(cfg), None) if cfg.resources.len() == 1 => Some(cfg.resources[0].clone()),
+                (None, Some(name)) => {
+                    anyhow::bail!("--resource {name} needs the drnfs configuration ({})", cli.sources.config.display())
+                }
+                _ => None,
+            };
+            let res = crate::keepalived::check::check(
+                &cli.sources.proc(),
+                config.as_ref(),
+                resource.as_ref(),
+                &cli.sources.drbdsetup,
+            );
+            let name = resource.as_ref().map_or("drbd", |r| r.name.as_str());
+            if cli.sources.live() {
+                crate::keepalived::check::log_change(std::path::Path::new("/run/drnfs"), name, &res);
+            }
+            println!("{} {name}: {}", res.verdict.code(), res.reason);
+            Ok(ExitCode::from(res.verdict.code()))
+        }
+        Some(Command::Notify(n)) => {
+            let config = crate::action::config::Config::load(&cli.sources.config).ok();
+            let sources = cli.sources.clone();
+            crate::keepalived::notify::run(n.fifo.as_deref(), &n.state_file, || {
+                let r = config.as_ref().and_then(|c| c.resources.first());
+                crate::keepalived::check::check(&sources.proc(), config.as_ref(), r, &sources.drbdsetup).verdict
+                    == crate::keepalived::check::Verdict::Serving
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Config(ConfigCommand::Check)) => {
+            let c = crate::action::config::Config::load(&cli.sources.config)?;
+            println!("{}: ok", cli.sources.config.display());
+            if let Some(p) = &c.peer {
+                println!("  peer {} (ssh {})", p.name, p.ssh.as_deref().unwrap_or(&p.name));
+            }
+            for r in &c.resources {
+                println!(
+                    "  resource {}: {} on {} ({}), NFS {} , exports [{}], VIP [{}]",
+                    r.name,
+                    r.device.display(),
+                    r.mount_point.display(),
+                    r.fstype,
+                    r.nfs_service,
+                    r.exports.iter().map(|e| e.display().to_string()).collect::<Vec<_>>().join(" "),
+                    r.vip.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Agent) => {
+            let config = crate::action::config::Config::load(&cli.sources.config)?;
+            let sources = cli.sources.clone();
+            crate::action::agent::serve(&config, || Ok(serde_json::to_value(gather(&sources, None)?)?))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Debug(DebugCommand::Man)) => {
             let mut out = std::io::stdout().lock();
-            if args.json {
-                report::json::write(&mut out, &snapshot)?;
-            } else {
-                report::text::write(&mut out, &snapshot)?;
-            }
-            if snapshot.nothing_readable() {
-                eprintln!("drnfs: nothing could be read: {}", snapshot.unavailable_reasons().join("; "));
-                return Ok(ExitCode::from(2));
-            }
+            man_page(&mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Debug(DebugCommand::Completions { shell })) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "drnfs", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Debug(DebugCommand::SockDiag { port, raw_out })) => {
@@ -129,7 +514,374 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         None => {
-            anyhow::bail!("the interactive view is not built yet; use `drnfs snapshot`")
+            let theme = tui::theme(cli.view.ascii);
+            let feed = if cli.view.demo || cli.view.replay.is_some() {
+                let (recording, name) = match &cli.view.replay {
+                    Some(path) => (Recording::open(path)?, path.display().to_string()),
+                    None => {
+                        let bytes = DEMO_RECORDING.ok_or_else(|| {
+                            anyhow::anyhow!("this drnfs was built without the demo recording (fixtures/demo/)")
+                        })?;
+                        (Recording::from_bytes(bytes)?, "demo".to_owned())
+                    }
+                };
+                let speed = cli.view.speed.unwrap_or(if cli.view.demo { 4.0 } else { 1.0 }).clamp(0.25, 30.0);
+                let vips =
+                    if cli.sources.vips.is_empty() { recording.header.vips.clone() } else { cli.sources.vips.clone() };
+                let feed = tui::Feed::Replay { recording: Box::new(recording), name, speed };
+                return run_tui(tui::TuiOptions {
+                    feed,
+                    theme,
+                    vips,
+                    config: cli.sources.config.clone(),
+                    live_snapshot: None,
+                });
+            } else if cli.sources.live() {
+                tui::Feed::Live(cli.sources.live_options(interval))
+            } else {
+                tui::Feed::Capture(cli.sources.live_options(interval))
+            };
+            let live_snapshot: Option<std::sync::Arc<dyn Fn() -> anyhow::Result<serde_json::Value> + Send + Sync>> =
+                if cli.sources.live() {
+                    let sources = cli.sources.clone();
+                    Some(std::sync::Arc::new(move || Ok(serde_json::to_value(gather(&sources, None)?)?)))
+                } else {
+                    None
+                };
+            run_tui(tui::TuiOptions {
+                feed,
+                theme,
+                vips: cli.sources.vips(),
+                config: cli.sources.config.clone(),
+                live_snapshot,
+            })
         }
+    }
+}
+
+fn run_tui(opts: tui::TuiOptions) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!("the interactive view needs a terminal; for scripts use `drnfs snapshot --json`");
+    }
+    tui::run(opts)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `drnfs snapshot`: one sample (or two, for rates) through the same model the TUI uses.
+fn snapshot(sources: &SourceArgs, args: &SnapshotArgs) -> anyhow::Result<ExitCode> {
+    let snapshot = gather(sources, args.sample_seconds)?;
+    let mut out = std::io::stdout().lock();
+    let written =
+        if args.json { report::json::write(&mut out, &snapshot) } else { report::text::write(&mut out, &snapshot) };
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        other => other?,
+    }
+    if snapshot.nothing_readable() {
+        eprintln!("drnfs: nothing could be read: {}", snapshot.unavailable_reasons().join("; "));
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `drnfs doctor`: the findings; exit 1 when any is critical.
+fn doctor(sources: &SourceArgs, args: &DoctorArgs) -> anyhow::Result<ExitCode> {
+    let snapshot = gather(sources, args.sample_seconds)?;
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
+        serde_json::to_writer_pretty(&mut out, &snapshot.findings).map_err(std::io::Error::from).and_then(|()| {
+            use std::io::Write;
+            writeln!(out)
+        })
+    } else {
+        report::doctor::write(&mut out, &snapshot)
+    };
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other?,
+    }
+    if snapshot.nothing_readable() {
+        eprintln!("drnfs: nothing could be read: {}", snapshot.unavailable_reasons().join("; "));
+        return Ok(ExitCode::from(2));
+    }
+    let critical = snapshot.findings.iter().any(|f| f.severity == crate::diagnose::Severity::Critical);
+    Ok(if critical { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Reads every source once (twice, `sample_seconds` apart, for rates) into the model and
+/// returns its report.
+fn gather(sources: &SourceArgs, sample_seconds: Option<f64>) -> anyhow::Result<crate::model::Snapshot> {
+    let start = Instant::now();
+    let mut model = Model::new();
+    let proc = sources.proc();
+    let live = sources.live();
+    match &sources.events2_file {
+        Some(file) => {
+            let source = file.display().to_string();
+            match std::fs::read_to_string(file) {
+                Ok(text) if text.trim_start().starts_with('[') => model.load_status_json(&text, &source),
+                Ok(text) => feed_events2(&mut model, &text, source),
+                Err(e) => model.apply(Input::Events2Status {
+                    at: 0.0,
+                    status: ChildStatus::NotRunning { reason: format!("cannot read {source}: {e}") },
+                }),
+            }
+        }
+        None if live && proc.exists("drbd") => {
+            let source = format!("{} {}", sources.drbdsetup.display(), drbdsetup::events2_now_args().join(" "));
+            match drbdsetup::events2_now(&sources.drbdsetup) {
+                Ok(text) => feed_events2(&mut model, &text, source),
+                Err(e) => model
+                    .apply(Input::Events2Status { at: 0.0, status: ChildStatus::NotRunning { reason: e.to_string() } }),
+            }
+        }
+        None => {
+            let reason = if live { "DRBD is not loaded" } else { "reading a captured proc root; pass --events2-file" };
+            model
+                .apply(Input::Events2Status { at: 0.0, status: ChildStatus::NotRunning { reason: reason.to_owned() } });
+        }
+    }
+    if let Some(text) = live::read_config(&sources.config_source()) {
+        model.apply(Input::DrbdConfig { at: 0.0, text });
+    }
+    if let Some(f) = &sources.kernel_log_file {
+        let text = std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        for line in text.lines() {
+            model.apply(Input::KernelLog { at: 0.0, wall: None, line: line.to_owned() });
+        }
+    }
+    for i in live::sample_blocking(&proc, live, sources.nfs_port, start) {
+        model.apply(i);
+    }
+    if let Some(secs) = sample_seconds {
+        let until = Instant::now() + Duration::from_secs_f64(secs.clamp(0.0, 3600.0));
+        // Meanwhile, who keeps nfsd's threads busy (where the kernel can say).
+        let activity = match (live, crate::source::rpc_status::RpcStatus::open()) {
+            (true, Ok(mut socket)) => {
+                let mut a = crate::source::rpc_status::RpcActivity::default();
+                let period = Duration::from_millis(1000 / crate::source::rpc_status::SAMPLE_HZ);
+                let mut result = Ok(());
+                while Instant::now() < until {
+                    match socket.dump() {
+                        Ok(rpcs) => a.add(&rpcs),
+                        Err(e) => {
+                            result = Err(e);
+                            break;
+                        }
+                    }
+                    std::thread::sleep(period);
+                }
+                result.map(|()| a)
+            }
+            (true, Err(e)) => Err(e),
+            (false, _) => Err(crate::source::SourceError::Io {
+                path: "netlink nfsd rpc-status".to_owned(),
+                message: "not read from a captured proc root".to_owned(),
+            }),
+        };
+        std::thread::sleep(until.saturating_duration_since(Instant::now()));
+        for i in live::sample_blocking(&proc, live, sources.nfs_port, start) {
+            model.apply(i);
+        }
+        model.apply(Input::RpcActivity { at: start.elapsed().as_secs_f64(), activity });
+    }
+    let vips = sources.vips();
+    let mut findings = crate::diagnose::evaluate(&model, &vips);
+    let now = model.snapshot.as_ref().map(|s| s.taken_at).unwrap_or_else(crate::model::snapshot::now);
+    crate::diagnose::FindingMemory::default().stamp(&mut findings, now);
+    model.report(findings).ok_or_else(|| anyhow::anyhow!("no sample was taken"))
+}
+
+/// The man page: drnfs(1) with every subcommand's options folded in.
+pub fn man_page(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let man = clap_mangen::Man::new(cmd.clone()).date("2026-11-25");
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    man.render_options_section(out)?;
+    // Each subcommand, as a section of its own.
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        writeln!(out, ".SH \"{}\"", format!("drnfs {}", sub.get_name()).to_uppercase())?;
+        let sub_man = clap_mangen::Man::new(sub.clone().bin_name(format!("drnfs {}", sub.get_name())));
+        let mut buf = Vec::new();
+        sub_man.render_synopsis_section(&mut buf)?;
+        sub_man.render_description_section(&mut buf)?;
+        sub_man.render_options_section(&mut buf)?;
+        // Nested sections become sub-sections.
+        let text = String::from_utf8_lossy(&buf).replace(".SH ", ".SS ");
+        out.write_all(text.as_bytes())?;
+    }
+    man.render_extra_section(out)?;
+    man.render_version_section(out)?;
+    writeln!(
+        out,
+        ".SH FILES\n.TP\n/etc/drnfs.toml\nresources, mount points, NFS units, VIP and peer for actions\n.TP\n/var/log/drnfs/audit.jsonl\nthe audit log of every action (mode 0600)\n.TP\n/var/lib/drnfs/actions/\njournals of actions in progress\n.TP\n/run/drnfs/RESOURCE.hold\nthe keepalived hold file"
+    )?;
+    writeln!(out, ".SH SEE ALSO\ndrbdadm(8), drbdsetup(8), exportfs(8), nfsstat(8), keepalived.conf(5)")
+}
+
+/// Runs an action (or its dry run) from the command line.
+fn action(
+    cli: &Cli,
+    kind: ActionKind,
+    a: &ActionArgs,
+    t: Option<&TakeoverArgs>,
+    victim: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let ask = crate::action::Ask {
+        kind,
+        resource: a.resource.clone(),
+        config_path: cli.sources.config.clone(),
+        dry_run: a.dry_run,
+        confirm: a.confirm.clone(),
+        proof: t.and_then(|t| t.peer_dead_proof.clone()),
+        accept_stale: t.is_some_and(|t| t.accept_stale_data),
+        force: t.is_some_and(|t| t.force),
+        victim,
+        recorded: !cli.sources.live() || cli.view.replay.is_some(),
+        peer_snapshot: match &a.peer_snapshot {
+            Some(p) => Some(serde_json::from_str(
+                &std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+            )?),
+            None => None,
+        },
+    };
+    if !a.dry_run && (!cli.sources.live() || cli.view.replay.is_some() || a.peer_snapshot.is_some()) {
+        anyhow::bail!("recorded state (--proc-root, --events2-file, --replay, --peer-snapshot) is for --dry-run only");
+    }
+    let recorded = match (&cli.view.replay, a.at) {
+        (Some(path), at) => Some(replay_snapshot(path, at.unwrap_or(f64::MAX), &cli.sources)?),
+        _ => None,
+    };
+    let sources = cli.sources.clone();
+    let snap = move || match &recorded {
+        Some(v) => Ok(v.clone()),
+        None => Ok(serde_json::to_value(gather(&sources, None)?)?),
+    };
+    let ending = crate::action::run(&ask, snap, &mut std::io::stdout(), crate::action::prompt_tty)?;
+    Ok(ExitCode::from(ending.exit_code()))
+}
+
+/// The model of a recording replayed up to `at` seconds, as a snapshot.
+fn replay_snapshot(path: &std::path::Path, at: f64, sources: &SourceArgs) -> anyhow::Result<serde_json::Value> {
+    let rec = Recording::open(path)?;
+    let mut model = Model::new();
+    let mut player = crate::source::recording::Player::new(&rec.header.proc_root);
+    for r in rec.records.iter().take_while(|r| r.t() <= at) {
+        model.apply(player.input(r));
+    }
+    let vips = if sources.vips.is_empty() { rec.header.vips.clone() } else { sources.vips.clone() };
+    let findings = crate::diagnose::evaluate(&model, &vips);
+    let snap = model.report(findings).ok_or_else(|| anyhow::anyhow!("{}: no sample before {at} s", path.display()))?;
+    Ok(serde_json::to_value(snap)?)
+}
+
+/// `drnfs top-clients`: sample, rank, print, every interval.
+fn top_clients(sources: &SourceArgs, args: &TopClientsArgs, interval: Duration) -> anyhow::Result<ExitCode> {
+    let start = Instant::now();
+    let proc = sources.proc();
+    let mut model = Model::new();
+    let mut printed = 0u64;
+    let mut next = Instant::now();
+    loop {
+        for i in live::sample_blocking(&proc, sources.live(), sources.nfs_port, start) {
+            model.apply(i);
+        }
+        if model.nfsd_rates.is_some() {
+            let mut out = std::io::stdout().lock();
+            match report::top_clients::write(&mut out, &model, args.top, args.json) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+                other => other?,
+            }
+            printed += 1;
+            if args.count.is_some_and(|c| printed >= c) {
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+        next += interval;
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+    }
+}
+
+fn feed_events2(model: &mut Model, text: &str, source: String) {
+    model.apply(Input::Events2Status { at: 0.0, status: ChildStatus::Running { source } });
+    for line in text.lines() {
+        model.apply(Input::Events2Line { at: 0.0, wall: crate::model::snapshot::now(), line: line.to_owned() });
+    }
+}
+
+/// `drnfs record`: the live collectors, written to a file until stopped.
+fn record(sources: &SourceArgs, args: &RecordArgs, interval: Duration) -> anyhow::Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async {
+        let file = std::fs::File::create(&args.out).map_err(|e| anyhow::anyhow!("{}: {e}", args.out.display()))?;
+        let out: Box<dyn std::io::Write> = if args.out.extension().is_some_and(|e| e == "gz") {
+            Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::default()))
+        } else {
+            Box::new(std::io::BufWriter::new(file))
+        };
+        let opts = sources.live_options(interval);
+        let hostname = std::fs::read_to_string(opts.proc.path("sys/kernel/hostname")).ok().map(|h| h.trim().to_owned());
+        let header = recording::Header {
+            format: recording::FORMAT.to_owned(),
+            version: recording::VERSION,
+            drnfs_version: env!("DRNFS_VERSION").to_owned(),
+            hostname,
+            started_at: crate::model::snapshot::now(),
+            interval_ms: interval.as_millis() as u64,
+            vips: sources.vips(),
+            proc_root: opts.proc.root().display().to_string(),
+            note: args.note.clone(),
+        };
+        let mut writer = recording::Writer::new(out, &header)?;
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Input>(4096);
+        live::spawn(opts, tx, Instant::now());
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let deadline = args.duration.map(|d| tokio::time::Instant::now() + Duration::from_secs_f64(d.max(0.0)));
+        eprintln!("drnfs: recording to {} (Ctrl-C to stop)", args.out.display());
+        loop {
+            tokio::select! {
+                input = rx.recv() => match input {
+                    Some(i) => writer.write(&i)?,
+                    None => break,
+                },
+                _ = tokio::signal::ctrl_c() => break,
+                _ = term.recv() => break,
+                _ = async { match deadline { Some(d) => tokio::time::sleep_until(d).await, None => std::future::pending().await } } => break,
+            }
+        }
+        // Whatever was already collected goes in too.
+        while let Ok(i) = rx.try_recv() {
+            writer.write(&i)?;
+        }
+        let records = writer.records;
+        writer.flush()?;
+        drop(writer.into_inner());
+        eprintln!("drnfs: wrote {records} records to {}", args.out.display());
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn actions_parse() {
+        let c =
+            Cli::try_parse_from(["drnfs", "failover", "r0", "--dry-run", "--replay", "x.gz", "--at", "12"]).unwrap();
+        assert!(matches!(c.command, Some(Command::Failover(ActionArgs { dry_run: true, at: Some(12.0), .. }))));
+        assert!(Cli::try_parse_from(["drnfs", "promote", "r0", "--at", "1"]).is_err(), "--at needs --replay");
+        assert!(Cli::try_parse_from(["drnfs", "--demo", "--replay", "x"]).is_err());
     }
 }

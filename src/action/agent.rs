@@ -1,0 +1,82 @@
+//! `drnfs agent`: the peer's side of an action, reached over ssh. It reads one JSON request
+//! per line on stdin and answers one JSON line on stdout. It runs only the programs an
+//! action may run, with argv as given (no shell), against its own node's configuration.
+
+use std::io::{BufRead, Write};
+
+use super::config::Config;
+use super::exec::{ALLOWED_PROGRAMS, Request, Response, write_hold};
+use super::record::{Journal, Lock, audit};
+
+/// Serves requests until stdin closes. Locks taken are held until then.
+pub fn serve(config: &Config, mut snapshot: impl FnMut() -> anyhow::Result<serde_json::Value>) -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    let mut stdout = std::io::stdout().lock();
+    let mut locks: Vec<Lock> = Vec::new();
+    for line in stdin.lock().lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let resp = match serde_json::from_str::<Request>(&line) {
+            Err(e) => Response::error(format!("bad request: {e}")),
+            Ok(req) => handle(config, req, &mut snapshot, &mut locks),
+        };
+        let mut text = serde_json::to_string(&resp)?;
+        text.push('\n');
+        stdout.write_all(text.as_bytes())?;
+        stdout.flush()?;
+    }
+    Ok(())
+}
+
+fn handle(
+    config: &Config,
+    req: Request,
+    snapshot: &mut impl FnMut() -> anyhow::Result<serde_json::Value>,
+    locks: &mut Vec<Lock>,
+) -> Response {
+    match req {
+        Request::State { .. } => match snapshot() {
+            Ok(s) => Response { ok: true, error: None, outcome: None, snapshot: Some(s) },
+            Err(e) => Response::error(e.to_string()),
+        },
+        Request::Run { argv, timeout_s } => {
+            if !argv.first().is_some_and(|p| ALLOWED_PROGRAMS.contains(&p.as_str())) {
+                return Response::error(format!("refused: drnfs agent runs only {}", ALLOWED_PROGRAMS.join(", ")));
+            }
+            if argv.iter().any(|a| a.contains('\0')) {
+                return Response::error("refused: NUL in an argument");
+            }
+            let outcome = crate::process::run(&argv, std::time::Duration::from_secs(timeout_s.clamp(1, 3600)));
+            Response { ok: true, error: None, outcome: Some(outcome), snapshot: None }
+        }
+        Request::Hold { resource, on } => match config.resource(&resource) {
+            Ok(r) => Response { ok: true, error: None, outcome: Some(write_hold(config, r, on)), snapshot: None },
+            Err(e) => Response::error(e.to_string()),
+        },
+        Request::Lock { resource, run_id } => {
+            if let Err(e) = config.resource(&resource) {
+                return Response::error(e.to_string());
+            }
+            if let Some(j) = Journal::unfinished(&config.paths.journal_dir, &resource) {
+                return Response::error(format!(
+                    "an interrupted {} (run {}) must be resumed or rolled back first",
+                    j.plan.action.name(),
+                    j.run_id
+                ));
+            }
+            match Lock::try_take(&config.paths.lock_dir, &resource, &run_id) {
+                Ok(l) => {
+                    locks.push(l);
+                    Response { ok: true, error: None, outcome: None, snapshot: None }
+                }
+                Err(e) => Response::error(e),
+            }
+        }
+        Request::Audit { record } => match audit(&config.paths.audit_log, &record) {
+            Ok(()) => Response { ok: true, error: None, outcome: None, snapshot: None },
+            Err(e) => Response::error(format!("audit log {}: {e}", config.paths.audit_log.display())),
+        },
+    }
+}
