@@ -53,14 +53,16 @@ install -m 0644 "$here/guest/lab-boot.service" "$rootfs/etc/systemd/system/lab-b
 chroot "$rootfs" systemctl enable lab-boot.service ssh.service >/dev/null 2>&1
 # The scenarios start and stop these themselves, as an operator would.
 chroot "$rootfs" systemctl disable nfs-server.service keepalived.service drbd.service >/dev/null 2>&1 || true
+# Nothing the lab needs; each costs seconds of boot under TCG.
 chroot "$rootfs" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer \
-  systemd-timesyncd.service getty@tty1.service >/dev/null 2>&1 || true
+  dpkg-db-backup.timer systemd-timesyncd.service getty@tty1.service serial-getty@ttyS0.service \
+  getty-static.service e2scrub_reap.service systemd-pstore.service nfs-blkmap.service >/dev/null 2>&1 || true
 echo "root:x" | chroot "$rootfs" chpasswd -e   # no password login at all; ssh keys only
 printf '/dev/vda / ext4 rw,relatime 0 1\n' >"$rootfs/etc/fstab"
 mkdir -p "$rootfs/root/.ssh" "$rootfs/srv" "$rootfs/var/lock" "$rootfs/run/lock"
 chmod 700 "$rootfs/root/.ssh"
 sed -i 's/^#\?UseDNS.*/UseDNS no/' "$rootfs/etc/ssh/sshd_config"
-printf 'UseDNS no\n' >>"$rootfs/etc/ssh/sshd_config"
+printf 'UseDNS no\nHostKey /etc/ssh/ssh_host_ed25519_key\n' >>"$rootfs/etc/ssh/sshd_config"
 rm -f "$rootfs"/etc/ssh/ssh_host_*   # regenerated per boot by lab-boot (ssh-keygen -A)
 cp "$rootfs/boot/vmlinuz-$kver" "$work/vmlinuz"
 
@@ -100,7 +102,7 @@ chmod 755 "$ird/init"
 (cd "$ird" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$work/initrd.gz"
 
 log "root.img"
-mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/root.img" 3G
+mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/root.img" 3G >&2
 {
   echo "suite=$SUITE"
   echo "kernel=$kver"
@@ -111,4 +113,8 @@ mkdir -p "$out"
 mv "$work/vmlinuz" "$work/initrd.gz" "$work/root.img" "$work/versions.txt" "$out/"
 touch "$out/ready"
 log "image ready in $out"
+# Images built from other versions of this script are stale now.
+for old in "$cache_root"/image-*; do
+  [[ "$old" == "$out" ]] || rm -rf "$old"
+done
 echo "$out"
