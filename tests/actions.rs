@@ -1,0 +1,247 @@
+//! The action engine end to end on this machine: plan order, verification after each
+//! step, rollback of a failed failover step in reverse, refusals, the confirmation, the
+//! journal a killed drnfs leaves, and the audit log. The cluster commands are stand-ins on
+//! PATH that keep a small state file (role, mounts, nfsd) the way the real ones change the
+//! node; the real commands run in the lab (tests/lab/run).
+
+use std::path::{Path, PathBuf};
+
+use drnfs::action::plan::ActionKind;
+use drnfs::action::{Ask, Ending};
+use serde_json::{Value, json};
+
+struct Node {
+    dir: tempfile::TempDir,
+}
+
+impl Node {
+    /// A node that is Primary, mounted, serving. `umount_fails` makes unmounting the data
+    /// filesystem fail as if a process held it.
+    fn serving(umount_fails: bool) -> Node {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("bin")).unwrap();
+        std::fs::write(d.join("state"), "role=Primary\nmnt_/srv/nfs=1\nmnt_/var/lib/nfs=1\nthreads=8\n").unwrap();
+        let state = d.join("state").display().to_string();
+        let log = d.join("commands").display().to_string();
+        // Each stand-in logs its argv and updates the state file like the real command.
+        let set = |k: &str, v: &str| format!("sed -i '/^{k}=/d' {state}; echo '{k}={v}' >> {state}");
+        let scripts = [
+            (
+                "drbdadm",
+                format!(
+                    "case \"$1\" in primary) {};; secondary) {};; esac",
+                    set("role", "Primary"),
+                    set("role", "Secondary")
+                ),
+            ),
+            (
+                "systemctl",
+                format!("case \"$1\" in start) {};; stop) {};; esac", set("threads", "8"), set("threads", "0")),
+            ),
+            (
+                "mount",
+                format!(
+                    "for a; do p=$a; done; {}",
+                    set("mnt_$p", "1").replace("'mnt_$p=1'", "\"mnt_$p=1\"").replace("/^mnt_$p=/d", "\\#^mnt_$p=#d")
+                ),
+            ),
+            (
+                "umount",
+                format!(
+                    "p=$1; if [ \"$p\" = /srv/nfs ] && [ {umount_fails} = true ]; then echo \"umount: $p: target is busy.\" >&2; exit 32; fi; {}",
+                    set("mnt_$p", "0").replace("'mnt_$p=0'", "\"mnt_$p=0\"").replace("/^mnt_$p=/d", "\\#^mnt_$p=#d")
+                ),
+            ),
+        ];
+        for (name, body) in scripts {
+            let path = d.join("bin").join(name);
+            std::fs::write(&path, format!("#!/bin/sh\necho \"{name} $*\" >> {log}\n{body}\nexit 0\n")).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let config = format!(
+            "[keepalived]\nhold_dir = '{0}/hold'\n[paths]\naudit_log = '{0}/audit.jsonl'\njournal_dir = '{0}/journal'\nlock_dir = '{0}/lock'\n\
+             [[resource]]\nname = 'r0'\ndevice = '/dev/drbd0'\nmount_point = '/srv/nfs'\nstate_dir = 'state'\nexports = ['/srv/nfs/export']\nnfs_helpers = []\n",
+            d.display()
+        );
+        std::fs::write(d.join("drnfs.toml"), config).unwrap();
+        Node { dir }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// This node's snapshot, built from the state file.
+    fn snapshot(state: &Path) -> Value {
+        let text = std::fs::read_to_string(state).unwrap();
+        let get = |k: &str| text.lines().rev().find_map(|l| l.strip_prefix(&format!("{k}="))).unwrap_or("").to_owned();
+        let role = get("role");
+        let mounts: Vec<Value> = ["/srv/nfs", "/var/lib/nfs"]
+            .iter()
+            .filter(|m| get(&format!("mnt_{m}")) == "1")
+            .map(|m| json!({"device": "/dev/drbd0", "mount_point": m, "fstype": "ext4", "read_only": false}))
+            .collect();
+        let threads: u64 = get("threads").parse().unwrap_or(0);
+        // Single-primary pair: whichever role this node has, the peer stays Secondary here.
+        let peer = "Secondary";
+        json!({
+            "host": {"hostname": "nodea", "drbd_mounts": mounts, "addresses": []},
+            "drbd": {"available": true, "version": "8.4.11", "resources": [], "minors": [{
+                "minor": 0, "connection": "Connected", "role": role, "peer_role": peer,
+                "disk": "UpToDate", "peer_disk": "UpToDate", "protocol": "C", "counters": {"oos": 0}}]},
+            "nfsd": {"threads": threads, "exports": if threads > 0 { json!([{"path": "/srv/nfs/export", "pseudo_root": false}]) } else { json!([]) }},
+            "findings": []
+        })
+    }
+
+    fn ask(&self, kind: ActionKind, confirm: &str) -> Ask {
+        Ask {
+            kind,
+            resource: "r0".into(),
+            config_path: self.path("drnfs.toml"),
+            dry_run: false,
+            confirm: Some(confirm.into()),
+            proof: None,
+            accept_stale: false,
+            force: false,
+            victim: None,
+            peer_snapshot: None,
+            recorded: false,
+        }
+    }
+
+    fn run(&self, ask: &Ask) -> (Ending, String) {
+        // The stand-ins come first on PATH (tests in this file run one at a time: PATH_LOCK).
+        let old = std::env::var("PATH").unwrap_or_default();
+        unsafe_free_set_path(&format!("{}:{old}", self.path("bin").display()));
+        let state = self.path("state");
+        let mut out = Vec::new();
+        let ending = drnfs::action::run(ask, || Ok(Node::snapshot(&state)), &mut out, |_| Ok(String::new())).unwrap();
+        unsafe_free_set_path(&old);
+        (ending, String::from_utf8(out).unwrap())
+    }
+
+    fn commands(&self) -> Vec<String> {
+        std::fs::read_to_string(self.path("commands")).unwrap_or_default().lines().map(str::to_owned).collect()
+    }
+
+    fn audit(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.path("audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+static PATH_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn unsafe_free_set_path(v: &str) {
+    // Only the test threads of this file touch the environment, one at a time (PATH_LOCK).
+    #[allow(unsafe_code)]
+    unsafe {
+        std::env::set_var("PATH", v);
+    }
+}
+
+#[test]
+fn demote_runs_in_order_and_verifies_each_step() {
+    let _g = PATH_LOCK.lock().unwrap();
+    let n = Node::serving(false);
+    let (ending, out) = n.run(&n.ask(ActionKind::Demote, "r0"));
+    assert_eq!(ending, Ending::Done, "{out}");
+    assert_eq!(
+        n.commands(),
+        vec!["systemctl stop nfs-server.service", "umount /var/lib/nfs", "umount /srv/nfs", "drbdadm secondary r0"]
+    );
+    let events: Vec<String> = n.audit().iter().map(|r| r["event"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(events, vec!["start", "step", "step", "step", "step", "done"]);
+    assert_eq!(n.audit()[0]["typed"], "r0");
+    assert!(!n.path("journal/r0.json").exists(), "the journal is closed");
+}
+
+#[test]
+fn a_busy_mount_rolls_back_and_the_node_keeps_serving() {
+    let _g = PATH_LOCK.lock().unwrap();
+    let n = Node::serving(true);
+    let (ending, out) = n.run(&n.ask(ActionKind::Demote, "r0"));
+    assert_eq!(ending, Ending::RolledBack, "{out}");
+    assert!(out.contains("target is busy"), "{out}");
+    // Stop NFS, unbind, fail to unmount; then rebind and start NFS again, newest first.
+    assert_eq!(
+        n.commands(),
+        vec![
+            "systemctl stop nfs-server.service",
+            "umount /var/lib/nfs",
+            "umount /srv/nfs",
+            "mount --bind /srv/nfs/state /var/lib/nfs",
+            "systemctl start nfs-server.service",
+        ]
+    );
+    let snap = Node::snapshot(&n.path("state"));
+    assert_eq!(snap["nfsd"]["threads"], 8);
+    assert_eq!(snap["drbd"]["minors"][0]["role"], "Primary");
+    let audit = n.audit();
+    let failed = audit.iter().find(|r| r["ok"] == false).unwrap();
+    assert_eq!(failed["argv"], json!(["umount", "/srv/nfs"]));
+    assert_eq!(failed["exit"], 32);
+    assert_eq!(audit.last().unwrap()["event"], "rolled_back");
+}
+
+#[test]
+fn refusals_and_a_wrong_confirmation_change_nothing() {
+    let _g = PATH_LOCK.lock().unwrap();
+    let n = Node::serving(false);
+    // Promote on a node that is already Primary: refused at preflight.
+    let (ending, out) = n.run(&n.ask(ActionKind::Promote, "r0"));
+    assert_eq!(ending, Ending::Refused, "{out}");
+    assert!(out.contains("REFUSED"), "{out}");
+    // A wrong phrase aborts.
+    let (ending, _) = n.run(&n.ask(ActionKind::Demote, "r1"));
+    assert_eq!(ending, Ending::Aborted);
+    assert!(n.commands().is_empty());
+    let events: Vec<String> = n.audit().iter().map(|r| r["event"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(events, vec!["refused", "aborted"]);
+}
+
+#[test]
+fn an_interrupted_action_blocks_until_resumed() {
+    let _g = PATH_LOCK.lock().unwrap();
+    let n = Node::serving(false);
+    // A journal as a drnfs killed after step 2 leaves it.
+    let config = drnfs::action::config::Config::load(&n.path("drnfs.toml")).unwrap();
+    let r = config.resource("r0").unwrap();
+    let plan = drnfs::action::plan::demote(&config, r, "nodea");
+    let journal = drnfs::action::record::Journal {
+        run_id: "dead-run".into(),
+        pid: 999_999,
+        operator: "test".into(),
+        started_at: "2026-11-25T00:00:00Z".into(),
+        steps: vec![
+            drnfs::action::record::StepState::Done,
+            drnfs::action::record::StepState::Running,
+            drnfs::action::record::StepState::Pending,
+            drnfs::action::record::StepState::Pending,
+        ],
+        plan,
+        state: drnfs::action::record::RunState::Running,
+        note: None,
+    };
+    journal.save(&config.paths.journal_dir).unwrap();
+    let (ending, out) = n.run(&n.ask(ActionKind::Demote, "r0"));
+    assert_eq!(ending, Ending::Refused);
+    assert!(out.contains("interrupted demote"), "{out}");
+    // Roll it back: steps 1 and 2 (the running one counts as done) are undone, newest first.
+    let old = std::env::var("PATH").unwrap_or_default();
+    unsafe_free_set_path(&format!("{}:{old}", n.path("bin").display()));
+    let state = n.path("state");
+    let mut out = Vec::new();
+    let ending =
+        drnfs::action::resume(&n.path("drnfs.toml"), "r0", true, || Ok(Node::snapshot(&state)), &mut out).unwrap();
+    unsafe_free_set_path(&old);
+    assert_eq!(ending, Ending::RolledBack, "{}", String::from_utf8_lossy(&out));
+    assert_eq!(n.commands(), vec!["mount --bind /srv/nfs/state /var/lib/nfs", "systemctl start nfs-server.service"]);
+    assert!(drnfs::action::record::Journal::unfinished(&config.paths.journal_dir, "r0").is_none());
+}

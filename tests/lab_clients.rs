@@ -1,0 +1,49 @@
+//! In the lab, with a heavy writer (db1, 10.50.0.21), a metadata storm (web1,
+//! 10.50.0.22, NFSv3 with noac) and an idle client (backup1, 10.50.0.23), drnfs's ranking
+//! over 10 s (`drnfs snapshot --json --sample-seconds 10` on the server, saved as
+//! `ranking.json`) must put the writer first by inbound bytes, the idle client last, and —
+//! on kernels with nfsd's rpc-status (the lab's 6.12 has it) — the storm first by its
+//! share of busy nfsd threads.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn ranking() -> (PathBuf, Value) {
+    let root = std::env::var_os("DRNFS_CAPTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"));
+    let path = root.join("client-load/nodea/ranking.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run tests/lab/run --capture)", path.display()));
+    (path, serde_json::from_str(&text).unwrap())
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(-1.0)
+}
+
+#[test]
+fn writer_first_by_bytes_idle_last_storm_first_by_ops() {
+    let (path, snap) = ranking();
+    let clients = snap["clients"].as_array().unwrap_or_else(|| panic!("{}: no clients", path.display()));
+    let addr = |c: &Value| c["address"].as_str().unwrap_or("").to_owned();
+    assert_eq!(clients.len(), 3, "three clients in the lab: {clients:#?}");
+
+    let mut by_in: Vec<&Value> = clients.iter().collect();
+    by_in.sort_by(|a, b| f(&b["in_bytes_per_s"]).total_cmp(&f(&a["in_bytes_per_s"])));
+    assert_eq!(addr(by_in[0]), "10.50.0.21", "the writer sends the most: {by_in:#?}");
+    assert_eq!(addr(by_in[2]), "10.50.0.23", "the idle client sends the least: {by_in:#?}");
+    assert!(f(&by_in[0]["share_in"]) > 0.5, "the writer dominates inbound bytes: {by_in:#?}");
+    assert_eq!(by_in[0]["nfs4_name"].as_str(), Some("Linux NFSv4.2 db1"));
+    assert!(by_in[1]["nfs4_name"].is_null(), "the storm mounts with NFSv3: no NFSv4 identity");
+
+    // rpc-status: the lab kernel has it, so ops shares must be there.
+    assert!(snap["client_ops_error"].is_null(), "rpc-status failed: {}", snap["client_ops_error"]);
+    let mut by_ops: Vec<&Value> = clients.iter().collect();
+    by_ops.sort_by(|a, b| f(&b["ops_share"]).total_cmp(&f(&a["ops_share"])));
+    assert_eq!(addr(by_ops[0]), "10.50.0.22", "the metadata storm keeps nfsd busiest: {by_ops:#?}");
+    let storm_ops: Vec<&str> = by_ops[0]["top_ops"].as_array().unwrap().iter().filter_map(|o| o[0].as_str()).collect();
+    assert!(storm_ops.iter().any(|o| o.starts_with("v3 ")), "NFSv3 operations: {storm_ops:?}");
+    assert!(f(&by_ops[2]["ops_share"]) < f(&by_ops[0]["ops_share"]));
+}

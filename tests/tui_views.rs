@@ -1,0 +1,183 @@
+//! Whole-screen snapshots of every view, drawn into a `TestBackend` from real lab captures
+//! (each scenario, each node) and from points of the bundled demo recording, at 80×24 and
+//! 160×48. A change to any screen shows up as a snapshot diff to review.
+
+use std::path::{Path, PathBuf};
+
+use drnfs::model::{ChildStatus, Input};
+use drnfs::source::ProcRoot;
+use drnfs::source::proc_files::FileSet;
+use drnfs::source::recording::{Player, Recording};
+use drnfs::tui::app::{App, Mode, View};
+use drnfs::tui::keys::{self, Action};
+use drnfs::tui::theme::Theme;
+use drnfs::tui::views;
+use drnfs_parsers::timestamp::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// Draws every view of `app` at both sizes into one text.
+fn screens(app: &mut App) -> String {
+    let mut out = String::new();
+    for (w, h) in SIZES {
+        for view in View::ALL {
+            app.update(Action::Show(view));
+            let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+            terminal.draw(|f| views::render(f, app)).unwrap();
+            out.push_str(&format!("=== {} at {w}x{h}\n", view.title()));
+            let buf = terminal.backend().buffer();
+            for y in 0..h {
+                let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_owned()).collect();
+                out.push_str(line.trim_end());
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// An app fed a lab capture: its events2 dump, kernel log, proc files (twice, one second
+/// apart) and socket dump, with a fixed clock.
+fn app_from_capture(dir: &Path) -> App {
+    let mut app = App::new(
+        Mode::Capture { root: "capture".into() },
+        Theme { color: false, ascii: false },
+        vec!["10.50.0.100".parse().unwrap()],
+    );
+    let wall = Timestamp::parse_rfc3339("2026-11-25T14:00:00Z").unwrap();
+    let m = &mut app.model;
+    m.apply(Input::Events2Status { at: 0.0, status: ChildStatus::Running { source: "events2-now.txt".into() } });
+    for line in std::fs::read_to_string(dir.join("events2-now.txt")).unwrap_or_default().lines() {
+        m.apply(Input::Events2Line { at: 0.0, wall, line: line.to_owned() });
+    }
+    for line in std::fs::read_to_string(dir.join("dmesg.txt")).unwrap_or_default().lines() {
+        m.apply(Input::KernelLog { at: 0.0, wall: None, line: line.to_owned() });
+    }
+    let mut files = FileSet::read(&ProcRoot::new(dir.join("proc")));
+    files.root = "/proc".into(); // messages must not depend on where the checkout is
+    let raw = std::fs::read(dir.join("sock-diag-2049.bin")).unwrap_or_default();
+    for at in [0.0, 1.0] {
+        m.apply(Input::Files { at, wall, files: Box::new(files.clone()) });
+        m.apply(Input::Sockets { at, raw: Ok(raw.clone()) });
+    }
+    app.refresh();
+    app
+}
+
+#[test]
+fn every_view_of_every_lab_capture() {
+    let mut seen = 0;
+    let mut scenarios: Vec<PathBuf> = std::fs::read_dir(fixtures()).unwrap().flatten().map(|e| e.path()).collect();
+    scenarios.sort();
+    for scenario in scenarios {
+        for node in ["nodea", "nodeb"] {
+            let dir = scenario.join(node);
+            if !dir.join("drnfs-snapshot.json").is_file() {
+                continue;
+            }
+            let name = format!("{}-{node}", scenario.file_name().unwrap().to_string_lossy());
+            let mut app = app_from_capture(&dir);
+            insta::assert_snapshot!(name, screens(&mut app));
+            seen += 1;
+        }
+    }
+    assert!(seen >= 14, "expected the lab captures under fixtures/, found {seen}");
+}
+
+/// Replays the demo recording up to `until` seconds.
+fn app_from_demo(until: f64) -> App {
+    let rec = Recording::open(&fixtures().join("demo/lab-incident.drnfs.gz")).unwrap();
+    let mut app = App::new(
+        Mode::Replay(drnfs::tui::app::ReplayState {
+            name: "demo".into(),
+            paused: true,
+            speed: 1.0,
+            position: until,
+            duration: rec.duration(),
+            finished: false,
+            step_requested: false,
+        }),
+        Theme { color: false, ascii: false },
+        rec.header.vips.clone(),
+    );
+    let mut player = Player::new(&rec.header.proc_root);
+    for r in rec.records.iter().take_while(|r| r.t() <= until) {
+        app.model.apply(player.input(r));
+    }
+    app.refresh();
+    app
+}
+
+/// The first moment (seconds into the demo) the overview shows `text`.
+fn first_moment(text: &str) -> f64 {
+    let rec = Recording::open(&fixtures().join("demo/lab-incident.drnfs.gz")).unwrap();
+    let samples: Vec<f64> = rec
+        .records
+        .iter()
+        .filter(|r| matches!(r, drnfs::source::recording::Record::Files { .. }))
+        .map(|r| r.t())
+        .collect();
+    for t in samples {
+        let mut app = app_from_demo(t);
+        app.update(Action::Show(View::Overview));
+        let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+        terminal.draw(|f| views::render(f, &app)).unwrap();
+        let buf = terminal.backend().buffer();
+        let screen: String = buf.content().iter().map(|c| c.symbol()).collect();
+        if screen.contains(text) {
+            return t;
+        }
+    }
+    panic!("the demo never shows {text:?}");
+}
+
+#[test]
+fn the_demo_tells_the_incident_in_order() {
+    let resync = first_moment("sending ");
+    let clients = first_moment("10.50.0.22");
+    let split = first_moment("split brain");
+    assert!(resync < clients && clients < split, "resync {resync}, clients {clients}, split brain {split}");
+    for (name, t) in [("demo-resync", resync + 3.0), ("demo-clients", clients + 8.0), ("demo-split-brain", split + 2.0)]
+    {
+        let mut app = app_from_demo(t);
+        insta::assert_snapshot!(name, screens(&mut app));
+    }
+}
+
+#[test]
+fn keys_drive_the_views() {
+    let mut app = app_from_capture(&fixtures().join("client-load/nodea"));
+    let key = |c| crossterm::event::KeyEvent::new(c, crossterm::event::KeyModifiers::NONE);
+    for (k, view) in [
+        (crossterm::event::KeyCode::Char('4'), View::Clients),
+        (crossterm::event::KeyCode::Tab, View::Events),
+        (crossterm::event::KeyCode::Tab, View::Findings),
+        (crossterm::event::KeyCode::Tab, View::Overview),
+        (crossterm::event::KeyCode::BackTab, View::Findings),
+    ] {
+        app.update(keys::map(key(k), false).unwrap());
+        assert_eq!(app.view, view);
+    }
+    // Clients: the filter keeps only matching rows.
+    app.update(Action::Show(View::Clients));
+    let all = views::clients::visible_rows(&app).len();
+    assert_eq!(all, 3, "the lab has three clients");
+    for a in [Action::StartSearch, Action::SearchInput('1'), Action::SearchInput('0'), Action::SearchDone] {
+        app.update(a);
+    }
+    assert_eq!(views::clients::visible_rows(&app).len(), 3);
+    app.update(Action::Escape);
+    app.update(Action::StartSearch);
+    for c in "10.50.0.22/32".chars() {
+        app.update(Action::SearchInput(c));
+    }
+    app.update(Action::SearchDone);
+    let rows = views::clients::visible_rows(&app);
+    assert_eq!(rows.iter().map(|r| r.address.to_string()).collect::<Vec<_>>(), vec!["10.50.0.22"]);
+}
