@@ -1,0 +1,153 @@
+//! Renders PNG screenshots of every view from the bundled demo recording into
+//! `screenshots/` (run by `screenshots/generate`). The screen is drawn by the real view
+//! code into a ratatui `TestBackend`, then each cell is painted with DejaVu Sans Mono.
+
+use std::path::{Path, PathBuf};
+
+use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
+use drnfs::source::recording::{Player, Record, Recording};
+use drnfs::tui::app::{App, Mode, ReplayState, View};
+use drnfs::tui::keys::Action;
+use drnfs::tui::theme::Theme;
+use drnfs::tui::views;
+use image::{Rgb, RgbImage};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::{Color, Modifier};
+
+const COLS: u16 = 120;
+const ROWS: u16 = 36;
+const FONT_PX: f32 = 16.0;
+const BG: Rgb<u8> = Rgb([0x1d, 0x20, 0x21]);
+const FG: Rgb<u8> = Rgb([0xd5, 0xc4, 0xa1]);
+
+fn rgb(c: Color, default: Rgb<u8>) -> Rgb<u8> {
+    match c {
+        Color::Reset => default,
+        Color::Black => Rgb([0x28, 0x28, 0x28]),
+        Color::Red => Rgb([0xfb, 0x49, 0x34]),
+        Color::Green => Rgb([0xb8, 0xbb, 0x26]),
+        Color::Yellow => Rgb([0xfa, 0xbd, 0x2f]),
+        Color::Blue => Rgb([0x83, 0xa5, 0x98]),
+        Color::Magenta => Rgb([0xd3, 0x86, 0x9b]),
+        Color::Cyan => Rgb([0x8e, 0xc0, 0x7c]),
+        Color::Gray | Color::White => Rgb([0xeb, 0xdb, 0xb2]),
+        Color::DarkGray => Rgb([0x92, 0x83, 0x74]),
+        Color::Rgb(r, g, b) => Rgb([r, g, b]),
+        _ => default,
+    }
+}
+
+fn font_path(name: &str) -> PathBuf {
+    Path::new("/usr/share/fonts/truetype/dejavu").join(name)
+}
+
+fn replay_until(rec: &Recording, until: f64) -> App {
+    let mut app = App::new(
+        Mode::Replay(ReplayState {
+            name: "demo".into(),
+            paused: false,
+            speed: 4.0,
+            position: until,
+            duration: rec.duration(),
+            finished: false,
+            step_requested: false,
+        }),
+        Theme { color: true, ascii: false },
+        rec.header.vips.clone(),
+    );
+    let mut player = Player::new(&rec.header.proc_root);
+    for r in rec.records.iter().take_while(|r| r.t() <= until) {
+        app.model.apply(player.input(r));
+        app.refresh();
+    }
+    app
+}
+
+/// The first sample time at which the overview's text contains `needle`.
+fn moment(rec: &Recording, needle: &str) -> f64 {
+    let times: Vec<f64> = rec.records.iter().filter(|r| matches!(r, Record::Files { .. })).map(Record::t).collect();
+    for t in times {
+        let app = replay_until(rec, t);
+        let mut term = Terminal::new(TestBackend::new(COLS, ROWS)).unwrap();
+        term.draw(|f| views::render(f, &app)).unwrap();
+        let text: String = term.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+        if text.contains(needle) {
+            return t;
+        }
+    }
+    panic!("the demo never shows {needle:?}")
+}
+
+fn paint(app: &App, out: &Path, regular: &FontRef, bold: &FontRef) {
+    let mut term = Terminal::new(TestBackend::new(COLS, ROWS)).unwrap();
+    term.draw(|f| views::render(f, app)).unwrap();
+    let buf = term.backend().buffer();
+    let scale = PxScale::from(FONT_PX);
+    let metrics = regular.as_scaled(scale);
+    let cw = metrics.h_advance(regular.glyph_id('M')).ceil() as u32;
+    let ch = (metrics.ascent() - metrics.descent() + metrics.line_gap()).ceil() as u32;
+    let mut img = RgbImage::from_pixel(cw * u32::from(COLS), ch * u32::from(ROWS), BG);
+    for y in 0..ROWS {
+        for x in 0..COLS {
+            let cell = &buf[(x, y)];
+            let mut fg = rgb(cell.fg, FG);
+            let mut bg = rgb(cell.bg, BG);
+            if cell.modifier.contains(Modifier::REVERSED) {
+                std::mem::swap(&mut fg, &mut bg);
+            }
+            let (px, py) = (u32::from(x) * cw, u32::from(y) * ch);
+            for dy in 0..ch {
+                for dx in 0..cw {
+                    img.put_pixel(px + dx, py + dy, bg);
+                }
+            }
+            let Some(c) = cell.symbol().chars().next() else { continue };
+            if c == ' ' {
+                continue;
+            }
+            let font = if cell.modifier.contains(Modifier::BOLD) { bold } else { regular };
+            let glyph = font
+                .glyph_id(c)
+                .with_scale_and_position(scale, ab_glyph::point(px as f32, py as f32 + metrics.ascent()));
+            if let Some(outlined) = font.outline_glyph(glyph) {
+                let bounds = outlined.px_bounds();
+                outlined.draw(|gx, gy, coverage| {
+                    let ix = bounds.min.x as i64 + i64::from(gx);
+                    let iy = bounds.min.y as i64 + i64::from(gy);
+                    if ix < 0 || iy < 0 || ix >= i64::from(img.width()) || iy >= i64::from(img.height()) {
+                        return;
+                    }
+                    let p = img.get_pixel_mut(ix as u32, iy as u32);
+                    for i in 0..3 {
+                        p.0[i] = (f32::from(bg.0[i]) * (1.0 - coverage) + f32::from(fg.0[i]) * coverage) as u8;
+                    }
+                });
+            }
+        }
+    }
+    img.save(out).unwrap();
+    println!("wrote {}", out.display());
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rec = Recording::open(&root.join("fixtures/demo/lab-incident.drnfs.gz")).expect("the demo recording");
+    let regular_bytes = std::fs::read(font_path("DejaVuSansMono.ttf")).expect("fonts-dejavu-core is needed");
+    let bold_bytes = std::fs::read(font_path("DejaVuSansMono-Bold.ttf")).expect("fonts-dejavu-core is needed");
+    let regular = FontRef::try_from_slice(&regular_bytes).unwrap();
+    let bold = FontRef::try_from_slice(&bold_bytes).unwrap();
+    let shots = [
+        ("overview-resync", moment(&rec, "sending ") + 4.0, View::Overview),
+        ("drbd-resync", moment(&rec, "sending ") + 4.0, View::Drbd),
+        ("nfs-client-load", moment(&rec, "10.50.0.22") + 10.0, View::Nfs),
+        ("clients-client-load", moment(&rec, "10.50.0.22") + 10.0, View::Clients),
+        ("overview-split-brain", moment(&rec, "split brain") + 2.0, View::Overview),
+        ("events-split-brain", moment(&rec, "split brain") + 2.0, View::Events),
+    ];
+    for (name, t, view) in shots {
+        let mut app = replay_until(&rec, t);
+        app.update(Action::Show(view));
+        paint(&app, &root.join(format!("screenshots/{name}.png")), &regular, &bold);
+    }
+}
