@@ -9,10 +9,13 @@ use crate::report::text::bytes;
 pub const NOISY_SHARE: f64 = 0.5;
 /// Below this much inbound traffic in the window nobody is noisy.
 const MIN_WINDOW_BYTES: u64 = 8 << 20;
+/// Below this many calls in the window (10/s over a minute) nobody is noisy by calls.
+const MIN_WINDOW_CALLS: f64 = 600.0;
 
 pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
     let rows = &model.clients.rows;
     let total: u64 = rows.iter().map(|r| r.window_bytes_in).sum();
+    let window_calls: f64 = rows.iter().map(|r| r.window_calls).sum();
     for r in rows {
         let name = r.display_name().map(|n| format!("{} ({n})", r.address)).unwrap_or_else(|| r.address.to_string());
         if let Some(share) = r.share_in_window
@@ -36,6 +39,32 @@ pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
                     bytes(total),
                     r.connections.len()
                 )),
+            );
+        }
+        if let Some(share) = r.calls_share
+            && rows.len() > 1
+            && share >= NOISY_SHARE
+            && window_calls >= MIN_WINDOW_CALLS
+        {
+            out.push(
+                Finding::new(
+                    "client.calls",
+                    &r.address.to_string(),
+                    Severity::Info,
+                    format!(
+                        "client {name} made {:.0}% of the NFS calls over the last {SHARE_WINDOW_SECONDS:.0} s",
+                        share * 100.0
+                    ),
+                )
+                .evidence(format!(
+                    "≈{:.0} calls/s now, {:.0} of ≈{:.0} calls in the window (estimated from TCP segments), \
+                     {} of inbound bytes",
+                    r.calls_per_s.unwrap_or(0.0),
+                    r.window_calls,
+                    window_calls,
+                    r.share_in_window.map_or_else(|| "–".to_owned(), |s| format!("{:.0}%", s * 100.0))
+                ))
+                .suggest("many small calls (stat, ls, open): look for a find/rsync/backup job or noac mounts on it"),
             );
         }
         if let Some(share) = r.busy_share

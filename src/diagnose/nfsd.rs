@@ -11,14 +11,19 @@ pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
     }
     let threads = n.threads.unwrap_or(0);
     if threads > 0 && n.nfsd_fs.available && n.exports.iter().all(|e| e.pseudo_root) {
+        let source = if n.exports_source.as_deref() == Some("etab") {
+            "/var/lib/nfs/etab (exportfs's table) is empty"
+        } else {
+            "/proc/fs/nfsd/exports is empty (and /var/lib/nfs/etab unreadable)"
+        };
         out.push(
             Finding::new(
                 "nfsd.no-exports",
                 "nfsd",
                 Severity::Critical,
-                format!("nfsd runs ({threads} threads) but the kernel holds no exports"),
+                format!("nfsd runs ({threads} threads) but nothing is exported"),
             )
-            .evidence("/proc/fs/nfsd/exports is empty")
+            .evidence(source)
             .suggest("run exportfs -ra and check /etc/exports; clients get permission errors until then"),
         );
     }

@@ -117,7 +117,13 @@ pub fn check(proc: &ProcRoot, config: Option<&Config>, r: Option<&Resource>, drb
     if threads == 0 {
         return result(Verdict::NfsDown, "nfsd is not running");
     }
-    let exports = proc.read("fs/nfsd/exports", None).map(|t| nfsd_fs::exports(&t).value).unwrap_or_default();
+    // exportfs's table says what is exported; the kernel's cache only what clients used
+    // lately (empty right after nfsd starts), so it is only the fallback.
+    let exports = proc
+        .read_etab()
+        .or_else(|_| proc.read("fs/nfsd/exports", None))
+        .map(|t| nfsd_fs::exports(&t).value)
+        .unwrap_or_default();
     let missing: Vec<String> = match r {
         Some(r) => r
             .exports
@@ -149,13 +155,7 @@ pub fn log_change(state_dir: &Path, name: &str, res: &Result) {
     if code(&before) != code(&now) {
         let _ = std::fs::create_dir_all(state_dir);
         let _ = std::fs::write(&path, &now);
-        let sock = std::os::unix::net::UnixDatagram::unbound();
-        if let Ok(s) = sock {
-            let msg = format!("MESSAGE=check {name}: now {now}\nPRIORITY=5\nSYSLOG_IDENTIFIER=drnfs-check\n");
-            if s.send_to(msg.as_bytes(), "/run/systemd/journal/socket").is_err() {
-                let _ = s.send_to(format!("<37>drnfs-check: {name}: now {now}").as_bytes(), "/dev/log");
-            }
-        }
+        crate::logging::system_log("drnfs-check", 5, &format!("check {name}: now {now}"), &[]);
     }
 }
 
@@ -165,7 +165,8 @@ mod tests {
 
     fn tree(drbd: &str, mount: bool, threads: &str, exports: &str) -> tempfile::TempDir {
         let d = tempfile::tempdir().unwrap();
-        let p = d.path();
+        // proc/ with its etab beside it, as in a capture (var/lib/nfs/etab).
+        let p = &d.path().join("proc");
         std::fs::create_dir_all(p.join("fs/nfsd")).unwrap();
         std::fs::create_dir_all(p.join("self")).unwrap();
         std::fs::write(p.join("drbd"), drbd).unwrap();
@@ -189,7 +190,7 @@ mod tests {
 
     fn run(t: &tempfile::TempDir) -> Verdict {
         let c = config();
-        check(&ProcRoot::new(t.path().to_path_buf()), Some(&c), Some(&c.resources[0]), Path::new("drbdsetup")).verdict
+        check(&ProcRoot::new(t.path().join("proc")), Some(&c), Some(&c.resources[0]), Path::new("drbdsetup")).verdict
     }
 
     #[test]
@@ -225,14 +226,29 @@ mod tests {
     }
 
     #[test]
+    fn exportfs_table_decides_not_the_kernel_cache() {
+        // Right after nfsd starts the kernel's cache is empty until a client comes: the
+        // export is in etab, so the node serves.
+        let t = tree(PRIMARY, true, "8\n", "");
+        let etab = t.path().join("var/lib/nfs");
+        std::fs::create_dir_all(&etab).unwrap();
+        std::fs::write(etab.join("etab"), EXPORTS).unwrap();
+        assert_eq!(run(&t), Verdict::Serving);
+        // exportfs -au emptied etab: not exported, whatever the cache still holds.
+        let t = tree(PRIMARY, true, "8\n", EXPORTS);
+        std::fs::create_dir_all(t.path().join("var/lib/nfs")).unwrap();
+        std::fs::write(t.path().join("var/lib/nfs/etab"), "").unwrap();
+        assert_eq!(run(&t), Verdict::NfsDown);
+    }
+
+    #[test]
     fn hold_file_drains() {
         let t = tree(PRIMARY, true, "8\n", EXPORTS);
         let hold = tempfile::tempdir().unwrap();
         let mut c = config();
         c.keepalived.hold_dir = hold.path().to_path_buf();
         std::fs::write(hold.path().join("r0.hold"), "1\n").unwrap();
-        let res =
-            check(&ProcRoot::new(t.path().to_path_buf()), Some(&c), Some(&c.resources[0]), Path::new("drbdsetup"));
+        let res = check(&ProcRoot::new(t.path().join("proc")), Some(&c), Some(&c.resources[0]), Path::new("drbdsetup"));
         assert_eq!(res.verdict, Verdict::Hold);
     }
 }

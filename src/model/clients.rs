@@ -29,6 +29,24 @@ pub struct ClientConnection {
     pub bytes_out: Option<u64>,
     pub in_bytes_per_s: Option<f64>,
     pub out_bytes_per_s: Option<f64>,
+    /// RPC calls per second the client sent over this connection, estimated from TCP
+    /// (see [`estimated_calls`]).
+    pub calls_per_s: Option<f64>,
+}
+
+/// RPC calls in `segs` data segments carrying `bytes` from the client, whose segments
+/// hold up to `mss` bytes. An NFS client sends each call with TCP_NODELAY, so a call that
+/// fits one segment is one segment: a metadata storm's GETATTRs count one each
+/// (`segs`). A WRITE of k full segments is one call but k segments; then
+/// `segs − bytes/mss` is about half a segment per call (the partly filled last one), so
+/// twice that counts the calls. The smaller of the two is right within a factor of two
+/// for any mix — enough to tell a storm of 600 calls/s from a writer's 4 — and works on
+/// every kernel since 4.6 (`tcpi_data_segs_in`), whereas sampling nfsd's in-flight RPCs
+/// (rpc-status) misses calls shorter than its sampling period.
+pub fn estimated_calls(segs: u64, bytes: u64, mss: u32) -> f64 {
+    let segs = segs as f64;
+    let full = bytes as f64 / f64::from(mss.max(536));
+    (2.0 * (segs - full)).clamp(0.0, segs)
 }
 
 /// The NFSv4 identity of a client address (several when it mounts with several ids).
@@ -63,11 +81,15 @@ pub struct ClientRow {
     pub share_in_window: Option<f64>,
     /// Inbound bytes over that window.
     pub window_bytes_in: u64,
+    /// RPC calls per second in the last interval, estimated from TCP ([`estimated_calls`]).
+    pub calls_per_s: Option<f64>,
+    /// Share of all clients' (estimated) RPC calls over the window: its share of the ops.
+    pub calls_share: Option<f64>,
+    /// Estimated calls over the window.
+    pub window_calls: f64,
     /// Share of the nfsd threads seen busy with this client's RPCs over the window
     /// (rpc-status samples, Linux 6.7+): its share of nfsd's thread time.
     pub busy_share: Option<f64>,
-    /// Share of the distinct RPCs seen over the window: its share of the calls.
-    pub calls_share: Option<f64>,
     /// This client's operations seen in flight over the window, most frequent first.
     pub top_ops: Vec<(String, u32)>,
 }
@@ -90,12 +112,21 @@ struct Seen {
     ip: IpAddr,
     bytes_in: Option<u64>,
     bytes_out: Option<u64>,
+    data_segs_in: Option<u32>,
+}
+
+/// What each client did in one interval: bytes in, bytes out, estimated calls.
+#[derive(Debug, Clone, Copy, Default)]
+struct Traffic {
+    bytes_in: u64,
+    bytes_out: u64,
+    calls: f64,
 }
 
 #[derive(Debug, Clone)]
 struct Interval {
     at: f64,
-    per_ip: HashMap<IpAddr, (u64, u64)>,
+    per_ip: HashMap<IpAddr, Traffic>,
 }
 
 /// Follows the sockets across samples and keeps the per-client rows.
@@ -108,6 +139,8 @@ pub struct ClientTracker {
     /// Inbound and outbound bytes/s over all clients in the last interval.
     pub total_in_per_s: Option<f64>,
     pub total_out_per_s: Option<f64>,
+    /// Estimated RPC calls/s over all clients in the last interval.
+    pub total_calls_per_s: Option<f64>,
     /// Why sockets could not be read, if they could not.
     pub error: Option<String>,
     pub hostnames: BTreeMap<IpAddr, String>,
@@ -144,10 +177,23 @@ impl ClientTracker {
             };
             let d_in = grew(bytes_in, prev.and_then(|p| p.bytes_in));
             let d_out = grew(bytes_out, prev.and_then(|p| p.bytes_out));
+            let segs_in = info.and_then(|i| i.data_segs_in);
+            // data_segs_in is a u32 that wraps on a long-lived busy connection.
+            let d_segs = match (segs_in, prev.and_then(|p| p.data_segs_in)) {
+                (Some(n), Some(b)) => Some(u64::from(n.wrapping_sub(b))),
+                (Some(n), None) if prev.is_none() && self.last_at.is_some() => Some(u64::from(n)),
+                _ => None,
+            };
+            let mss = info.and_then(|i| i.rcv_mss.filter(|m| *m > 0).or(i.snd_mss)).unwrap_or(1448);
+            let d_calls = match (d_segs, d_in) {
+                (Some(segs), Some(b)) => Some(estimated_calls(segs, b, mss)),
+                _ => None,
+            };
             let slot = interval.per_ip.entry(ip).or_default();
-            slot.0 += d_in.unwrap_or(0);
-            slot.1 += d_out.unwrap_or(0);
-            next_last.insert(s.cookie, Seen { ip, bytes_in, bytes_out });
+            slot.bytes_in += d_in.unwrap_or(0);
+            slot.bytes_out += d_out.unwrap_or(0);
+            slot.calls += d_calls.unwrap_or(0.0);
+            next_last.insert(s.cookie, Seen { ip, bytes_in, bytes_out, data_segs_in: segs_in });
             let row = rows.entry(ip).or_insert_with(|| empty_row(ip));
             row.bytes_in += bytes_in.unwrap_or(0);
             row.bytes_out += bytes_out.unwrap_or(0);
@@ -166,6 +212,7 @@ impl ClientTracker {
                 bytes_out,
                 in_bytes_per_s: dt.and_then(|dt| d_in.map(|d| d as f64 / dt)),
                 out_bytes_per_s: dt.and_then(|dt| d_out.map(|d| d as f64 / dt)),
+                calls_per_s: dt.and_then(|dt| d_calls.map(|c| c / dt)),
             });
         }
         // Connections that closed since the last sample keep what they had been credited
@@ -176,31 +223,40 @@ impl ClientTracker {
             }
         }
         if let Some(dt) = dt {
-            let total_in: u64 = interval.per_ip.values().map(|v| v.0).sum();
-            let total_out: u64 = interval.per_ip.values().map(|v| v.1).sum();
+            let total_in: u64 = interval.per_ip.values().map(|v| v.bytes_in).sum();
+            let total_out: u64 = interval.per_ip.values().map(|v| v.bytes_out).sum();
+            let total_calls: f64 = interval.per_ip.values().map(|v| v.calls).sum();
             self.total_in_per_s = Some(total_in as f64 / dt);
             self.total_out_per_s = Some(total_out as f64 / dt);
-            for (ip, (i, o)) in &interval.per_ip {
+            self.total_calls_per_s = Some(total_calls / dt);
+            for (ip, t) in &interval.per_ip {
                 let row = rows.entry(*ip).or_insert_with(|| empty_row(*ip));
-                row.in_bytes_per_s = Some(*i as f64 / dt);
-                row.out_bytes_per_s = Some(*o as f64 / dt);
-                row.share_in = (total_in > 0).then(|| *i as f64 / total_in as f64);
+                row.in_bytes_per_s = Some(t.bytes_in as f64 / dt);
+                row.out_bytes_per_s = Some(t.bytes_out as f64 / dt);
+                row.calls_per_s = Some(t.calls / dt);
+                row.share_in = (total_in > 0).then(|| t.bytes_in as f64 / total_in as f64);
             }
             self.window.push_back(interval);
             while self.window.front().is_some_and(|w| at - w.at > SHARE_WINDOW_SECONDS) {
                 self.window.pop_front();
             }
         }
-        let mut window_in: HashMap<IpAddr, u64> = HashMap::new();
+        let mut window: HashMap<IpAddr, Traffic> = HashMap::new();
         for w in &self.window {
-            for (ip, (i, _)) in &w.per_ip {
-                *window_in.entry(*ip).or_default() += i;
+            for (ip, t) in &w.per_ip {
+                let sum = window.entry(*ip).or_default();
+                sum.bytes_in += t.bytes_in;
+                sum.calls += t.calls;
             }
         }
-        let window_total: u64 = window_in.values().sum();
+        let window_total: u64 = window.values().map(|t| t.bytes_in).sum();
+        let window_calls: f64 = window.values().map(|t| t.calls).sum();
         for row in rows.values_mut() {
-            row.window_bytes_in = window_in.get(&row.address).copied().unwrap_or(0);
+            let mine = window.get(&row.address).copied().unwrap_or_default();
+            row.window_bytes_in = mine.bytes_in;
             row.share_in_window = (window_total > 0).then(|| row.window_bytes_in as f64 / window_total as f64);
+            row.window_calls = mine.calls;
+            row.calls_share = (window_calls > 0.0).then(|| mine.calls / window_calls);
             row.hostname = self.hostnames.get(&row.address).cloned();
             row.nfs4 = nfs4
                 .iter()
@@ -243,12 +299,10 @@ impl ClientTracker {
     fn annotate_activity(&mut self) {
         self.activity_samples = self.activity.iter().map(|(_, a)| a.samples).sum();
         let mut busy: HashMap<IpAddr, u32> = HashMap::new();
-        let mut calls: HashMap<IpAddr, u32> = HashMap::new();
         let mut ops: HashMap<IpAddr, BTreeMap<String, u32>> = HashMap::new();
         for (_, a) in &self.activity {
             for (ip, c) in &a.clients {
                 *busy.entry(*ip).or_default() += c.busy;
-                *calls.entry(*ip).or_default() += c.calls;
                 let o = ops.entry(*ip).or_default();
                 for (name, n) in &c.ops {
                     *o.entry(name.clone()).or_default() += n;
@@ -256,18 +310,14 @@ impl ClientTracker {
             }
         }
         let total: u32 = busy.values().sum();
-        let total_calls: u32 = calls.values().sum();
         for row in &mut self.rows {
             if self.activity_samples == 0 {
                 row.busy_share = None;
-                row.calls_share = None;
                 row.top_ops.clear();
                 continue;
             }
             let b = busy.get(&row.address).copied().unwrap_or(0);
             row.busy_share = Some(if total > 0 { f64::from(b) / f64::from(total) } else { 0.0 });
-            let c = calls.get(&row.address).copied().unwrap_or(0);
-            row.calls_share = Some(if total_calls > 0 { f64::from(c) / f64::from(total_calls) } else { 0.0 });
             let mut top: Vec<(String, u32)> = ops.remove(&row.address).unwrap_or_default().into_iter().collect();
             top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             top.truncate(5);
@@ -276,6 +326,9 @@ impl ClientTracker {
     }
 
     pub fn failed(&mut self, reason: String) {
+        if self.error.as_ref() != Some(&reason) {
+            tracing::warn!("NFS client sockets unavailable: {reason}");
+        }
         self.error = Some(reason);
     }
 
@@ -303,8 +356,10 @@ fn empty_row(ip: IpAddr) -> ClientRow {
         share_in: None,
         share_in_window: None,
         window_bytes_in: 0,
-        busy_share: None,
+        calls_per_s: None,
         calls_share: None,
+        window_calls: 0.0,
+        busy_share: None,
         top_ops: Vec::new(),
     }
 }
@@ -364,5 +419,46 @@ mod tests {
         let a = t.rows.iter().find(|r| r.address.to_string() == "10.0.0.1").unwrap();
         assert_eq!(a.window_bytes_in, 900);
         assert!((a.share_in_window.unwrap() - 0.9 * 1000.0 / 1100.0).abs() < 1e-9);
+    }
+
+    fn sock_segs(remote: &str, cookie: u64, bytes_in: u64, segs_in: u32) -> TcpSocket {
+        let mut s = sock(remote, cookie, bytes_in, 0);
+        let info = s.info.as_mut().unwrap();
+        info.data_segs_in = Some(segs_in);
+        info.rcv_mss = Some(1448);
+        s
+    }
+
+    #[test]
+    fn calls_estimated_from_segments() {
+        // 600 GETATTRs of 140 bytes: one segment each.
+        assert_eq!(estimated_calls(600, 600 * 140, 1448), 600.0);
+        // 4 WRITEs of 64 KiB + 200 bytes of header: 46 segments each.
+        let writes = estimated_calls(4 * 46, 4 * (65536 + 200), 1448);
+        assert!((2.0..=8.0).contains(&writes), "{writes}");
+        // Nothing sent, nothing estimated; never more calls than segments, never negative.
+        assert_eq!(estimated_calls(0, 0, 1448), 0.0);
+        assert_eq!(estimated_calls(3, 10 << 20, 1448), 0.0);
+        assert_eq!(estimated_calls(10, 0, 0), 10.0);
+    }
+
+    #[test]
+    fn a_metadata_storm_leads_by_calls_while_the_writer_leads_by_bytes() {
+        let mut t = ClientTracker::new();
+        t.update(0.0, &[sock_segs("10.0.0.1:800", 1, 0, 0), sock_segs("10.0.0.2:900", 2, 0, u32::MAX - 10)], &[]);
+        // writer: 1 MiB/s in 16 WRITEs of 64 KiB; storm: 600 calls of 140 bytes, its
+        // segment counter wrapping on the way.
+        t.update(
+            1.0,
+            &[sock_segs("10.0.0.1:800", 1, 16 * 65736, 16 * 46), sock_segs("10.0.0.2:900", 2, 600 * 140, 589)],
+            &[],
+        );
+        let writer = t.rows.iter().find(|r| r.address.to_string() == "10.0.0.1").unwrap();
+        let storm = t.rows.iter().find(|r| r.address.to_string() == "10.0.0.2").unwrap();
+        assert!(writer.share_in.unwrap() > 0.9);
+        assert_eq!(storm.calls_per_s, Some(600.0));
+        assert!((8.0..=32.0).contains(&writer.calls_per_s.unwrap()), "{:?}", writer.calls_per_s);
+        assert!(storm.calls_share.unwrap() > 0.9, "{:?}", storm.calls_share);
+        assert_eq!(storm.connections[0].calls_per_s, Some(600.0));
     }
 }

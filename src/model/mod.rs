@@ -219,6 +219,11 @@ impl Model {
     fn apply_files(&mut self, at: f64, wall: Timestamp, files: &FileSet) {
         let snap = snapshot::build(&SnapshotInputs { files, events2: self.events2_input(), taken_at: wall });
         let events2_running = matches!(self.events2_status, Some(ChildStatus::Running { .. }));
+        let (was_drbd, was_nfsd) = self.previous.as_ref().map_or((None, None), |(_, p)| {
+            (Some((p.drbd.available, p.drbd.reason.clone())), Some((p.nfsd.available, p.nfsd.reason.clone())))
+        });
+        log_source_change("DRBD state", was_drbd, (snap.drbd.available, &snap.drbd.reason));
+        log_source_change("nfsd statistics", was_nfsd, (snap.nfsd.available, &snap.nfsd.reason));
         if let Some((prev_at, prev)) = &self.previous {
             let dt = at - prev_at;
             self.nfsd_rates = Some(nfsd_rates(&prev.nfsd, &snap.nfsd, dt));
@@ -428,6 +433,7 @@ impl Model {
                 in_bytes_per_s: r.in_bytes_per_s,
                 out_bytes_per_s: r.out_bytes_per_s,
                 share_in: r.share_in,
+                calls_per_s: r.calls_per_s,
                 ops_share: r.calls_share,
                 busy_share: r.busy_share,
                 top_ops: r.top_ops.clone(),
@@ -449,6 +455,20 @@ impl Model {
 }
 
 /// How alarming a new state value is, for colouring the timeline.
+/// Logs a source that became unreadable or readable again (not every sample: the log
+/// would fill with the same line every second).
+fn log_source_change(what: &str, before: Option<(bool, Option<String>)>, now: (bool, &Option<String>)) {
+    let changed = before.as_ref().is_none_or(|(a, r)| *a != now.0 || r.as_ref() != now.1.as_ref());
+    if !changed {
+        return;
+    }
+    match (now.0, now.1) {
+        (false, reason) => tracing::warn!("{what} unavailable: {}", reason.as_deref().unwrap_or("no reason given")),
+        (true, _) if before.is_some() => tracing::info!("{what} readable again"),
+        (true, _) => tracing::debug!("{what} readable"),
+    }
+}
+
 pub fn state_level(field: &str, new: &str) -> Level {
     match (field, new) {
         (_, "StandAlone" | "Failed" | "Diskless" | "NetworkFailure" | "ProtocolError" | "BrokenPipe") => {

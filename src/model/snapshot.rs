@@ -66,12 +66,17 @@ pub struct ClientSummary {
     pub out_bytes_per_s: Option<f64>,
     /// Share of all clients' inbound bytes between the two samples (0–1).
     pub share_in: Option<f64>,
-    /// Share of the RPCs nfsd was seen executing that came from this client (distinct
-    /// calls in rpc-status samples, Linux 6.7+; absent where the kernel lacks it).
+    /// RPC calls per second this client sent, estimated from TCP data segments (one
+    /// segment per call that fits one; large WRITEs corrected by their bytes). Only with
+    /// two samples.
+    pub calls_per_s: Option<f64>,
+    /// Share of all clients' estimated RPC calls that came from this client (0–1): a
+    /// metadata storm leads here while moving few bytes.
     pub ops_share: Option<f64>,
-    /// Share of nfsd's busy thread time working for this client (same samples).
+    /// Share of nfsd's busy thread time working for this client (rpc-status samples of
+    /// the RPCs in flight, Linux 6.7+; absent where the kernel lacks it).
     pub busy_share: Option<f64>,
-    /// Its operations seen in flight, most frequent first.
+    /// Its operations seen in flight (rpc-status samples), most frequent first.
     pub top_ops: Vec<(String, u32)>,
     pub sockets: Vec<crate::model::clients::ClientConnection>,
 }
@@ -150,8 +155,14 @@ pub struct Nfsd {
     pub v4_compounds: Option<u64>,
     pub pool_stats: Vec<PoolStats>,
     pub versions: Vec<VersionFlag>,
-    /// What the kernel's export cache holds (`/proc/fs/nfsd/exports`).
+    /// What is exported: exportfs's table (`/var/lib/nfs/etab`, what mountd and nfsd
+    /// serve), or where that cannot be read the kernel's export cache.
     pub exports: Vec<Export>,
+    /// Where `exports` came from: `etab`, or `kernel_cache` (which only holds what clients
+    /// used recently: empty right after nfsd starts).
+    pub exports_source: Option<String>,
+    /// The kernel's export cache (`/proc/fs/nfsd/exports`): what clients used recently.
+    pub export_cache: Vec<Export>,
     pub export_stats: Vec<ExportStats>,
     /// NFSv4 clients (`/proc/fs/nfsd/clients/*/info`).
     pub clients_v4: Vec<ClientV4>,
@@ -492,7 +503,19 @@ fn read_nfsd_fs(files: &FileSet, n: &mut Nfsd, warnings: &mut Vec<Warning>) {
     }
     n.pool_stats = r.parsed("fs/nfsd/pool_stats", nfsd_fs::pool_stats).unwrap_or_default();
     n.versions = r.parsed("fs/nfsd/versions", nfsd_fs::versions).unwrap_or_default();
-    n.exports = r.parsed("fs/nfsd/exports", nfsd_fs::exports).unwrap_or_default();
+    n.export_cache = r.parsed("fs/nfsd/exports", nfsd_fs::exports).unwrap_or_default();
+    // etab is optional: captures made before drnfs read it, and nodes that never ran
+    // exportfs, lack it. Then the kernel cache is the best there is.
+    match r.parsed(crate::source::proc_root::ETAB, nfsd_fs::exports) {
+        Some(exported) => {
+            n.exports = exported;
+            n.exports_source = Some("etab".to_owned());
+        }
+        None => {
+            n.exports = n.export_cache.clone();
+            n.exports_source = Some("kernel_cache".to_owned());
+        }
+    }
     n.export_stats = r.parsed("fs/nfsd/export_stats", nfsd_fs::export_stats).unwrap_or_default();
     n.lease_time_seconds = r.optional("fs/nfsd/nfsv4leasetime").and_then(|t| t.trim().parse().ok());
     n.grace_time_seconds = r.optional("fs/nfsd/nfsv4gracetime").and_then(|t| t.trim().parse().ok());

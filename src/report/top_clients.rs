@@ -14,12 +14,17 @@ pub struct Ranking<'a> {
     pub at: Timestamp,
     pub total_in_bytes_per_s: Option<f64>,
     pub total_out_bytes_per_s: Option<f64>,
+    pub total_calls_per_s: Option<f64>,
     pub clients: &'a [ClientSummary],
     pub error: Option<&'a str>,
 }
 
 fn rate(v: Option<f64>) -> String {
     v.map_or_else(|| "–".to_owned(), |x| format!("{}/s", bytes(x.max(0.0) as u64)))
+}
+
+fn calls(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_owned(), |x| format!("{:.0}/s", x.max(0.0)))
 }
 
 /// One ranking, as text or one JSON line.
@@ -30,6 +35,7 @@ pub fn write(out: &mut impl Write, model: &Model, top: Option<usize>, json: bool
         at: snapshot.taken_at,
         total_in_bytes_per_s: model.clients.total_in_per_s,
         total_out_bytes_per_s: model.clients.total_out_per_s,
+        total_calls_per_s: model.clients.total_calls_per_s,
         clients: &snapshot.clients[..n],
         error: model.clients.error.as_deref(),
     };
@@ -41,23 +47,24 @@ pub fn write(out: &mut impl Write, model: &Model, top: Option<usize>, json: bool
     let ts = snapshot.taken_at.to_rfc3339();
     writeln!(
         out,
-        "{}  {} clients  in {}  out {}{}",
+        "{}  {} clients  in {}  out {}  calls {}{}",
         &ts[..19],
         snapshot.clients.len(),
         rate(ranking.total_in_bytes_per_s),
         rate(ranking.total_out_bytes_per_s),
+        calls(ranking.total_calls_per_s),
         ranking.error.map(|e| format!("  ({e})")).unwrap_or_default()
     )?;
     writeln!(
         out,
-        "{:>3}  {:<39} {:<20} {:>5} {:>13} {:>13} {:>6} {:>10}",
-        "#", "client", "name", "conns", "in", "out", "share", "recv-q"
+        "{:>3}  {:<39} {:<20} {:>5} {:>13} {:>13} {:>6} {:>9} {:>6} {:>10}",
+        "#", "client", "name", "conns", "in", "out", "share", "calls", "ops%", "recv-q"
     )?;
     for (i, c) in ranking.clients.iter().enumerate() {
         let name = c.hostname.clone().or_else(|| c.nfs4_name.clone()).unwrap_or_default();
         writeln!(
             out,
-            "{:>3}  {:<39} {:<20} {:>5} {:>13} {:>13} {:>6} {:>10}",
+            "{:>3}  {:<39} {:<20} {:>5} {:>13} {:>13} {:>6} {:>9} {:>6} {:>10}",
             i + 1,
             c.address.to_string(),
             name.chars().take(20).collect::<String>(),
@@ -65,6 +72,8 @@ pub fn write(out: &mut impl Write, model: &Model, top: Option<usize>, json: bool
             rate(c.in_bytes_per_s),
             rate(c.out_bytes_per_s),
             c.share_in.map_or_else(|| "–".to_owned(), |s| format!("{:.0}%", s * 100.0)),
+            calls(c.calls_per_s),
+            c.ops_share.map_or_else(|| "–".to_owned(), |s| format!("{:.0}%", s * 100.0)),
             bytes(c.recv_q)
         )?;
     }

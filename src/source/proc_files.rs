@@ -58,6 +58,8 @@ impl FileSet {
             }
         }
         set.dirs.insert(CLIENTS_DIR.to_owned(), clients);
+        // Kept under its absolute path: it does not live under the proc root.
+        set.files.insert(super::proc_root::ETAB.to_owned(), proc.read_etab());
         set
     }
 
@@ -79,6 +81,9 @@ impl FileSet {
 
     /// `rel` spelled under the root, for messages.
     pub fn path(&self, rel: &str) -> String {
+        if rel.starts_with('/') {
+            return rel.to_owned();
+        }
         format!("{}/{rel}", self.root.trim_end_matches('/'))
     }
 

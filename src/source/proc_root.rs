@@ -66,7 +66,28 @@ impl ProcRoot {
     pub fn exists(&self, rel: &str) -> bool {
         self.path(rel).exists()
     }
+
+    /// exportfs's table of what is exported (`/var/lib/nfs/etab`): outside /proc, so a
+    /// captured tree keeps it beside its `proc/` as `var/lib/nfs/etab`.
+    pub fn etab_path(&self) -> PathBuf {
+        if self.root == Path::new("/proc") {
+            PathBuf::from(ETAB)
+        } else {
+            self.root.parent().unwrap_or(Path::new(".")).join(ETAB.trim_start_matches('/'))
+        }
+    }
+
+    /// Reads exportfs's table (see [`ProcRoot::etab_path`]).
+    pub fn read_etab(&self) -> Result<String, SourceError> {
+        let path = self.etab_path();
+        std::fs::read(&path)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .map_err(|e| classify(&path, &e, Some("nfs-utils keeps it in its state directory")))
+    }
 }
+
+/// Where exportfs keeps the table of exports it gave the kernel (nfs-utils' state directory).
+pub const ETAB: &str = "/var/lib/nfs/etab";
 
 /// Sorts `2` before `10` (nfsd client directories are numbers).
 fn natural_key(s: &str) -> (u64, &str) {

@@ -73,7 +73,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let [table_area, detail_area] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(detail_height)]).areas(area);
     let header = Row::new(
-        ["client", "name", "conns", "in/s", "out/s", "share 60s", "ops 60s", "recv-q", "rtt", "NFSv4"]
+        ["client", "name", "conns", "in/s", "out/s", "share 60s", "calls/s", "ops 60s", "recv-q", "rtt", "NFSv4"]
             .map(|h| Cell::from(Span::styled(h, t.title()))),
     );
     let selected = app.selected.min(rows.len().saturating_sub(1));
@@ -100,6 +100,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 Cell::from(byte_rate(r.in_bytes_per_s)),
                 Cell::from(byte_rate(r.out_bytes_per_s)),
                 Cell::from(pct(r.share_in_window)),
+                Cell::from(r.calls_per_s.map_or_else(|| "–".to_owned(), |c| format!("{c:.0}"))),
                 Cell::from(pct(r.calls_share)),
                 Cell::from(if r.recv_q > 0 { bytes(r.recv_q) } else { "0".to_owned() }),
                 Cell::from(rtt.map_or_else(|| "–".to_owned(), |u| format!("{:.1} ms", f64::from(u) / 1000.0))),
@@ -121,6 +122,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Constraint::Length(12),
         Constraint::Length(12),
         Constraint::Length(9),
+        Constraint::Length(7),
         Constraint::Length(7),
         Constraint::Length(9),
         Constraint::Length(9),
@@ -162,13 +164,14 @@ fn render_details(frame: &mut Frame, area: Rect, app: &App, row: Option<&ClientR
         .map(|c| {
             Line::from(fit(
                 &format!(
-                    "{} {} {}  {}  in {} out {}  recv-q {} send-q {}  retrans {}  sk {:#x}",
+                    "{} {} {}  {}  in {} out {}  calls {}/s  recv-q {} send-q {}  retrans {}  sk {:#x}",
                     c.remote,
                     t.arrow(),
                     c.local,
                     c.state,
                     byte_rate(c.in_bytes_per_s),
                     byte_rate(c.out_bytes_per_s),
+                    c.calls_per_s.map_or_else(|| "–".to_owned(), |v| format!("{v:.0}")),
                     c.recv_q,
                     c.send_q,
                     c.total_retrans.map_or_else(|| "–".to_owned(), |r| r.to_string()),
@@ -181,7 +184,9 @@ fn render_details(frame: &mut Frame, area: Rect, app: &App, row: Option<&ClientR
         .collect();
     if !r.top_ops.is_empty() {
         let ops: Vec<String> = r.top_ops.iter().map(|(n, c)| format!("{n} {c}")).collect();
-        lines.push(Line::from(Span::styled(format!("in flight: {}", ops.join(", ")), t.dim())));
+        let busy =
+            r.busy_share.map(|b| format!(" (busy nfsd threads: {:.0}% of samples)", b * 100.0)).unwrap_or_default();
+        lines.push(Line::from(Span::styled(format!("in flight: {}{busy}", ops.join(", ")), t.dim())));
     }
     for n in &r.nfs4 {
         lines.push(Line::from(Span::styled(
