@@ -43,12 +43,31 @@ pub struct Cli {
     #[command(flatten)]
     pub view: ViewArgs,
 
+    #[command(flatten)]
+    pub log: LogArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
+/// drnfs's own log (never drawn on the live view's screen).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Logging")]
+pub struct LogArgs {
+    /// More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter).
+    /// The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one),
+    /// other commands to stderr.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Write the log to FILE (appended) instead.
+    #[arg(long, value_name = "FILE", global = true, env = "DRNFS_LOG_FILE")]
+    pub log_file: Option<PathBuf>,
+}
+
 /// Where drnfs reads from. Every option has a live default.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Sources")]
 pub struct SourceArgs {
     /// The drnfs configuration (resources, mount points, NFS units, VIP, peer).
     #[arg(long, value_name = "FILE", global = true, env = "DRNFS_CONFIG", default_value = crate::action::config::DEFAULT_PATH)]
@@ -95,6 +114,7 @@ pub struct SourceArgs {
 
 /// How the interactive view runs.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Live view and replay")]
 pub struct ViewArgs {
     /// Seconds between samples of the proc files and sockets.
     #[arg(long, value_name = "SECONDS", default_value_t = 1.0, global = true)]
@@ -126,6 +146,12 @@ pub enum Command {
     ///
     /// Exits 0 when anything could be read (missing sources are reported, with why), and
     /// 2 when nothing could be read at all.
+    #[command(after_help = "Examples:
+  drnfs snapshot                          a summary of this node
+  drnfs snapshot --json | jq .findings    findings for scripts
+  drnfs snapshot --json --sample-seconds 5
+                                          with ops/s and per-client bytes/s filled in
+  drnfs snapshot --proc-root ./capture/proc --events2-file ./capture/events2.txt")]
     Snapshot(SnapshotArgs),
 
     /// Explain what is wrong, with evidence and the next step; exit 1 when anything is
@@ -133,10 +159,17 @@ pub enum Command {
     ///
     /// Exit codes: 0 nothing critical, 1 at least one critical finding, 2 nothing could be
     /// read.
+    #[command(after_help = "Examples:
+  drnfs doctor                            what is wrong, and what to do next
+  drnfs doctor --sample-seconds 10        watch 10 s first (stalls, noisy clients)
+  drnfs doctor --json                     for monitoring; exit 1 when critical")]
     Doctor(DoctorArgs),
 
     /// Record every source over time into one file (attach it to a ticket; replay it with
     /// --replay). Stops on Ctrl-C, SIGTERM or after --duration.
+    #[command(after_help = "Examples:
+  drnfs record --out /tmp/incident.drnfs.gz --duration 600 --note \"ticket 4711\"
+  drnfs --replay /tmp/incident.drnfs.gz   play it back (space pauses, . steps)")]
     Record(RecordArgs),
 
     /// Rank the NFS clients by the load they put on nfsd, every interval (for scripts).
@@ -144,36 +177,70 @@ pub enum Command {
     /// Each client address is one row (all its connections together): bytes/s in and out
     /// from the kernel's tcp_info, its share of all inbound bytes, its Recv-Q backlog, its
     /// NFSv4 name. The first ranking comes after two samples.
+    #[command(after_help = "Examples:
+  drnfs top-clients                       a ranking every second until Ctrl-C
+  drnfs top-clients --interval 5 --count 3 --top 10
+  drnfs top-clients --json --count 1 | jq '.clients[0]'
+                                          the client loading nfsd most")]
     TopClients(TopClientsArgs),
 
     /// Make this node Primary and serve NFS (peer connected and Secondary).
+    #[command(after_help = "Examples:
+  drnfs promote r0 --dry-run              preflight and plan, nothing changed
+  drnfs promote r0                        asks you to type the resource name")]
     Promote(ActionArgs),
 
     /// Stop serving NFS here and make this node Secondary.
+    #[command(after_help = "Examples:
+  drnfs demote r0 --dry-run
+  drnfs demote r0")]
     Demote(ActionArgs),
 
     /// Planned failover: stop serving here, then promote and serve on the peer.
+    #[command(after_help = "Examples:
+  drnfs failover r0 --dry-run             would a failover be allowed now?
+  drnfs failover r0                       stop here, promote and serve on the peer
+  drnfs failover r0 --dry-run --replay incident.drnfs.gz --at 120
+                                          would it have been allowed then?")]
     Failover(ActionArgs),
 
     /// The peer is dead: serve here without it. Needs proof that the peer is down.
+    #[command(after_help = "Examples:
+  drnfs takeover r0 --dry-run
+  drnfs takeover r0 --peer-dead-proof \"ipmitool: nodeb chassis power off\"")]
     Takeover(TakeoverArgs),
 
     /// Guided split-brain recovery: the victim's changes since the split are discarded and
     /// it resyncs from the survivor.
+    #[command(after_help = "Examples:
+  drnfs recover-split-brain r0 --dry-run  both sides compared
+  drnfs recover-split-brain r0 --victim nodeb")]
     RecoverSplitBrain(SplitBrainArgs),
 
     /// An action whose drnfs died (killed, lost SSH session): show it and continue or roll
     /// it back.
+    #[command(after_help = "Examples:
+  drnfs resume r0                         show the interrupted plan; continue it
+  drnfs resume r0 --rollback              undo what it did instead")]
     Resume(ResumeArgs),
 
     /// keepalived vrrp_script: exit 0 only when this node serves NFS (read-only, fast).
     ///
     /// Exit codes: 0 serving, 1 not Primary, 2 not mounted, 3 nfsd down or exports missing,
     /// 4 DRBD degraded, 5 both nodes Primary, 6 hold set, 10 unreadable.
+    #[command(after_help = "Examples (keepalived.conf):
+  vrrp_script chk_r0 {
+      script \"/usr/bin/drnfs check --resource r0\"
+      interval 2
+      weight 50
+  }")]
     Check(CheckArgs),
 
     /// keepalived vrrp_notify_fifo reader: log every VRRP transition and what it means;
     /// never touches storage.
+    #[command(after_help = "Examples (keepalived.conf, global_defs):
+  vrrp_notify_fifo /run/drnfs/vrrp.fifo
+  vrrp_notify_fifo_script \"/usr/bin/drnfs notify\"")]
     Notify(NotifyArgs),
 
     /// Validate the drnfs configuration.
@@ -271,6 +338,7 @@ pub struct NotifyArgs {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Parse and validate drnfs.toml; print the resources it configures.
+    #[command(after_help = "Examples:\n  drnfs config check\n  drnfs --config ./drnfs.toml config check")]
     Check,
 }
 
@@ -399,6 +467,12 @@ impl SourceArgs {
 
 pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
     let interval = Duration::from_secs_f64(cli.view.interval.clamp(0.1, 3600.0));
+    let destination = crate::logging::destination(cli.log.log_file.as_deref(), cli.command.is_none());
+    if let Err(e) = crate::logging::init(cli.log.verbose, &destination) {
+        // Not fatal: the tool is worth more without its log than not at all.
+        eprintln!("drnfs: {e}; continuing without a log");
+    }
+    tracing::info!(version = env!("DRNFS_VERSION"), log = %destination, "drnfs started");
     match cli.command.take() {
         Some(Command::Snapshot(args)) => snapshot(&cli.sources, &args),
         Some(Command::Doctor(args)) => doctor(&cli.sources, &args),
@@ -483,8 +557,7 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Debug(DebugCommand::Completions { shell })) => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "drnfs", &mut std::io::stdout());
+            completions(shell, &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Debug(DebugCommand::SockDiag { port, raw_out })) => {
@@ -694,8 +767,19 @@ fn gather(sources: &SourceArgs, sample_seconds: Option<f64>) -> anyhow::Result<c
 }
 
 /// The man page: drnfs(1) with every subcommand's options folded in.
+/// Shell completions generated from the same definition as `--help`.
+pub fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut cmd, "drnfs", out);
+}
+
+/// The man page, drnfs(1), generated from the command-line definition.
 pub fn man_page(out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let cmd = <Cli as clap::CommandFactory>::command();
+    // The package version, not the git revision: the page is committed and packaged, and
+    // must not change with every commit.
+    let mut cmd = <Cli as clap::CommandFactory>::command().version(env!("CARGO_PKG_VERSION"));
+    // Propagates the global options into each subcommand, which is rendered on its own.
+    cmd.build();
     let man = clap_mangen::Man::new(cmd.clone()).date("2026-11-25");
     man.render_title(out)?;
     man.render_name_section(out)?;
@@ -716,6 +800,14 @@ pub fn man_page(out: &mut dyn std::io::Write) -> std::io::Result<()> {
     }
     man.render_extra_section(out)?;
     man.render_version_section(out)?;
+    writeln!(
+        out,
+        ".SH EXIT STATUS\n.TP\n0\nsuccess (snapshot: something could be read; doctor: nothing critical; actions: done, or the dry run would be allowed)\n.TP\n1\ndoctor: at least one critical finding\n.TP\n2\nnothing could be read, or a usage or configuration error\n.TP\n3\nactions: refused by preflight (or the dry run would be refused)\n.TP\n4\nactions: not confirmed\n.TP\n5\nactions: a step failed and everything done was rolled back\n.TP\n6\nactions: a step failed and the rollback failed too: look now\n.PP\n\\fBdrnfs check\\fR has its own codes, listed in its section above."
+    )?;
+    writeln!(
+        out,
+        ".SH ENVIRONMENT\n.TP\nDRNFS_CONFIG\nthe configuration file (as --config)\n.TP\nDRNFS_LOG\na log filter, e.g. drnfs=debug (overrides -v)\n.TP\nDRNFS_LOG_FILE\nthe log file (as --log-file)\n.TP\nNO_COLOR\nwhen set, no colours\n.TP\nLANG, LC_ALL\nwithout a UTF-8 locale the view draws with ASCII"
+    )?;
     writeln!(
         out,
         ".SH FILES\n.TP\n/etc/drnfs.toml\nresources, mount points, NFS units, VIP and peer for actions\n.TP\n/var/log/drnfs/audit.jsonl\nthe audit log of every action (mode 0600)\n.TP\n/var/lib/drnfs/actions/\njournals of actions in progress\n.TP\n/run/drnfs/RESOURCE.hold\nthe keepalived hold file"

@@ -9,6 +9,7 @@ pub mod action;
 pub mod cli;
 pub mod diagnose;
 pub mod keepalived;
+pub mod logging;
 pub mod model;
 pub mod process;
 pub mod report;

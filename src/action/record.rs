@@ -170,23 +170,18 @@ fn system_log(record: &serde_json::Value) {
         "step" if record.get("ok").and_then(serde_json::Value::as_bool) == Some(false) => 3,
         _ => 5,
     };
-    let clean = |s: String| s.replace('\n', " ");
-    let journal = format!(
-        "MESSAGE={}\nPRIORITY={priority}\nSYSLOG_IDENTIFIER=drnfs\nDRNFS_RUN_ID={}\nDRNFS_ACTION={}\nDRNFS_RESOURCE={}\nDRNFS_EVENT={}\nDRNFS_OPERATOR={}\n",
-        clean(message.clone()),
-        clean(field("run_id")),
-        clean(field("action")),
-        clean(field("resource")),
-        clean(field("event")),
-        clean(field("operator")),
+    crate::logging::system_log(
+        "drnfs",
+        priority,
+        &message,
+        &[
+            ("DRNFS_RUN_ID", &field("run_id")),
+            ("DRNFS_ACTION", &field("action")),
+            ("DRNFS_RESOURCE", &field("resource")),
+            ("DRNFS_EVENT", &field("event")),
+            ("DRNFS_OPERATOR", &field("operator")),
+        ],
     );
-    let sock = std::os::unix::net::UnixDatagram::unbound();
-    if let Ok(s) = &sock {
-        if s.send_to(journal.as_bytes(), "/run/systemd/journal/socket").is_ok() {
-            return;
-        }
-        let _ = s.send_to(format!("<{}>drnfs: {}", 8 * 4 + priority, clean(message)).as_bytes(), "/dev/log");
-    }
 }
 
 #[cfg(test)]

@@ -80,12 +80,7 @@ pub fn run(source: Option<&Path>, state_file: &Path, mut serving: impl FnMut() -
 }
 
 fn log(priority: u8, msg: &str) {
-    if let Ok(s) = std::os::unix::net::UnixDatagram::unbound() {
-        let m = format!("MESSAGE={}\nPRIORITY={priority}\nSYSLOG_IDENTIFIER=drnfs-notify\n", msg.replace('\n', " "));
-        if s.send_to(m.as_bytes(), "/run/systemd/journal/socket").is_err() {
-            let _ = s.send_to(format!("<{}>drnfs-notify: {msg}", 24 + priority).as_bytes(), "/dev/log");
-        }
-    }
+    crate::logging::system_log("drnfs-notify", priority, msg, &[]);
 }
 
 #[cfg(test)]

@@ -207,6 +207,7 @@ async fn events2_child(program: PathBuf, tx: Sender<Input>, start: Instant) {
         }
         let wait = backoff(failures);
         failures += 1;
+        tracing::warn!(%reason, retry_in_seconds = wait.as_secs(), "drbdsetup events2 stopped");
         let status = ChildStatus::Failed { reason, retry_in_seconds: wait.as_secs() };
         if tx.send(Input::Events2Status { at: seconds_since(start), status }).await.is_err() {
             return;
@@ -232,6 +233,7 @@ async fn run_events2_once(program: &PathBuf, tx: &Sender<Input>, start: Instant)
         Err(e) => return format!("cannot start {}: {e}", program.display()),
     };
     let source = format!("{} events2 --timestamps --statistics all", program.display());
+    tracing::info!(command = %source, pid = child.id(), "drbdsetup events2 started");
     let _ = tx.send(Input::Events2Status { at: seconds_since(start), status: ChildStatus::Running { source } }).await;
     let Some(stdout) = child.stdout.take() else { return "no stdout".to_owned() };
     let mut stderr = child.stderr.take();
@@ -269,6 +271,7 @@ fn follow_kmsg(tx: Sender<Input>, start: Instant) {
     let file = match std::fs::File::open("/dev/kmsg") {
         Ok(f) => f,
         Err(e) => {
+            tracing::warn!("cannot read /dev/kmsg: {e}; DRBD kernel-log lines are not followed");
             let line = format!("drnfs: cannot read /dev/kmsg: {e}");
             let _ = tx.blocking_send(Input::KernelLog { at: seconds_since(start), wall: Some(now()), line });
             return;
