@@ -1,0 +1,640 @@
+//! The scale harness behind the README's performance figures: what needs real sockets,
+//! processes or a terminal, measured side by side with the tool a user would otherwise run
+//! (`ss`, `cat`), on the same machine in the same run.
+//!
+//! Run it with `cargo bench --bench scale` (as root: it raises the open-file limit and binds
+//! port 2049 on 127.0.0.1). Pick parts with `DRNFS_BENCH=events2,sockets,tick,startup,check,snapshot`
+//! (default: all); `DRNFS_BENCH_CONNECTIONS` changes the 10,000 connections.
+//!
+//! Every figure is the median of several runs; CPU time comes from `getrusage`/`wait4`.
+#![allow(unsafe_code)] // setrlimit, openpty, wait4, and a counting allocator: test harness only
+
+#[path = "support/events2_stream.rs"]
+mod events2_stream;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use drnfs::model::{ChildStatus, Input, Model};
+use drnfs::source::ProcRoot;
+use drnfs::source::proc_files::FileSet;
+use drnfs::tui::app::{App, Mode};
+use drnfs::tui::theme::Theme;
+use drnfs_parsers::events2::Events2State;
+use drnfs_parsers::timestamp::Timestamp;
+
+/// Counts live heap bytes, so the model's memory is a measured number.
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size(), Ordering::Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        LIVE.fetch_add(new, Ordering::Relaxed);
+        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+const NFS_PORT: u16 = 2049;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("serve") {
+        serve(args[2].parse().expect("connection count"));
+        return;
+    }
+    // `cargo bench` passes --bench; `cargo test --benches` passes nothing we use: only run
+    // when asked to benchmark, so the test suite stays fast.
+    if !args.iter().any(|a| a == "--bench") {
+        println!("scale harness: run with `cargo bench --bench scale`");
+        return;
+    }
+    let parts = std::env::var("DRNFS_BENCH").unwrap_or_else(|_| "events2,sockets,tick,startup,check,snapshot".into());
+    let want = |p: &str| parts.split(',').any(|x| x.trim() == p);
+    let connections: usize =
+        std::env::var("DRNFS_BENCH_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    println!("machine: {}", machine());
+    if want("events2") {
+        events2();
+    }
+    let mut load = None;
+    if want("sockets") || want("tick") {
+        match Load::open(connections) {
+            Ok(l) => load = Some(l),
+            Err(e) => println!("sockets: cannot open {connections} connections: {e}"),
+        }
+    }
+    if let Some(l) = &load {
+        if want("sockets") {
+            sockets(l);
+        }
+        if want("tick") {
+            tick(l);
+        }
+    }
+    drop(load);
+    if want("startup") {
+        startup();
+    }
+    if want("check") {
+        check();
+    }
+    if want("snapshot") {
+        snapshot();
+    }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_default();
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!("{} CPUs ({cpu}), kernel {}", std::thread::available_parallelism().map_or(0, |n| n.get()), kernel.trim())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() { f64::NAN } else { v[v.len() / 2] }
+}
+
+fn ms(d: f64) -> String {
+    format!("{:.2} ms", d * 1e3)
+}
+
+/// CPU seconds (user + system) this thread has used.
+fn thread_cpu() -> f64 {
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+fn tv(t: libc::timeval) -> f64 {
+    t.tv_sec as f64 + t.tv_usec as f64 / 1e6
+}
+
+/// What a finished child cost.
+struct ChildCost {
+    wall: f64,
+    cpu: f64,
+    max_rss_kib: i64,
+    stdout: Vec<u8>,
+    status: i32,
+}
+
+/// Runs `cmd` to completion, reading its output, and returns wall time, CPU and peak RSS.
+#[allow(clippy::zombie_processes, reason = "wait4 reaps it, which clippy cannot see")]
+fn run_measured(cmd: &mut Command) -> ChildCost {
+    let start = Instant::now();
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn");
+    let mut stdout = Vec::new();
+    child.stdout.take().unwrap().read_to_end(&mut stdout).unwrap();
+    let (status, ru) = wait4(&child);
+    ChildCost {
+        wall: start.elapsed().as_secs_f64(),
+        cpu: tv(ru.ru_utime) + tv(ru.ru_stime),
+        max_rss_kib: ru.ru_maxrss,
+        stdout,
+        status,
+    }
+}
+
+fn wait4(child: &Child) -> (i32, libc::rusage) {
+    let mut status = 0;
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as libc::pid_t;
+    unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+    (status, ru)
+}
+
+fn drnfs_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_drnfs"))
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+// ---------------------------------------------------------------------------------------
+// events2: parse + merge throughput and the model's memory
+
+fn events2() {
+    let resources = 1000;
+    let text = events2_stream::stream(resources, 100);
+    let stamped = events2_stream::with_timestamps(&text);
+    let lines = text.lines().count();
+    let out = std::env::var("DRNFS_BENCH_EVENTS2_OUT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench/events2-1000x2x2.txt"));
+    if let Some(dir) = out.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    std::fs::write(&out, &text).expect("write the stream");
+    println!(
+        "events2: {lines} lines ({} resources x {} peers x {} volumes), written to {} for side-by-side runs",
+        resources,
+        events2_stream::PEERS,
+        events2_stream::VOLUMES,
+        out.display()
+    );
+    let mut parse_only = Vec::new();
+    let mut merge = Vec::new();
+    let mut merge_stamped = Vec::new();
+    let mut changes = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let mut n = 0usize;
+        for line in text.lines() {
+            if drnfs_parsers::events2::parse_line(line).is_ok() {
+                n += 1;
+            }
+        }
+        assert_eq!(n, lines, "every line parses");
+        parse_only.push(t.elapsed().as_secs_f64());
+        for (input, sink) in [(&text, &mut merge), (&stamped, &mut merge_stamped)] {
+            let t = Instant::now();
+            let mut state = Events2State::new();
+            for line in input.lines() {
+                changes.clear();
+                state.apply_line(line, &mut changes).expect("applies");
+            }
+            sink.push(t.elapsed().as_secs_f64());
+            std::hint::black_box(&state);
+        }
+    }
+    let rate = |v: &Vec<f64>| lines as f64 / median(v.clone());
+    println!("events2: parse only        {:>10.0} lines/s", rate(&parse_only));
+    println!("events2: parse + merge     {:>10.0} lines/s", rate(&merge));
+    println!("events2: same, --timestamps {:>9.0} lines/s", rate(&merge_stamped));
+
+    // Memory: the merged state of all 1000 resources, and the whole drnfs model fed the
+    // same stream (with its bounded timeline and history).
+    let before = LIVE.load(Ordering::Relaxed);
+    let mut state = Events2State::new();
+    for line in text.lines() {
+        changes.clear();
+        let _ = state.apply_line(line, &mut changes);
+    }
+    let state_bytes = LIVE.load(Ordering::Relaxed).saturating_sub(before);
+    drop(state);
+    let before = LIVE.load(Ordering::Relaxed);
+    let mut model = Model::new();
+    let wall = Timestamp::parse_rfc3339("2026-11-25T14:00:00Z").unwrap();
+    model.apply(Input::Events2Status { at: 0.0, status: ChildStatus::Running { source: "bench".into() } });
+    for (i, line) in text.lines().enumerate() {
+        model.apply(Input::Events2Line { at: (i / 4000) as f64, wall, line: line.to_owned() });
+    }
+    let model_bytes = LIVE.load(Ordering::Relaxed).saturating_sub(before);
+    drop(model);
+    println!(
+        "events2: memory: merged state {:.1} MB, whole model {:.1} MB (heap, live after the stream)",
+        state_bytes as f64 / 1e6,
+        model_bytes as f64 / 1e6
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// sockets: 10,000 connections to port 2049 on loopback
+
+/// Client connections held open by this process, accepted by a child process (each side
+/// has its own open-file limit).
+struct Load {
+    server: Child,
+    _clients: Vec<TcpStream>,
+    count: usize,
+}
+
+impl Load {
+    fn open(count: usize) -> std::io::Result<Load> {
+        raise_nofile(count as u64 + 1000)?;
+        let mut server = Command::new(std::env::current_exe()?)
+            .args(["serve", &count.to_string()])
+            .stdout(Stdio::piped())
+            .stdin(Stdio::piped())
+            .spawn()?;
+        let mut ready = String::new();
+        let mut out = BufReader::new(server.stdout.take().unwrap());
+        out.read_line(&mut ready)?;
+        if !ready.starts_with("listening") {
+            return Err(std::io::Error::other(format!("server did not start: {ready:?}")));
+        }
+        // 100 clients (127.0.1.1 …), each with count/100 connections, client i sending i KiB
+        // in all: distinct addresses with known, different loads.
+        let clients = 100usize;
+        let mut streams = Vec::with_capacity(count);
+        let payload = vec![0x5au8; 1024];
+        for c in 0..count {
+            let client = c % clients;
+            let ip = Ipv4Addr::new(127, 0, 1, 1 + client as u8);
+            let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+            sock.bind(&SocketAddr::new(IpAddr::V4(ip), 0).into())?;
+            sock.connect(&SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), NFS_PORT).into())?;
+            let mut s: TcpStream = sock.into();
+            s.write_all(&payload[..(client + 1) * 1024 / clients])?;
+            streams.push(s);
+        }
+        let mut accepted = String::new();
+        out.read_line(&mut accepted)?;
+        println!("sockets: {count} connections from {clients} client addresses; server says {}", accepted.trim());
+        Ok(Load { server, _clients: streams, count })
+    }
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+fn raise_nofile(n: u64) -> std::io::Result<()> {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+    if lim.rlim_cur >= n {
+        return Ok(());
+    }
+    let want = libc::rlimit { rlim_cur: n.max(lim.rlim_cur), rlim_max: n.max(lim.rlim_max) };
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &want) } != 0 {
+        return Err(std::io::Error::other(format!(
+            "open-file limit {} is below {n} and cannot be raised: {}",
+            lim.rlim_cur,
+            std::io::Error::last_os_error()
+        )));
+    }
+    Ok(())
+}
+
+/// The child: listens on 127.0.0.1:2049, accepts `count` connections and holds them.
+fn serve(count: usize) {
+    raise_nofile(count as u64 + 1000).expect("open-file limit");
+    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    sock.set_reuse_address(true).unwrap();
+    sock.bind(&SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), NFS_PORT).into()).expect("bind 127.0.0.1:2049");
+    sock.listen(4096).unwrap();
+    let listener: std::net::TcpListener = sock.into();
+    println!("listening");
+    std::io::stdout().flush().unwrap();
+    let mut held = Vec::with_capacity(count);
+    while held.len() < count {
+        let (mut s, _) = listener.accept().expect("accept");
+        // A small reply, so that the server side has bytes acked as well as received.
+        let _ = s.write_all(b"ok");
+        held.push(s);
+    }
+    println!("accepted {}", held.len());
+    std::io::stdout().flush().unwrap();
+    // Hold them until the parent kills us (or closes stdin).
+    let mut buf = [0u8; 1];
+    let _ = std::io::stdin().read(&mut buf);
+}
+
+/// One refresh the way the live view does it: dump over sock_diag, decode, group by
+/// client, rank.
+fn refresh(tracker: &mut drnfs::model::clients::ClientTracker, at: f64) -> usize {
+    let dump = drnfs::source::sock_diag::dump_port(NFS_PORT, false).expect("sock_diag dump");
+    tracker.update(at, &dump.sockets, &[]);
+    dump.sockets.len()
+}
+
+fn sockets(load: &Load) {
+    std::thread::sleep(Duration::from_millis(300));
+    let mut tracker = drnfs::model::clients::ClientTracker::new();
+    let mut wall = Vec::new();
+    let mut cpu = Vec::new();
+    let mut seen = 0;
+    for i in 0..15 {
+        let (t, c) = (Instant::now(), thread_cpu());
+        seen = refresh(&mut tracker, f64::from(i));
+        wall.push(t.elapsed().as_secs_f64());
+        cpu.push(thread_cpu() - c);
+    }
+    let rows = tracker.rows.len();
+    let top = tracker.rows.first().map(|r| (r.address, r.bytes_in)).unwrap();
+    let mut ss_wall = Vec::new();
+    let mut ss_cpu = Vec::new();
+    let mut ss_lines = 0;
+    for _ in 0..15 {
+        let c = run_measured(Command::new("ss").args(["-tinH", "sport = :2049"]));
+        ss_wall.push(c.wall);
+        ss_cpu.push(c.cpu);
+        // ss prints two lines per socket with -i (the socket, then its tcp_info).
+        ss_lines = String::from_utf8_lossy(&c.stdout).lines().filter(|l| !l.starts_with(char::is_whitespace)).count();
+    }
+    let (w, c, sw, sc) = (median(wall), median(cpu), median(ss_wall), median(ss_cpu));
+    println!(
+        "sockets: drnfs refresh (dump+decode+group+rank, in process): {} wall, {} CPU; {seen} sockets -> {rows} clients, top {} with {} B in",
+        ms(w),
+        ms(c),
+        top.0,
+        top.1
+    );
+    println!(
+        "sockets: ss -tinH 'sport = :2049':                       {} wall, {} CPU; {ss_lines} sockets",
+        ms(sw),
+        ms(sc)
+    );
+    println!("sockets: ratio ss/drnfs: {:.1}x wall, {:.1}x CPU", sw / w, sc / c);
+    assert_eq!(seen, load.count, "drnfs saw every connection");
+
+    // The drnfs process itself: two samples (the first ranking) with every connection.
+    let c = run_measured(Command::new(drnfs_bin()).args([
+        "top-clients",
+        "--count",
+        "1",
+        "--interval",
+        "0.2",
+        "--json",
+        "--config",
+        "/nonexistent",
+    ]));
+    let text = String::from_utf8_lossy(&c.stdout);
+    let clients = text
+        .lines()
+        .next()
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .and_then(|v| v.get("clients").and_then(|c| c.as_array()).map(Vec::len));
+    println!(
+        "sockets: `drnfs top-clients --count 1 --interval 0.2`: peak RSS {:.1} MB, {} CPU (two dumps), {:?} clients ranked, exit {}",
+        c.max_rss_kib as f64 / 1024.0,
+        ms(c.cpu),
+        clients,
+        c.status
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// tick: 100 resources, 10,000 connections, the proc files, one render at 160x48
+
+fn tick(_load: &Load) {
+    let capture = fixtures().join("client-load/nodea");
+    let proc = ProcRoot::new(capture.join("proc"));
+    let text = events2_stream::stream(100, 30);
+    let (dump, changes): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| !l.starts_with("change"));
+    let mut app = App::new(
+        Mode::Live { interval_ms: 1000 },
+        Theme { color: true, ascii: false },
+        vec!["10.50.0.100".parse().unwrap()],
+    );
+    let wall = Timestamp::parse_rfc3339("2026-11-25T14:00:00Z").unwrap();
+    app.model.apply(Input::Events2Status { at: 0.0, status: ChildStatus::Running { source: "bench".into() } });
+    for l in dump {
+        app.model.apply(Input::Events2Line { at: 0.0, wall, line: l.to_owned() });
+    }
+    let per_tick = 100 * events2_stream::PEERS as usize * events2_stream::VOLUMES as usize;
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+    let mut times = Vec::new();
+    let mut parts = [Vec::new(), Vec::new(), Vec::new()];
+    for (i, batch) in changes.chunks(per_tick).enumerate() {
+        let at = i as f64 + 1.0;
+        let t = Instant::now();
+        // collect: the proc files, the socket dump, a second's worth of events2 changes
+        let files = FileSet::read(&proc);
+        let raw = drnfs::source::sock_diag::dump_port(NFS_PORT, true).map(|d| d.raw);
+        let t_collect = t.elapsed();
+        app.model.apply(Input::Files { at, wall, files: Box::new(files) });
+        app.model.apply(Input::Sockets { at, raw });
+        for l in batch {
+            app.model.apply(Input::Events2Line { at, wall, line: (*l).to_owned() });
+        }
+        app.refresh();
+        let t_model = t.elapsed();
+        terminal.draw(|f| drnfs::tui::views::render(f, &app)).unwrap();
+        let total = t.elapsed();
+        if i > 0 {
+            times.push(total.as_secs_f64());
+            parts[0].push(t_collect.as_secs_f64());
+            parts[1].push((t_model - t_collect).as_secs_f64());
+            parts[2].push((total - t_model).as_secs_f64());
+        }
+    }
+    let clients = app.model.clients.rows.len();
+    let [collect, model, render] = parts.map(median);
+    println!(
+        "tick: 100 resources ({per_tick} peer-device changes/tick), {clients} clients, render 160x48: median {} (collect {}, model+findings {}, render {})",
+        ms(median(times)),
+        ms(collect),
+        ms(model),
+        ms(render)
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// startup and idle CPU, in a pseudo-terminal
+
+struct Pty {
+    master: std::fs::File,
+    child: Child,
+}
+
+fn spawn_in_pty(args: &[&str], cols: u16, rows: u16) -> Pty {
+    let mut master: libc::c_int = -1;
+    let mut slave: libc::c_int = -1;
+    let ws = libc::winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
+    let rc = unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), &ws) };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    let slave = unsafe { OwnedFd::from_raw_fd(slave) };
+    let master = unsafe { std::fs::File::from_raw_fd(master) };
+    let mut cmd = Command::new(drnfs_bin());
+    cmd.args(args)
+        .env("TERM", "xterm-256color")
+        .env("LANG", "C.UTF-8")
+        .env("LC_ALL", "C.UTF-8")
+        .stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::from(slave));
+    let child = unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(|| {
+            // A session of its own with the pty as its controlling terminal, as a shell gives.
+            libc::setsid();
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+            Ok(())
+        })
+        .spawn()
+        .expect("spawn drnfs in a pty")
+    };
+    Pty { master, child }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Seconds from exec until the screen contains `marker`.
+fn time_to_frame(args: &[&str], marker: &[u8]) -> f64 {
+    let start = Instant::now();
+    let mut pty = spawn_in_pty(args, 160, 48);
+    let fd = pty.master.as_raw_fd();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 65536];
+    loop {
+        let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+        let n = unsafe { libc::poll(&mut pfd, 1, 5000) };
+        assert!(n > 0, "no frame within 5 s; got {:?}", String::from_utf8_lossy(&seen));
+        let n = pty.master.read(&mut buf).expect("read pty");
+        seen.extend_from_slice(&buf[..n]);
+        if seen.windows(marker.len()).any(|w| w == marker) {
+            return start.elapsed().as_secs_f64();
+        }
+    }
+}
+
+fn startup() {
+    let demo: Vec<f64> = (0..9).map(|_| time_to_frame(&["--demo"], b"Overview")).collect();
+    let live: Vec<f64> = (0..9).map(|_| time_to_frame(&["--config", "/nonexistent"], b"Overview")).collect();
+    println!("startup: exec to first frame: --demo {}, live {}", ms(median(demo)), ms(median(live)));
+
+    // Idle CPU of the live view at the default 1 s interval, over 30 s after a 3 s warm-up.
+    let pty = spawn_in_pty(&["--config", "/nonexistent"], 160, 48);
+    let pid = pty.child.id();
+    let mut master = pty.master.try_clone().unwrap();
+    let drain = std::thread::spawn(move || {
+        let mut buf = [0u8; 65536];
+        while matches!(master.read(&mut buf), Ok(n) if n > 0) {}
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    let cpu0 = proc_cpu(pid);
+    let t0 = Instant::now();
+    std::thread::sleep(Duration::from_secs(30));
+    let cpu = proc_cpu(pid) - cpu0;
+    let secs = t0.elapsed().as_secs_f64();
+    let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned())
+        })
+        .and_then(|k| k.parse::<f64>().ok())
+        .unwrap_or(f64::NAN);
+    println!(
+        "idle: live view at 1 s interval: {:.2}% of a core over {secs:.0} s, RSS {:.1} MB",
+        cpu / secs * 100.0,
+        rss / 1024.0
+    );
+    drop(pty);
+    let _ = drain.join();
+}
+
+/// utime + stime of a process, in seconds.
+fn proc_cpu(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    let get = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // fields after the command: state is 0, utime is 11, stime is 12
+    (get(11) + get(12)) / ticks
+}
+
+// ---------------------------------------------------------------------------------------
+// check and snapshot against a lab capture
+
+fn capture_args(capture: &Path) -> Vec<String> {
+    let mut args = vec!["--proc-root".to_owned(), capture.join("proc").display().to_string()];
+    for (flag, file) in [
+        ("--events2-file", "events2-now.txt"),
+        ("--kernel-log-file", "dmesg.txt"),
+        ("--drbd-config", "drbdadm-dump.txt"),
+    ] {
+        if capture.join(file).exists() {
+            args.push(flag.to_owned());
+            args.push(capture.join(file).display().to_string());
+        }
+    }
+    args
+}
+
+fn check() {
+    let capture = fixtures().join("connected-idle/nodea");
+    let mut args = vec!["check".to_owned(), "--config".to_owned(), fixtures().join("drnfs.toml").display().to_string()];
+    args.extend(capture_args(&capture));
+    let runs: Vec<ChildCost> = (0..21).map(|_| run_measured(Command::new(drnfs_bin()).args(&args))).collect();
+    let status = runs[0].status;
+    println!(
+        "check: `drnfs check` on the connected-idle capture: median {} wall, {} CPU (exit {})",
+        ms(median(runs.iter().map(|c| c.wall).collect())),
+        ms(median(runs.iter().map(|c| c.cpu).collect())),
+        libc::WEXITSTATUS(status)
+    );
+}
+
+fn snapshot() {
+    let capture = fixtures().join("client-load/nodea");
+    let mut args = vec!["snapshot".to_owned(), "--json".to_owned(), "--config".to_owned(), "/nonexistent".to_owned()];
+    args.extend(capture_args(&capture));
+    let drnfs: Vec<ChildCost> = (0..21).map(|_| run_measured(Command::new(drnfs_bin()).args(&args))).collect();
+    let proc = capture.join("proc");
+    let baseline: Vec<f64> = (0..21)
+        .map(|_| {
+            let cat = run_measured(Command::new("cat").arg(proc.join("drbd")).arg(proc.join("net/rpc/nfsd")));
+            let ss = run_measured(Command::new("ss").args(["-tinH", "sport = :2049"]));
+            cat.wall + ss.wall
+        })
+        .collect();
+    let (d, b) = (median(drnfs.iter().map(|c| c.wall).collect()), median(baseline));
+    println!(
+        "snapshot: `drnfs snapshot --json` on the client-load capture: {} wall; `cat drbd nfsd` + `ss -tinH`: {}; ratio {:.2}x",
+        ms(d),
+        ms(b),
+        d / b
+    );
+}
