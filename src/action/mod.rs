@@ -15,7 +15,7 @@ pub mod record;
 pub mod state;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -61,6 +61,8 @@ pub enum Ending {
     Done,
     /// A step failed and everything done was undone.
     RolledBack,
+    /// An interrupted action was rolled back, as the operator asked (`resume --rollback`).
+    Undone,
     /// A step failed and the rollback failed too: a human must look.
     Failed,
 }
@@ -68,7 +70,7 @@ pub enum Ending {
 impl Ending {
     pub fn exit_code(self) -> u8 {
         match self {
-            Ending::Done | Ending::DryRun { blocked: false } => 0,
+            Ending::Done | Ending::Undone | Ending::DryRun { blocked: false } => 0,
             Ending::DryRun { blocked: true } | Ending::Refused => 3,
             Ending::Aborted => 4,
             Ending::RolledBack => 5,
@@ -188,6 +190,28 @@ impl Session<'_> {
         let _ = out.flush();
         let r = self.resource.clone();
         let timeout = Duration::from_secs(st.timeout_s.max(1));
+        // A command whose effect is already there is not run again: `drbdadm disconnect`
+        // on a StandAlone resource fails, so do `umount` of nothing and `mount` of a
+        // mounted filesystem, and a resumed plan re-runs the step that was running when
+        // drnfs died. systemctl runs anyway (idempotent, and a stop also stops helper
+        // daemons the expectation does not look at); holds are always written.
+        if let plan::Op::Run { argv } = &st.op
+            && argv.first().is_some_and(|p| p != "systemctl")
+            && !st.expect.is_empty()
+            && self.verify(st.node, &st.expect, Duration::ZERO).is_ok()
+        {
+            let _ = writeln!(out, "already so, not run");
+            let record = json!({
+                "at": now(), "run_id": self.run_id, "action": plan.action.name(), "resource": plan.resource,
+                "event": if rollback { "undo" } else { "step" }, "index": index + 1, "node": node_name,
+                "title": st.title, "skipped": "already so", "ok": true, "operator": self.operator,
+                "message": format!("{}: already so", st.title),
+            });
+            if let Err(e) = self.audit(record, st.node == Node::Peer) {
+                let _ = writeln!(out, "      {e}");
+            }
+            return StepResult::Ok;
+        }
         let outcome = match self.runner(st.node) {
             Some(runner) => runner.run(&st.op, &r, timeout),
             None => crate::process::Outcome {
@@ -205,11 +229,13 @@ impl Session<'_> {
             && argv.first().is_some_and(|p| p == "umount")
             && st.node == Node::Local
         {
+            // `fuser -m` prints the PIDs (with how each uses the mount) on stdout; -v would
+            // split its table between stdout and stderr, so the names come from /proc.
             let who = crate::process::run_strs(
-                &["fuser", "-vm", argv.last().map_or("", String::as_str)],
+                &["fuser", "-m", argv.last().map_or("", String::as_str)],
                 Duration::from_secs(10),
             );
-            holders = Some(format!("{}{}", who.stdout, who.stderr));
+            holders = Some(describe_holders(&who.stdout, Path::new("/proc")));
         }
         let op_ok = problem.is_none();
         if op_ok && let Err(e) = self.verify(st.node, &st.expect, timeout) {
@@ -281,6 +307,7 @@ fn holds(e: &Expect, s: &NodeState, r: &Resource) -> bool {
         }
         Expect::VipHere { here } => r.vip.iter().any(|v| s.addresses.contains(v)) == *here,
         Expect::PeerRole { role } => s.peer_role.as_deref() == Some(role.as_str()),
+        Expect::Connection { state } => s.connection.as_deref() == Some(state.as_str()),
     }
 }
 
@@ -588,10 +615,64 @@ pub fn resume(
         let ok = rollback(&mut s, &mut journal, all, out)?;
         journal.state = if ok { RunState::RolledBack } else { RunState::Failed };
         journal.save(&config.paths.journal_dir)?;
-        if ok { Ending::RolledBack } else { Ending::Failed }
+        if ok {
+            writeln!(out, "\nRolled back as asked: the resource is as it was before the interrupted action.")?;
+            Ending::Undone
+        } else {
+            Ending::Failed
+        }
     } else {
         execute(&mut s, &mut journal, first_open, out)?
     };
     Journal::finish(&config.paths.journal_dir, resource);
     Ok(ending)
+}
+
+/// One line per process from `fuser -m` output (`/srv/nfs:  4172c  4180`): PID, how it
+/// uses the mount, its command line from `proc`.
+fn describe_holders(fuser_stdout: &str, proc: &Path) -> String {
+    let mut lines = Vec::new();
+    for token in fuser_stdout.split_whitespace().filter(|t| !t.ends_with(':')) {
+        let digits = token.chars().take_while(char::is_ascii_digit).count();
+        if digits == 0 {
+            continue;
+        }
+        let (pid, access) = token.split_at(digits);
+        let uses: Vec<&str> = access
+            .chars()
+            .filter_map(|c| match c {
+                'c' => Some("working directory"),
+                'e' => Some("running executable"),
+                'f' | 'F' => Some("open file"),
+                'r' => Some("root directory"),
+                'm' => Some("mapped file"),
+                _ => None,
+            })
+            .collect();
+        let cmdline = std::fs::read(proc.join(pid).join("cmdline"))
+            .map(|b| String::from_utf8_lossy(&b).split('\0').filter(|a| !a.is_empty()).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default();
+        let uses = if uses.is_empty() { "uses the mount".to_owned() } else { uses.join(", ") };
+        lines.push(format!("pid {pid} ({uses}): {}", if cmdline.is_empty() { "?" } else { &cmdline }));
+    }
+    if lines.is_empty() {
+        "none found by fuser (a kernel user: nfsd, a bind mount, a loop device?)".to_owned()
+    } else {
+        lines.join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holders_named_from_fuser_pids_and_proc() {
+        let proc = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(proc.path().join("4172")).unwrap();
+        std::fs::write(proc.path().join("4172/cmdline"), b"sleep\x00600\x00").unwrap();
+        let text = describe_holders("/srv/nfs:  4172c  99999m\n", proc.path());
+        assert_eq!(text, "pid 4172 (working directory): sleep 600\npid 99999 (mapped file): ?");
+        assert!(describe_holders("", proc.path()).starts_with("none found"));
+    }
 }

@@ -52,6 +52,10 @@ pub enum Expect {
     PeerRole {
         role: String,
     },
+    /// The DRBD connection state (`StandAlone`, `Connected`, …).
+    Connection {
+        state: String,
+    },
 }
 
 impl std::fmt::Display for Expect {
@@ -67,6 +71,7 @@ impl std::fmt::Display for Expect {
             Expect::VipHere { here: true } => write!(f, "VIP on this node"),
             Expect::VipHere { here: false } => write!(f, "VIP not on this node"),
             Expect::PeerRole { role } => write!(f, "peer seen {role}"),
+            Expect::Connection { state } => write!(f, "connection {state}"),
         }
     }
 }
@@ -360,7 +365,19 @@ pub fn demote(c: &Config, r: &Resource, local: &str) -> Plan {
 
 pub fn failover(c: &Config, r: &Resource, local: &str) -> Plan {
     let peer = peer_name(c).unwrap_or_else(|| "peer".to_owned());
-    let mut steps = unserve(Node::Local, r, c);
+    let mut steps = Vec::new();
+    if !r.vip.is_empty() {
+        // A hold left on the target (an earlier drain) would keep the VIP from following.
+        steps.push(Step {
+            node: Node::Peer,
+            title: format!("clear any keepalived hold on {peer}, so the VIP can follow"),
+            op: Op::Hold { on: false },
+            expect: Vec::new(),
+            timeout_s: 10,
+            undo: Vec::new(),
+        });
+    }
+    steps.extend(unserve(Node::Local, r, c));
     // The target must see the old primary Secondary before it promotes.
     steps.push(Step {
         node: Node::Peer,
@@ -371,6 +388,18 @@ pub fn failover(c: &Config, r: &Resource, local: &str) -> Plan {
         undo: Vec::new(),
     });
     steps.extend(serve(Node::Peer, r, c, false));
+    if !r.vip.is_empty() {
+        // This node no longer serves, so its check keeps its priority below the target's:
+        // the hold is not needed any more, and left set it would block the way back.
+        steps.push(Step {
+            node: Node::Local,
+            title: format!("release the keepalived hold on {local} (Secondary now; the VIP stays with {peer})"),
+            op: Op::Hold { on: false },
+            expect: vec![Expect::VipHere { here: false }],
+            timeout_s: 30,
+            undo: Vec::new(),
+        });
+    }
     Plan {
         action: ActionKind::Failover,
         resource: r.name.clone(),
@@ -415,28 +444,28 @@ pub fn recover_split_brain(c: &Config, r: &Resource, local: &str, victim: Node) 
     let steps = vec![
         run(
             victim,
-            format!("{victim_name}: make sure the connection is down"),
+            "make sure the connection is down".to_owned(),
             &["drbdadm", "disconnect", &r.name],
-            vec![],
+            vec![Expect::Connection { state: "StandAlone".into() }],
             30,
         ),
         run(
             victim,
-            format!("{victim_name}: Secondary"),
+            "become Secondary".to_owned(),
             &["drbdadm", "secondary", &r.name],
             vec![Expect::Role { role: "Secondary".into() }],
             30,
         ),
         run(
             victim,
-            format!("{victim_name}: reconnect, discarding its changes since the split"),
+            "reconnect, discarding its changes since the split".to_owned(),
             &["drbdadm", "connect", "--discard-my-data", &r.name],
             vec![],
             30,
         ),
         run(
             survivor,
-            format!("{survivor_name}: reconnect"),
+            format!("reconnect; {victim_name} must appear as Secondary"),
             &["drbdadm", "connect", &r.name],
             vec![Expect::PeerRole { role: "Secondary".into() }],
             60,

@@ -132,6 +132,7 @@ pub fn start(
                 Ok(Ending::Refused) => "REFUSED".to_owned(),
                 Ok(Ending::Aborted) => "aborted: nothing changed".to_owned(),
                 Ok(Ending::RolledBack) => "FAILED and rolled back".to_owned(),
+                Ok(Ending::Undone) => "rolled back as asked".to_owned(),
                 Ok(Ending::Failed) => "FAILED, rollback incomplete".to_owned(),
                 Err(e) => format!("error: {e:#}"),
             };
