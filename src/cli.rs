@@ -311,6 +311,8 @@ pub struct SplitBrainArgs {
 
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
+    /// The resource whose interrupted action to show and continue (its journal is in
+    /// journal_dir of drnfs.toml).
     pub resource: String,
     /// Undo the steps the interrupted action did, instead of continuing it.
     #[arg(long)]
@@ -722,6 +724,16 @@ fn gather(sources: &SourceArgs, sample_seconds: Option<f64>) -> anyhow::Result<c
         let text = std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
         for line in text.lines() {
             model.apply(Input::KernelLog { at: 0.0, wall: None, line: line.to_owned() });
+        }
+    } else if live && proc.exists("drbd") {
+        // The ring buffer holds the split-brain and state-change lines the verdicts need.
+        match live::read_kmsg_once() {
+            Ok(records) => {
+                for (wall, line) in records {
+                    model.apply(Input::KernelLog { at: 0.0, wall: Some(wall), line });
+                }
+            }
+            Err(e) => tracing::warn!("DRBD kernel-log lines not read: {e}"),
         }
     }
     for i in live::sample_blocking(&proc, live, sources.nfs_port, start) {

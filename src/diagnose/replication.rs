@@ -36,7 +36,7 @@ pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
                     )
                     .evidence(cs.clone())
                     .suggest(format!(
-                        "compare both sides and pick the victim, whose changes since the split are discarded. On the victim: drbdadm secondary {subject}; drbdadm connect --discard-my-data {subject}. On the survivor: drbdadm connect {subject}. The victim then resyncs from the survivor."
+                        "guided recovery: drnfs recover-split-brain {subject} (--dry-run first) compares both sides and asks which node's changes since the split to discard; that node (the victim) then resyncs from the survivor. By hand: on the victim drbdadm secondary {subject}; drbdadm connect --discard-my-data {subject}; on the survivor drbdadm connect {subject}."
                     ));
                     if e.helper_called {
                         f = f.evidence("events2: split-brain helper called");

@@ -135,6 +135,9 @@ pub struct Model {
     pub events2: Events2State,
     pub events2_status: Option<ChildStatus>,
     pub split_brain: BTreeMap<String, SplitBrainEvidence>,
+    /// Resource of each minor as kernel-log lines name them (`drbd r0/0 drbd0:`), so split-
+    /// brain evidence is found and cleared by either name when /proc/drbd is all there is.
+    kernel_minor_resource: BTreeMap<u32, String>,
     pub clients: clients::ClientTracker,
     /// Effective DRBD settings per resource, from `drbdadm dump all`.
     pub drbd_config: Option<Result<Vec<drnfs_parsers::drbd_config::ResourceConfig>, String>>,
@@ -243,8 +246,13 @@ impl Model {
             .drbd
             .minors
             .iter()
+            // Replicating again, not merely handshaking: WFReportParams is where DRBD 8.4
+            // detects the split brain, so it must not count (seen in the lab's recording).
             .filter(|m| {
-                m.connection.split().is_some_and(|(c, _)| c == drnfs_parsers::drbd_state::ConnectionState::Connected)
+                m.connection.split().is_some_and(|(c, r)| {
+                    c == drnfs_parsers::drbd_state::ConnectionState::Connected
+                        && r != drnfs_parsers::drbd_state::ReplicationState::Off
+                })
             })
             .flat_map(|m| {
                 let by_name = snap
@@ -257,8 +265,7 @@ impl Model {
             })
             .collect();
         for k in connected {
-            self.split_brain.remove(&k);
-            self.disconnects.remove(&k);
+            self.forget_split_brain(&k);
         }
         self.record_history(&snap);
         self.at = Some(at);
@@ -362,6 +369,9 @@ impl Model {
     }
 
     fn note_kernel_line(&mut self, l: &KernelLogLine, wall: Option<Timestamp>) {
+        if let (Some(r), Some(m)) = (&l.subject.resource, l.subject.minor) {
+            self.kernel_minor_resource.insert(m, r.clone());
+        }
         let subject = l
             .subject
             .resource
@@ -370,16 +380,27 @@ impl Model {
             .unwrap_or_else(|| "drbd".to_owned());
         let level = match &l.event {
             KernelEvent::SplitBrain { outcome: SplitBrainOutcome::Unresolved } => {
-                let e = self.split_brain.entry(subject.clone()).or_default();
-                e.kernel_detected_unresolved = true;
-                e.last_seen = l.time.wall.or(wall);
+                let minor_key = l.subject.minor.map(|m| format!("minor{m}"));
+                for key in std::iter::once(subject.clone()).chain(minor_key) {
+                    let e = self.split_brain.entry(key).or_default();
+                    e.kernel_detected_unresolved = true;
+                    e.last_seen = l.time.wall.or(wall);
+                }
                 Level::Critical
             }
             KernelEvent::SplitBrain { .. } => Level::Warning,
             KernelEvent::Helper { helper, .. } => helper_level(helper),
             KernelEvent::StateChange { transitions, .. } => {
-                for t in transitions.iter().filter(|t| t.field == "conn" && t.to == "Disconnecting") {
-                    self.disconnects.insert(subject.clone(), (t.from.clone(), l.time.wall.or(wall)));
+                for t in transitions.iter().filter(|t| t.field == "conn") {
+                    if t.to == "Disconnecting" {
+                        self.disconnects.insert(subject.clone(), (t.from.clone(), l.time.wall.or(wall)));
+                    }
+                    // Connected again (or resyncing after a recovery): an earlier split brain
+                    // or disconnect in the log is over. Matters when a one-shot command reads
+                    // the whole ring buffer, old incidents included.
+                    if matches!(t.to.as_str(), "Connected" | "SyncSource" | "SyncTarget" | "WFBitMapS" | "WFBitMapT") {
+                        self.forget_split_brain(&subject);
+                    }
                 }
                 transitions.iter().map(|t| state_level(&t.field, &t.to)).max().unwrap_or(Level::Info)
             }
@@ -449,12 +470,29 @@ impl Model {
     }
 
     /// Forgets split-brain evidence for a resource once it is connected again.
+    /// Split brain and disconnect memory of `key` (a resource name or `minorN`) is over,
+    /// under every name the kernel log gave the same device.
+    fn forget_split_brain(&mut self, key: &str) {
+        let mut keys = vec![key.to_owned()];
+        for (m, r) in &self.kernel_minor_resource {
+            let minor_key = format!("minor{m}");
+            if r == key {
+                keys.push(minor_key);
+            } else if minor_key == key {
+                keys.push(r.clone());
+            }
+        }
+        for k in keys {
+            self.split_brain.remove(&k);
+            self.disconnects.remove(&k);
+        }
+    }
+
     pub fn clear_split_brain(&mut self, subject: &str) {
         self.split_brain.remove(subject);
     }
 }
 
-/// How alarming a new state value is, for colouring the timeline.
 /// Logs a source that became unreadable or readable again (not every sample: the log
 /// would fill with the same line every second).
 fn log_source_change(what: &str, before: Option<(bool, Option<String>)>, now: (bool, &Option<String>)) {
@@ -469,6 +507,7 @@ fn log_source_change(what: &str, before: Option<(bool, Option<String>)>, now: (b
     }
 }
 
+/// How alarming a new state value is, for colouring the timeline.
 pub fn state_level(field: &str, new: &str) -> Level {
     match (field, new) {
         (_, "StandAlone" | "Failed" | "Diskless" | "NetworkFailure" | "ProtocolError" | "BrokenPipe") => {
@@ -706,5 +745,26 @@ mod tests {
         assert_eq!(levels, vec![Level::Critical, Level::Critical, Level::Critical]);
         assert_eq!(m.input_warnings.len(), 1);
         assert_eq!((m.input_warnings[0].source.as_str(), m.input_warnings[0].line), ("test", Some(4)));
+    }
+
+    #[test]
+    fn split_brain_survives_the_handshake_that_detects_it() {
+        // The lab's order on DRBD 8.4: the kernel logs the split brain while /proc/drbd
+        // still says WFReportParams; only replicating again clears it.
+        let mut m = Model::new();
+        let t = Timestamp::from_unix_micros(0);
+        let drbd =
+            |cs: &str| format!("version: 8.4.11\n 0: cs:{cs} ro:Primary/Unknown ds:UpToDate/DUnknown C r-----\n");
+        m.apply(Input::KernelLog {
+            at: 0.0,
+            wall: Some(t),
+            line: "[ 5.0] drbd r0/0 drbd0: Split-Brain detected but unresolved, dropping connection!".into(),
+        });
+        for (at, cs, remembered) in
+            [(1.0, "WFReportParams", true), (2.0, "StandAlone", true), (3.0, "Connected", false)]
+        {
+            m.apply(Input::Files { at, wall: t, files: files(&drbd(cs), NFSD_1, "8\n") });
+            assert_eq!(m.split_brain.contains_key("r0"), remembered, "{cs}");
+        }
     }
 }

@@ -39,8 +39,32 @@ pub enum ConfigSource {
     None,
 }
 
-/// How often a live drnfs re-reads the DRBD configuration.
+/// How often a live drnfs re-reads the DRBD configuration even when its files look
+/// unchanged (an include outside /etc/drbd.d, a clock jump).
 pub const CONFIG_EVERY: Duration = Duration::from_secs(300);
+/// How often the configuration files are stat-ed for a change (cheap; `drbdadm dump`
+/// runs only when one changed).
+const CONFIG_CHECK_EVERY: Duration = Duration::from_secs(2);
+
+/// Names, sizes and modification times of the DRBD configuration files: when this
+/// changes, somebody edited the configuration.
+pub fn config_fingerprint(dirs: &[&std::path::Path]) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
+    let mut out = Vec::new();
+    for d in dirs {
+        let entries: Vec<PathBuf> = if d.is_dir() {
+            std::fs::read_dir(d).map(|r| r.flatten().map(|e| e.path()).collect()).unwrap_or_default()
+        } else {
+            vec![d.to_path_buf()]
+        };
+        for p in entries {
+            if let Ok(m) = std::fs::metadata(&p) {
+                out.push((p, m.len(), m.modified().ok()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
 
 /// The DRBD configuration, once.
 pub fn read_config(source: &ConfigSource) -> Option<Result<String, crate::source::SourceError>> {
@@ -110,6 +134,7 @@ pub fn spawn(opts: LiveOptions, tx: Sender<Input>, start: Instant) {
     let config = opts.drbd_config.clone();
     let config_tx = tx.clone();
     tokio::spawn(async move {
+        let files = [std::path::Path::new("/etc/drbd.conf"), std::path::Path::new("/etc/drbd.d")];
         loop {
             let c = config.clone();
             let Ok(Some(text)) = tokio::task::spawn_blocking(move || read_config(&c)).await else { return };
@@ -119,7 +144,20 @@ pub fn spawn(opts: LiveOptions, tx: Sender<Input>, start: Instant) {
             if !matches!(config, ConfigSource::Drbdadm { .. }) {
                 return;
             }
-            tokio::time::sleep(CONFIG_EVERY).await;
+            // Re-read when a file changes (an edit shows within seconds), else every
+            // CONFIG_EVERY.
+            let read_at = Instant::now();
+            let before = config_fingerprint(&files);
+            while read_at.elapsed() < CONFIG_EVERY {
+                tokio::time::sleep(CONFIG_CHECK_EVERY).await;
+                if config_tx.is_closed() {
+                    return;
+                }
+                if config_fingerprint(&files) != before {
+                    tracing::info!("DRBD configuration files changed; reading them again");
+                    break;
+                }
+            }
         }
     });
     match opts.kernel_log {
@@ -300,6 +338,40 @@ fn follow_kmsg(tx: Sender<Input>, start: Instant) {
     }
 }
 
+/// The DRBD records in the kernel's ring buffer now, for one-shot commands (snapshot,
+/// doctor): `/dev/kmsg` read without waiting, each record with the wall time the kernel
+/// logged it.
+pub fn read_kmsg_once() -> Result<Vec<(Timestamp, String)>, crate::source::SourceError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open("/dev/kmsg")
+        .map_err(|e| crate::source::SourceError::Io { path: "/dev/kmsg".to_owned(), message: e.to_string() })?;
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 8192];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let record = String::from_utf8_lossy(&buf[..n]);
+                let line = record.lines().next().unwrap_or("");
+                if line.contains("drbd") {
+                    out.push((kmsg_wall_time(line).unwrap_or_else(now), line.to_owned()));
+                }
+            }
+            // EPIPE: the record was overwritten before it was read; the next one follows.
+            Err(e) if e.raw_os_error() == Some(libc::EPIPE) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) => {
+                return Err(crate::source::SourceError::Io { path: "/dev/kmsg".to_owned(), message: e.to_string() });
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The wall time of a `/dev/kmsg` record from its monotonic timestamp and the uptime.
 fn kmsg_wall_time(record: &str) -> Option<Timestamp> {
     let us: u64 = record.split(';').next()?.split(',').nth(2)?.parse().ok()?;
@@ -311,6 +383,18 @@ fn kmsg_wall_time(record: &str) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_fingerprint_changes_with_an_edit() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("r0.res"), "resource r0 { net { protocol C; } }").unwrap();
+        let before = config_fingerprint(&[d.path()]);
+        assert_eq!(before.len(), 1);
+        assert_eq!(before, config_fingerprint(&[d.path()]));
+        std::fs::write(d.path().join("r0.res"), "resource r0 { net { protocol A; } }\n").unwrap();
+        assert_ne!(before, config_fingerprint(&[d.path()]));
+        assert!(config_fingerprint(&[&d.path().join("absent")]).is_empty());
+    }
 
     #[test]
     fn backoff_grows_and_caps() {
