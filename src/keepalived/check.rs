@@ -5,10 +5,10 @@
 use std::path::Path;
 
 use drnfs_parsers::drbd_state::{DiskState, Role};
-use drnfs_parsers::{nfsd_fs, proc_drbd};
+use drnfs_parsers::{nfsd_fs, nfsd_stats, proc_drbd};
 
 use crate::action::config::{Config, Resource};
-use crate::source::ProcRoot;
+use crate::source::{ProcRoot, SourceError};
 
 /// Exit codes (keepalived only tells 0 from the rest; the rest is for humans and logs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +113,19 @@ pub fn check(proc: &ProcRoot, config: Option<&Config>, r: Option<&Resource>, drb
             format!("{} not mounted read-write", mp.as_deref().unwrap_or("no DRBD filesystem")),
         );
     }
-    let threads = proc.read("fs/nfsd/threads", None).ok().and_then(|t| nfsd_fs::threads(&t).ok()).unwrap_or(0);
+    // /proc/fs/nfsd/threads is root-only (0600); the `th` line of /proc/net/rpc/nfsd
+    // counts the same running threads and anyone may read it, so a check run as another
+    // user (keepalived's script_user) still tells "nfsd down" from "cannot see".
+    let threads = match proc.read("fs/nfsd/threads", None) {
+        Ok(t) => nfsd_fs::threads(&t).unwrap_or(0),
+        Err(e) => match proc.read("net/rpc/nfsd", None) {
+            Ok(stats) => nfsd_stats::parse(&stats).value.threads.unwrap_or(0),
+            Err(_) if matches!(e, SourceError::PermissionDenied { .. }) => {
+                return result(Verdict::Unreadable, e.to_string());
+            }
+            Err(_) => 0,
+        },
+    };
     if threads == 0 {
         return result(Verdict::NfsDown, "nfsd is not running");
     }
@@ -191,6 +203,20 @@ mod tests {
     fn run(t: &tempfile::TempDir) -> Verdict {
         let c = config();
         check(&ProcRoot::new(t.path().join("proc")), Some(&c), Some(&c.resources[0]), Path::new("drbdsetup")).verdict
+    }
+
+    #[test]
+    fn nfsd_threads_from_the_rpc_statistics_when_the_threads_file_cannot_be_read() {
+        // /proc/fs/nfsd/threads is root-only; its absence stands in for that here (root
+        // reads a 0000 file anyway). The lab's nfsd-stopped capture has `th 0` there.
+        for (th, want) in [("th 8 0 0.000\n", Verdict::Serving), ("th 0 0 0.000\n", Verdict::NfsDown)] {
+            let t = tree(PRIMARY, true, "8\n", EXPORTS);
+            let p = t.path().join("proc");
+            std::fs::remove_file(p.join("fs/nfsd/threads")).unwrap();
+            std::fs::create_dir_all(p.join("net/rpc")).unwrap();
+            std::fs::write(p.join("net/rpc/nfsd"), th).unwrap();
+            assert_eq!(run(&t), want, "{th}");
+        }
     }
 
     #[test]
