@@ -149,6 +149,8 @@ pub struct ClientTracker {
     pub activity_error: Option<String>,
     /// rpc-status samples taken over the window (0: none).
     pub activity_samples: u32,
+    /// RPCs seen in flight, summed over those samples (thread-samples busy).
+    pub activity_busy: u32,
 }
 
 impl ClientTracker {
@@ -310,6 +312,7 @@ impl ClientTracker {
             }
         }
         let total: u32 = busy.values().sum();
+        self.activity_busy = total;
         for row in &mut self.rows {
             if self.activity_samples == 0 {
                 row.busy_share = None;
