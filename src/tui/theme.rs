@@ -107,6 +107,15 @@ impl Theme {
         if self.ascii { "->" } else { "→" }
     }
 
+    /// Separates fields on the header and footer lines.
+    pub fn sep(&self) -> &'static str {
+        if self.ascii { "|" } else { "│" }
+    }
+
+    pub fn times(&self) -> &'static str {
+        if self.ascii { "x" } else { "×" }
+    }
+
     pub fn dot(&self) -> &'static str {
         if self.ascii { "*" } else { "●" }
     }

@@ -87,22 +87,23 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App) {
     }
     if let Some(s) = snap {
         let ts = s.taken_at.to_rfc3339();
-        spans.push(Span::styled(format!("│ {} ", &ts[..19.min(ts.len())].replace('T', " ")), t.dim()));
+        spans.push(Span::styled(format!("{} {} ", t.sep(), &ts[..19.min(ts.len())].replace('T', " ")), t.dim()));
     }
     let mode = match &app.mode {
         Mode::Live { interval_ms } => format!("{} live, every {} ms", t.dot(), interval_ms),
         Mode::Capture { root } => format!("capture {}", fit(root, 40, t)),
         Mode::Replay(r) => format!(
-            "replay {} {} {}/{} ×{}{}",
+            "replay {} {} {}/{} {}{}{}",
             fit(&r.name, 30, t),
             if r.paused { "paused" } else { "playing" },
             clock(r.position),
             clock(r.duration),
+            t.times(),
             r.speed,
             if r.finished { " (end)" } else { "" }
         ),
     };
-    spans.push(Span::styled(format!("│ {mode} "), t.dim()));
+    spans.push(Span::styled(format!("{} {mode} ", t.sep()), t.dim()));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -142,11 +143,14 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App) {
     let line = if app.search.typing {
         Line::from(vec![Span::styled(" search: ", t.title()), Span::raw(app.search.text.clone()), Span::raw("_")])
     } else if !problems.is_empty() {
-        Line::from(Span::styled(format!(" {}", problems.join("  │  ")), t.level(crate::model::Level::Warning)))
+        Line::from(Span::styled(
+            format!(" {}", problems.join(&format!("  {}  ", t.sep()))),
+            t.level(crate::model::Level::Warning),
+        ))
     } else {
         let mut hint = " 1-6 views  Tab next  ? help  q quit".to_owned();
         if matches!(app.mode, Mode::Replay(_)) {
-            hint.push_str("  │  space pause  . step  +/- speed");
+            hint.push_str(&format!("  {}  space pause  . step  +/- speed", t.sep()));
         }
         Line::from(Span::styled(hint, t.dim()))
     };
