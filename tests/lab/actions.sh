@@ -53,7 +53,8 @@ scenario_action_refusals() {
 	on nodea 'drbdadm disconnect r0' || return 1
 	wait_for nodeb 'drbdadm cstate r0' 'WFConnection|StandAlone' 30 || return 1
 	refused nodeb "failover while not connected" C05 drnfs failover r0 --confirm "'failover r0 to nodea'" || return 1
-	on nodea 'drbdadm disconnect r0' || return 1
+	# nodea, disconnected by hand, is StandAlone.
+	wait_for nodea 'drbdadm cstate r0' '^StandAlone$' 10 || return 1
 	refused nodea "promote while StandAlone" C19 drnfs promote r0 --confirm r0 || return 1
 	on nodea 'drbdadm connect r0' || return 1
 	wait_for nodeb 'echo $(drbdadm cstate r0) $(drbdadm dstate r0)' 'Connected.*UpToDate/UpToDate' 120 || return 1

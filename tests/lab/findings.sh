@@ -1,0 +1,97 @@
+# Real states for drnfs's findings (sourced by tests/lab/run). Each block puts the pair
+# in a state an operator meets — by the same mistakes and commands that cause it in
+# production — captures it, and puts things back. tests/lab_findings.rs then replays each
+# node's recording up to every capture and checks which findings drnfs raises there.
+#
+# Starts where the manual failover left the pair: nodeb Primary and serving, nodea
+# Secondary, the clients mounted through the VIP (on nodeb).
+
+# background NODE UNIT COMMAND: a transient unit running COMMAND until stopped.
+background() {
+	on "$1" "systemd-run --unit=$2 --quiet sh -c '$3'"
+}
+
+scenario_rule_states() {
+	# nfsd started by hand on the Secondary.
+	on nodea 'systemctl start nfs-server' || return 1
+	wait_for nodea 'cat /proc/fs/nfsd/threads' '^[1-9]' 30 || return 1
+	sleep 2
+	capture nfsd-on-secondary nodea || return 1
+	on nodea "$LAB/nfs-stop" || return 1
+
+	# A forgotten keepalived hold on the serving node: the VIP goes to the Secondary.
+	on nodeb 'echo 1 >/run/drnfs/r0.hold' || return 1
+	wait_for nodea 'ip -br addr show br0' "$VIP" 30 || return 1
+	sleep 2
+	capture vip-on-secondary nodea nodeb || return 1
+	on nodeb 'echo 0 >/run/drnfs/r0.hold' || return 1
+	wait_for nodeb 'ip -br addr show br0' "$VIP" 30 || return 1
+
+	# Both nodes Primary: allow-two-primaries switched on at run time and nodea promoted
+	# (nothing mounted there).
+	for n in nodea nodeb; do on "$n" 'drbdadm net-options --allow-two-primaries=yes r0' || return 1; done
+	on nodea 'drbdadm primary r0' || return 1
+	wait_for nodeb 'drbdadm role r0' '^Primary/Primary$' 10 || return 1
+	sleep 2
+	capture two-primaries nodea nodeb || return 1
+	on nodea 'drbdadm secondary r0' || return 1
+	for n in nodea nodeb; do on "$n" 'drbdadm net-options --allow-two-primaries=no r0' || return 1; done
+
+	# A risky resource file, edited but not applied: protocol A, allow-two-primaries, and
+	# (the one good change) fencing resource-only.
+	on nodeb 'cp /etc/drbd.d/r0.res /root/r0.res.orig &&
+		sed -i -e "s/protocol C;/protocol A;/" \
+			-e "s/^\tnet {/\tnet {\n\t\tallow-two-primaries yes;/" \
+			-e "s/^\tdisk {/\tdisk {\n\t\tfencing resource-only;/" /etc/drbd.d/r0.res &&
+		drbdadm dump r0 | grep -q "protocol.*A"' || { log "editing r0.res failed"; return 1; }
+	# drnfs notices an edited configuration file within a few seconds.
+	sleep 6
+	capture risky-config nodeb || return 1
+	on nodeb 'cp /root/r0.res.orig /etc/drbd.d/r0.res' || return 1
+
+	# Calls nfsd cannot take: NULL calls for NFS version 5 (RPC PROG_MISMATCH, counted in
+	# the rpc line's badcalls), and a client using a directory another client removed
+	# (stale file handles).
+	background nodeb badcalls 'while :; do rpcinfo -n 2049 -t 10.50.0.100 100003 5 >/dev/null 2>&1; sleep 0.2; done' || return 1
+	background nodeb stale 'while :; do mkdir -p /mnt/db1/gone; (cd /mnt/web1/gone && rmdir /mnt/db1/gone && ls . >/dev/null 2>&1); sleep 0.2; done' || return 1
+	wait_for nodeb 'awk "/^fh/ {print \$2}" /proc/net/rpc/nfsd' '^[1-9]' 30 || return 1
+	sleep 4
+	capture bad-calls nodeb || return 1
+	on nodeb 'systemctl stop badcalls stale' || return 1
+
+	# An export added by hand without fsid=, then everything unexported by mistake.
+	on nodeb 'mkdir -p /srv/nfs/export/nofsid && exportfs -o rw,no_subtree_check 10.50.0.0/24:/srv/nfs/export/nofsid' || return 1
+	sleep 2
+	capture export-without-fsid nodeb || return 1
+	on nodeb 'exportfs -u 10.50.0.0/24:/srv/nfs/export/nofsid' || return 1
+	on nodeb 'exportfs -ua' || return 1
+	sleep 2
+	capture no-exports nodeb || return 1
+	on nodeb 'exportfs -ra' || return 1
+	wait_for nodeb 'drnfs check --resource r0; echo "exit $?"' '^exit 0$' 30 || return 1
+
+	# nfsd restarted: the NFSv4 grace period (10 s in the lab's nfs.conf).
+	on nodeb 'systemctl restart nfs-server' || return 1
+	sleep 1
+	capture nfsd-restarted nodeb || return 1
+
+	# The Secondary disconnected and outdated by hand.
+	on nodea 'drbdadm disconnect r0 && drbdadm outdate r0' || return 1
+	sleep 2
+	capture outdated nodea || return 1
+	on nodea 'drbdadm connect r0' || return 1
+	wait_for nodea 'echo $(drbdadm cstate r0) $(drbdadm dstate r0)' 'Connected.*UpToDate/UpToDate' 120 || return 1
+
+	# Blocks that differ under a Connected, UpToDate pair: written behind DRBD's back on
+	# the Secondary's backing disk, found by an online verify.
+	on nodea 'dd if=/dev/urandom of=/dev/vdb bs=4k count=16 seek=16384 oflag=direct conv=notrunc status=none' || return 1
+	on nodeb 'drbdadm verify r0' || return 1
+	wait_for nodeb 'cat /proc/drbd' 'cs:Connected' 180 || return 1
+	wait_for nodeb 'cat /proc/drbd' 'oos:[1-9]' 10 || return 1
+	sleep 2
+	capture out-of-sync nodeb || return 1
+	# Disconnecting and reconnecting resyncs the blocks verify marked.
+	on nodea 'drbdadm disconnect r0 && drbdadm connect r0' || return 1
+	wait_for nodeb 'cat /proc/drbd' 'oos:0' 120 || return 1
+	wait_for nodea 'echo $(drbdadm cstate r0) $(drbdadm dstate r0)' 'Connected.*UpToDate/UpToDate' 120 || return 1
+}
