@@ -140,10 +140,10 @@ fn main() {
     let shots = [
         ("overview-resync", moment(&rec, "sending ") + 4.0, View::Overview),
         ("drbd-resync", moment(&rec, "sending ") + 4.0, View::Drbd),
-        ("nfs-client-load", moment(&rec, "10.50.0.22") + 10.0, View::Nfs),
-        ("clients-client-load", moment(&rec, "10.50.0.22") + 10.0, View::Clients),
-        ("overview-split-brain", moment(&rec, "split brain") + 2.0, View::Overview),
-        ("events-split-brain", moment(&rec, "split brain") + 2.0, View::Events),
+        ("nfs-client-load", moment(&rec, "of the NFS calls") + 5.0, View::Nfs),
+        ("clients-client-load", moment(&rec, "of the NFS calls") + 5.0, View::Clients),
+        ("overview-split-brain", moment(&rec, "split brain between") + 2.0, View::Overview),
+        ("events-split-brain", moment(&rec, "split brain between") + 2.0, View::Events),
     ];
     for (name, t, view) in shots {
         let mut app = replay_until(&rec, t);
