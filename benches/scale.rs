@@ -144,13 +144,32 @@ struct ChildCost {
 fn run_measured(cmd: &mut Command) -> ChildCost {
     let start = Instant::now();
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn");
+    // Peak RSS from the child's own VmHWM, polled while it runs: rusage's ru_maxrss
+    // keeps the high-water mark of the (v)forked parent across exec, so it would report
+    // this harness's memory, not drnfs's.
+    let status_path = format!("/proc/{}/status", child.id());
+    let hwm = std::thread::spawn(move || {
+        let mut peak = 0_i64;
+        while let Ok(text) = std::fs::read_to_string(&status_path) {
+            let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<i64>().ok())
+            else {
+                break; // a zombie: its memory is gone
+            };
+            peak = peak.max(kib);
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        peak
+    });
     let mut stdout = Vec::new();
     child.stdout.take().unwrap().read_to_end(&mut stdout).unwrap();
     let (status, ru) = wait4(&child);
     ChildCost {
         wall: start.elapsed().as_secs_f64(),
         cpu: tv(ru.ru_utime) + tv(ru.ru_stime),
-        max_rss_kib: ru.ru_maxrss,
+        max_rss_kib: hwm.join().unwrap_or(0),
         stdout,
         status,
     }
