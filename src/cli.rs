@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::action::plan::ActionKind;
 use crate::model::{ChildStatus, Input, Model};
 use crate::report;
-use crate::source::live::{self, ConfigSource, Events2Source, KernelLogSource, LiveOptions};
+use crate::source::live::{self, ConfigSource, Events2Source, KernelLogSource, LiveOptions, PeerSource};
 use crate::source::recording::{self, Recording};
 use crate::source::{ProcRoot, drbdsetup};
 use crate::tui;
@@ -463,6 +463,12 @@ impl SourceArgs {
             events2,
             kernel_log,
             drbd_config: self.config_source(),
+            // Only the live view of a real node asks its peer.
+            peer: live
+                .then(|| crate::action::config::Config::load(&self.config).ok())
+                .flatten()
+                .and_then(|c| c.peer)
+                .map(|p| PeerSource::new(&p.name, p.ssh.as_deref().unwrap_or(&p.name), &p.drnfs)),
         }
     }
 }
@@ -927,7 +933,9 @@ fn record(sources: &SourceArgs, args: &RecordArgs, interval: Duration) -> anyhow
         } else {
             Box::new(std::io::BufWriter::new(file))
         };
-        let opts = sources.live_options(interval);
+        let mut opts = sources.live_options(interval);
+        // A recording is one node's; the peer records itself.
+        opts.peer = None;
         let hostname = std::fs::read_to_string(opts.proc.path("sys/kernel/hostname")).ok().map(|h| h.trim().to_owned());
         let header = recording::Header {
             format: recording::FORMAT.to_owned(),

@@ -181,3 +181,33 @@ fn keys_drive_the_views() {
     let rows = views::clients::visible_rows(&app);
     assert_eq!(rows.iter().map(|r| r.address.to_string()).collect::<Vec<_>>(), vec!["10.50.0.22"]);
 }
+
+#[test]
+fn the_overview_shows_the_peer_beside_this_node() {
+    let mut app = app_from_capture(&fixtures().join("failover/nodea"));
+    let peer: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("failover/nodeb/drnfs-snapshot.json")).unwrap())
+            .unwrap();
+    let screen = |app: &App| {
+        let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+        terminal.draw(|f| views::render(f, app)).unwrap();
+        let buf = terminal.backend().buffer().clone();
+        (0..buf.area.height)
+            .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    app.model.apply(Input::Peer { at: 0.0, name: "nodeb".into(), snapshot: Ok(peer) });
+    app.refresh();
+    let text = screen(&app);
+    // After the failover nodea is Secondary and nodeb, asked over ssh, serves.
+    assert!(text.contains("Secondary/Primary"), "{text}");
+    assert!(text.contains("peer nodeb Primary UpToDate  nfsd 8 threads  mounted (1 s ago)"), "{text}");
+    app.model.apply(Input::Peer {
+        at: 1.0,
+        name: "nodeb".into(),
+        snapshot: Err("exit 255: ssh: connect to host nodeb port 22: No route to host".into()),
+    });
+    let text = screen(&app);
+    assert!(text.contains("peer nodeb: cannot ask it: exit 255: ssh: connect to host nodeb"), "{text}");
+}

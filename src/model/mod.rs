@@ -50,6 +50,18 @@ pub enum Input {
     DrbdConfig { at: f64, text: Result<String, crate::source::SourceError> },
     /// Reverse DNS answered for a client address (`None`: no name).
     Hostname { address: std::net::IpAddr, name: Option<String> },
+    /// The peer's own `drnfs snapshot --json` over ssh, or why it could not be had.
+    Peer { at: f64, name: String, snapshot: Result<serde_json::Value, String> },
+}
+
+/// The peer node as its own drnfs last described it.
+#[derive(Debug, Clone)]
+pub struct PeerView {
+    /// The peer's name from drnfs.toml.
+    pub name: String,
+    /// When it was asked (monotonic seconds, as `Input`s carry).
+    pub at: f64,
+    pub snapshot: Result<serde_json::Value, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
@@ -138,6 +150,8 @@ pub struct Model {
     /// Resource of each minor as kernel-log lines name them (`drbd r0/0 drbd0:`), so split-
     /// brain evidence is found and cleared by either name when /proc/drbd is all there is.
     kernel_minor_resource: BTreeMap<u32, String>,
+    /// The peer's view, when drnfs.toml names a peer and the live view asks it.
+    pub peer: Option<PeerView>,
     pub clients: clients::ClientTracker,
     /// Effective DRBD settings per resource, from `drbdadm dump all`.
     pub drbd_config: Option<Result<Vec<drnfs_parsers::drbd_config::ResourceConfig>, String>>,
@@ -204,6 +218,14 @@ impl Model {
             }
             Input::Hostname { address, name: Some(name) } => self.clients.set_hostname(address, name),
             Input::Hostname { name: None, .. } => {}
+            Input::Peer { at, name, snapshot } => {
+                if let Err(e) = &snapshot
+                    && self.peer.as_ref().is_none_or(|p| p.snapshot.as_ref().err() != Some(e))
+                {
+                    tracing::warn!("peer {name}: {e}");
+                }
+                self.peer = Some(PeerView { name, at, snapshot });
+            }
         }
     }
 

@@ -26,6 +26,66 @@ pub struct LiveOptions {
     pub events2: Events2Source,
     pub kernel_log: KernelLogSource,
     pub drbd_config: ConfigSource,
+    /// Ask the peer for its snapshot over ssh every few seconds (drnfs.toml's [peer]).
+    pub peer: Option<PeerSource>,
+}
+
+/// How to ask the peer: its name and the argv of `ssh … drnfs snapshot --json`.
+#[derive(Debug, Clone)]
+pub struct PeerSource {
+    pub name: String,
+    pub argv: Vec<String>,
+}
+
+impl PeerSource {
+    /// BatchMode: a missing key fails instead of prompting on the operator's terminal.
+    pub fn new(name: &str, ssh_destination: &str, drnfs: &str) -> Self {
+        let argv = [
+            "ssh",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=5",
+            "--",
+            ssh_destination,
+            drnfs,
+            "snapshot",
+            "--json",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        Self { name: name.to_owned(), argv }
+    }
+}
+
+/// Seconds between two questions to the peer: each is an ssh session and a full read there.
+const PEER_PERIOD: Duration = Duration::from_secs(5);
+
+async fn peer_loop(peer: PeerSource, tx: Sender<Input>, start: Instant) {
+    loop {
+        let run = tokio::process::Command::new(&peer.argv[0])
+            .args(&peer.argv[1..])
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output();
+        let snapshot = match tokio::time::timeout(Duration::from_secs(15), run).await {
+            Err(_) => Err("no answer in 15 s".to_owned()),
+            Ok(Err(e)) => Err(format!("{}: {e}", peer.argv[0])),
+            Ok(Ok(out)) => match serde_json::from_slice::<serde_json::Value>(&out.stdout) {
+                Ok(v) if v.get("host").is_some() => Ok(v),
+                _ => {
+                    let err = String::from_utf8_lossy(&out.stderr);
+                    let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no snapshot on stdout");
+                    Err(format!("exit {}: {}", out.status.code().unwrap_or(-1), last.trim()))
+                }
+            },
+        };
+        if tx.send(Input::Peer { at: seconds_since(start), name: peer.name.clone(), snapshot }).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(PEER_PERIOD).await;
+    }
 }
 
 /// Where the DRBD configuration comes from.
@@ -111,6 +171,9 @@ pub fn seconds_since(start: Instant) -> f64 {
 /// Starts every collector; they stop when the receiver is dropped.
 pub fn spawn(opts: LiveOptions, tx: Sender<Input>, start: Instant) {
     tokio::spawn(sample_loop(opts.clone(), tx.clone(), start));
+    if let Some(peer) = opts.peer.clone() {
+        tokio::spawn(peer_loop(peer, tx.clone(), start));
+    }
     if opts.sockets {
         super::rpc_status::spawn_sampler(opts.interval, tx.clone(), start);
     }
@@ -423,5 +486,44 @@ mod tests {
         );
         assert!(matches!(&statuses[2], ChildStatus::Running { .. }));
         assert!(matches!(&statuses[3], ChildStatus::Failed { retry_in_seconds: 2, .. }));
+    }
+
+    #[test]
+    fn the_peer_is_asked_with_argv_in_batch_mode() {
+        let p = PeerSource::new("nodeb", "root@10.50.0.2", "/usr/bin/drnfs");
+        assert_eq!(
+            p.argv,
+            [
+                "ssh",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "ConnectTimeout=5",
+                "--",
+                "root@10.50.0.2",
+                "/usr/bin/drnfs",
+                "snapshot",
+                "--json"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn the_peers_snapshot_or_why_not() {
+        // `cat` of a real capture stands in for ssh; `false` for an ssh that fails.
+        let snap = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/failover/nodeb/drnfs-snapshot.json");
+        for (argv, ok) in [(vec!["cat", snap], true), (vec!["false"], false)] {
+            let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+            let peer = PeerSource { name: "nodeb".into(), argv: argv.iter().map(|a| (*a).to_owned()).collect() };
+            let task = tokio::spawn(peer_loop(peer, tx, Instant::now()));
+            let got = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap();
+            task.abort();
+            let Some(Input::Peer { name, snapshot, .. }) = got else { panic!("no peer input") };
+            assert_eq!(name, "nodeb");
+            match snapshot {
+                Ok(v) => assert!(ok && v["host"]["hostname"] == "nodeb", "{v}"),
+                Err(e) => assert!(!ok && e.starts_with("exit 1"), "{e}"),
+            }
+        }
     }
 }

@@ -140,7 +140,8 @@ impl<W: Write> Writer<W> {
                 Err(e) => Record::RpcActivity { t: *at, activity: None, error: Some(e.clone()) },
             },
             // Derived, not a source: resolved again on replay.
-            Input::Hostname { .. } => return Ok(()),
+            // Names are looked up again on replay; the peer records itself (drnfs record there).
+            Input::Hostname { .. } | Input::Peer { .. } => return Ok(()),
         };
         serde_json::to_writer(&mut self.out, &record)?;
         self.out.write_all(b"\n")?;

@@ -14,7 +14,9 @@ use crate::tui::theme::Theme;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let volumes = app.model.snapshot.as_ref().map(summary::volumes).unwrap_or_default();
-    let drbd_height = (2 + volumes.iter().map(|v| if v.sync.is_some() { 2 } else { 1 }).sum::<u16>()).clamp(3, 10);
+    let peer_rows = u16::from(app.model.peer.is_some());
+    let drbd_height =
+        (2 + peer_rows + volumes.iter().map(|v| if v.sync.is_some() { 2 } else { 1 }).sum::<u16>()).clamp(3, 11);
     let [drbd, middle, findings] =
         Layout::vertical([Constraint::Length(drbd_height), Constraint::Length(7), Constraint::Min(3)]).areas(area);
     render_drbd(frame, drbd, app, &volumes);
@@ -84,6 +86,9 @@ fn render_drbd(frame: &mut Frame, area: Rect, app: &App, volumes: &[VolumeLine])
             }
         }
         None => lines.push(Line::from("waiting for the first sample…")),
+    }
+    if let Some(p) = &app.model.peer {
+        lines.push(peer_line(p, volumes.first(), app.model.at, t));
     }
     let title = app
         .model
@@ -188,4 +193,39 @@ fn render_findings(frame: &mut Frame, area: Rect, app: &App) {
     }
     let title = format!("Findings ({})", app.findings.len());
     frame.render_widget(Paragraph::new(lines).block(block(&title, t)).wrap(Wrap { trim: false }), area);
+}
+
+/// The peer as its own drnfs sees itself (asked over ssh), on one line beside ours.
+fn peer_line(p: &crate::model::PeerView, first: Option<&VolumeLine>, now: Option<f64>, t: &Theme) -> Line<'static> {
+    let age = now.map(|n| format!(" ({:.0} s ago)", (n - p.at).max(0.0))).unwrap_or_default();
+    let v = match &p.snapshot {
+        Err(e) => {
+            return Line::from(vec![
+                Span::styled(format!("peer {}: ", p.name), t.dim()),
+                Span::styled(format!("cannot ask it: {e}{age}"), t.health(Health::Degraded)),
+            ]);
+        }
+        Ok(v) => v,
+    };
+    let (resource, minor) = first.map_or((String::new(), None), |f| (f.name.clone(), f.minor));
+    let n = crate::action::state::NodeState::from_snapshot(v, &resource, minor);
+    let role = n.role.clone().unwrap_or_else(|| "?".to_owned());
+    let disk = n.disk.clone().unwrap_or_else(|| "?".to_owned());
+    let serving = n.nfsd_threads > 0;
+    let critical = n.findings.iter().filter(|(_, sev, _)| sev == "critical").count();
+    let mut spans = vec![
+        Span::styled(format!("peer {} ", if n.name.is_empty() { &p.name } else { &n.name }), t.dim()),
+        Span::styled(format!("{role} "), t.accent()),
+        Span::raw(format!("{disk}  ")),
+        Span::styled(
+            if serving { format!("nfsd {} threads  ", n.nfsd_threads) } else { "nfsd off  ".to_owned() },
+            if serving { t.health(Health::Ok) } else { t.dim() },
+        ),
+        Span::raw(if n.drbd_mounts.is_empty() { "not mounted".to_owned() } else { "mounted".to_owned() }),
+    ];
+    if critical > 0 {
+        spans.push(Span::styled(format!("  {critical} critical"), t.health(Health::Critical)));
+    }
+    spans.push(Span::styled(age, t.dim()));
+    Line::from(spans)
 }
