@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use drnfs::model::{ChildStatus, Input};
-use drnfs::source::ProcRoot;
 use drnfs::source::proc_files::FileSet;
 use drnfs::source::recording::{Player, Recording};
+use drnfs::source::{ProcRoot, SourceError};
 use drnfs::tui::app::{App, Mode, View};
 use drnfs::tui::keys::{self, Action};
 use drnfs::tui::theme::Theme;
@@ -60,7 +60,19 @@ fn app_from_capture(dir: &Path) -> App {
         m.apply(Input::KernelLog { at: 0.0, wall: None, line: line.to_owned() });
     }
     let mut files = FileSet::read(&ProcRoot::new(dir.join("proc")));
-    files.root = "/proc".into(); // messages must not depend on where the checkout is
+    // Messages must not depend on where the checkout is: the capture's files were /proc.
+    files.root = "/proc".into();
+    let prefix = dir.join("proc").display().to_string();
+    let as_proc = |e: &mut SourceError| {
+        if let SourceError::Missing { path, .. }
+        | SourceError::PermissionDenied { path }
+        | SourceError::Io { path, .. } = e
+        {
+            *path = path.replacen(&prefix, "/proc", 1);
+        }
+    };
+    files.files.values_mut().filter_map(|v| v.as_mut().err()).for_each(as_proc);
+    files.dirs.values_mut().filter_map(|v| v.as_mut().err()).for_each(as_proc);
     let raw = std::fs::read(dir.join("sock-diag-2049.bin")).unwrap_or_default();
     for at in [0.0, 1.0] {
         m.apply(Input::Files { at, wall, files: Box::new(files.clone()) });
