@@ -468,7 +468,7 @@ impl SourceArgs {
                 .then(|| crate::action::config::Config::load(&self.config).ok())
                 .flatten()
                 .and_then(|c| c.peer)
-                .map(|p| PeerSource::new(&p.name, p.ssh.as_deref().unwrap_or(&p.name), &p.drnfs)),
+                .map(|p| PeerSource::new(&p)),
         }
     }
 }
@@ -537,7 +537,7 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
             let c = crate::action::config::Config::load(&cli.sources.config)?;
             println!("{}: ok", cli.sources.config.display());
             if let Some(p) = &c.peer {
-                println!("  peer {} (ssh {})", p.name, p.ssh.as_deref().unwrap_or(&p.name));
+                println!("  peer {} (ssh {})", p.name, p.destination());
             }
             for r in &c.resources {
                 println!(

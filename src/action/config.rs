@@ -40,6 +40,28 @@ fn default_drnfs() -> String {
     "drnfs".to_owned()
 }
 
+impl Peer {
+    /// The ssh destination: `ssh` when set, else the node name.
+    pub fn destination(&self) -> &str {
+        self.ssh.as_deref().unwrap_or(&self.name)
+    }
+
+    /// The argv that runs `drnfs ARGS` on the peer: BatchMode (a missing key fails instead
+    /// of prompting on the operator's terminal), a connect timeout, and keepalives that end
+    /// a session whose peer vanished.
+    pub fn drnfs_argv(&self, args: &[&str]) -> Vec<String> {
+        let ssh = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5"];
+        let keepalive = ["-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3", "--"];
+        ssh.iter()
+            .chain(&keepalive)
+            .copied()
+            .chain([self.destination(), self.drnfs.as_str()])
+            .chain(args.iter().copied())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Keepalived {
@@ -167,7 +189,7 @@ impl Config {
             if !valid_name(&p.name) {
                 out.push(format!("peer name {:?} is not a plain node name", p.name));
             }
-            let dest = p.ssh.as_deref().unwrap_or(&p.name);
+            let dest = p.destination();
             if dest.starts_with('-') || dest.is_empty() || dest.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 out.push(format!(
                     "peer ssh destination {dest:?} is not a plain host (it must not start with '-' or hold spaces)"

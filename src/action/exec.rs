@@ -138,25 +138,12 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// Opens the agent session (BatchMode: a missing key fails instead of prompting).
+    /// Opens the agent session over ssh ([`Peer::drnfs_argv`]).
     pub fn connect(config: &Config) -> anyhow::Result<Self> {
         let p = config.peer.as_ref().ok_or_else(|| anyhow::anyhow!("no [peer] in the drnfs configuration"))?;
-        let dest = p.ssh.clone().unwrap_or_else(|| p.name.clone());
-        let mut child = Command::new("ssh")
-            .args([
-                "-o",
-                "BatchMode=yes",
-                "-o",
-                "ConnectTimeout=5",
-                "-o",
-                "ServerAliveInterval=5",
-                "-o",
-                "ServerAliveCountMax=3",
-                "--",
-            ])
-            .arg(&dest)
-            .arg(&p.drnfs)
-            .arg("agent")
+        let argv = p.drnfs_argv(&["agent"]);
+        let mut child = Command::new(&argv[0])
+            .args(&argv[1..])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -38,24 +38,8 @@ pub struct PeerSource {
 }
 
 impl PeerSource {
-    /// BatchMode: a missing key fails instead of prompting on the operator's terminal.
-    pub fn new(name: &str, ssh_destination: &str, drnfs: &str) -> Self {
-        let argv = [
-            "ssh",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "ConnectTimeout=5",
-            "--",
-            ssh_destination,
-            drnfs,
-            "snapshot",
-            "--json",
-        ]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
-        Self { name: name.to_owned(), argv }
+    pub fn new(peer: &crate::action::config::Peer) -> Self {
+        Self { name: peer.name.clone(), argv: peer.drnfs_argv(&["snapshot", "--json"]) }
     }
 }
 
@@ -490,15 +474,23 @@ mod tests {
 
     #[test]
     fn the_peer_is_asked_with_argv_in_batch_mode() {
-        let p = PeerSource::new("nodeb", "root@10.50.0.2", "/usr/bin/drnfs");
+        let peer = crate::action::config::Peer {
+            name: "nodeb".into(),
+            ssh: Some("root@10.50.0.2".into()),
+            drnfs: "/usr/bin/drnfs".into(),
+        };
         assert_eq!(
-            p.argv,
+            PeerSource::new(&peer).argv,
             [
                 "ssh",
                 "-o",
                 "BatchMode=yes",
                 "-o",
                 "ConnectTimeout=5",
+                "-o",
+                "ServerAliveInterval=5",
+                "-o",
+                "ServerAliveCountMax=3",
                 "--",
                 "root@10.50.0.2",
                 "/usr/bin/drnfs",
