@@ -2,7 +2,6 @@
 //! `drbdsetup events2` child restarted with backoff, and the kernel log. Every task sends
 //! [`Input`]s on one channel; none of them ever blocks the UI.
 
-use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -362,25 +361,36 @@ fn follow_kmsg(tx: Sender<Input>, start: Instant) {
             return;
         }
     };
-    // Each read() returns one record.
-    let mut reader = std::io::BufReader::with_capacity(8192, file);
-    let mut buf = String::new();
+    let sent = drbd_kmsg_records(file, |wall, line| {
+        tx.blocking_send(Input::KernelLog { at: seconds_since(start), wall: Some(wall), line }).is_ok()
+    });
+    if let Err(e) = sent {
+        tracing::warn!("/dev/kmsg: {e}; DRBD kernel-log lines are no longer followed");
+    }
+}
+
+/// Reads `/dev/kmsg` record by record (each read() returns one record), passing the DRBD
+/// ones with the wall time the kernel logged them to `each`, until `each` returns false,
+/// the file ends, or — opened non-blocking — the ring buffer is drained.
+fn drbd_kmsg_records(mut file: std::fs::File, mut each: impl FnMut(Timestamp, String) -> bool) -> std::io::Result<()> {
+    use std::io::Read;
+    let mut buf = vec![0u8; 8192];
     loop {
-        buf.clear();
-        match reader.read_line(&mut buf) {
-            Ok(0) => return,
-            Ok(_) => {}
-            // EPIPE: records were overwritten before we read them; carry on.
+        match file.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => {
+                // The message is the first line; the lines after it (indented) are its
+                // dictionary (SUBSYSTEM=, DEVICE=).
+                let record = String::from_utf8_lossy(&buf[..n]);
+                let line = record.lines().next().unwrap_or("").trim_end();
+                if line.contains("drbd") && !each(kmsg_wall_time(line).unwrap_or_else(now), line.to_owned()) {
+                    return Ok(());
+                }
+            }
+            // EPIPE: the record was overwritten before it was read; the next one follows.
             Err(e) if e.raw_os_error() == Some(libc::EPIPE) => continue,
-            Err(_) => return,
-        }
-        let line = buf.trim_end();
-        if !line.contains("drbd") || line.starts_with(' ') {
-            continue;
-        }
-        let wall = Some(kmsg_wall_time(line).unwrap_or_else(now));
-        if tx.blocking_send(Input::KernelLog { at: seconds_since(start), wall, line: line.to_owned() }).is_err() {
-            return;
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
+            Err(e) => return Err(e),
         }
     }
 }
@@ -389,33 +399,17 @@ fn follow_kmsg(tx: Sender<Input>, start: Instant) {
 /// doctor): `/dev/kmsg` read without waiting, each record with the wall time the kernel
 /// logged it.
 pub fn read_kmsg_once() -> Result<Vec<(Timestamp, String)>, crate::source::SourceError> {
-    use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open("/dev/kmsg")
-        .map_err(|e| crate::source::SourceError::Io { path: "/dev/kmsg".to_owned(), message: e.to_string() })?;
+    let io_error =
+        |e: std::io::Error| crate::source::SourceError::Io { path: "/dev/kmsg".to_owned(), message: e.to_string() };
+    let file =
+        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open("/dev/kmsg").map_err(io_error)?;
     let mut out = Vec::new();
-    let mut buf = vec![0u8; 8192];
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                let record = String::from_utf8_lossy(&buf[..n]);
-                let line = record.lines().next().unwrap_or("");
-                if line.contains("drbd") {
-                    out.push((kmsg_wall_time(line).unwrap_or_else(now), line.to_owned()));
-                }
-            }
-            // EPIPE: the record was overwritten before it was read; the next one follows.
-            Err(e) if e.raw_os_error() == Some(libc::EPIPE) => continue,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-            Err(e) => {
-                return Err(crate::source::SourceError::Io { path: "/dev/kmsg".to_owned(), message: e.to_string() });
-            }
-        }
-    }
+    drbd_kmsg_records(file, |wall, line| {
+        out.push((wall, line));
+        true
+    })
+    .map_err(io_error)?;
     Ok(out)
 }
 
