@@ -19,6 +19,7 @@ use drnfs::model::snapshot::SnapshotRequest;
 use drnfs::source::SourceConfig;
 use serde_json::Value;
 
+/// Every `<scenario>/<node>` capture; finding none fails the test that asked.
 fn capture_dirs() -> Vec<PathBuf> {
     let root = std::env::var_os("DRNFS_CAPTURES")
         .map(PathBuf::from)
@@ -33,6 +34,7 @@ fn capture_dirs() -> Vec<PathBuf> {
         }
     }
     out.sort();
+    assert!(!out.is_empty(), "no lab captures found in {} (run tests/lab/run --capture)", root.display());
     out
 }
 
@@ -128,7 +130,6 @@ fn s(v: &Value) -> String {
 #[test]
 fn snapshots_agree_with_the_usual_tools() {
     let dirs = capture_dirs();
-    assert!(!dirs.is_empty(), "no lab captures found (run tests/lab/run --capture)");
     let mut checked = 0;
     for dir in &dirs {
         let live: Value = serde_json::from_str(&read(dir, "drnfs-snapshot.json"))
@@ -251,7 +252,6 @@ fn snapshots_agree_with_the_usual_tools() {
 fn kernel_log_agrees_with_proc_drbd() {
     use drnfs_parsers::kernel_log::{self, KernelEvent, SplitBrainOutcome};
     let dirs = capture_dirs();
-    assert!(!dirs.is_empty(), "no lab captures found (run tests/lab/run --capture)");
     let mut checked = 0;
     for dir in &dirs {
         let ctx = dir.display().to_string();
