@@ -509,10 +509,6 @@ impl Model {
             self.disconnects.remove(&k);
         }
     }
-
-    pub fn clear_split_brain(&mut self, subject: &str) {
-        self.split_brain.remove(subject);
-    }
 }
 
 /// Logs a source that became unreadable or readable again (not every sample: the log
