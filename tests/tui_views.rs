@@ -23,27 +23,32 @@ fn fixtures() -> PathBuf {
 }
 
 /// Draws every view of `app` at both sizes into one text.
+/// The current view drawn at `w`×`h`, one text line per row.
+fn screen_text(app: &App, w: u16, h: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| views::render(f, app)).unwrap();
+    let buf = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_owned()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
 fn screens(app: &mut App) -> String {
     let mut out = String::new();
     for (w, h) in SIZES {
         for view in View::ALL {
             app.update(Action::Show(view));
-            let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-            terminal.draw(|f| views::render(f, app)).unwrap();
             out.push_str(&format!("=== {} at {w}x{h}\n", view.title()));
-            let buf = terminal.backend().buffer();
-            for y in 0..h {
-                let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_owned()).collect();
-                out.push_str(line.trim_end());
-                out.push('\n');
-            }
+            out.push_str(&screen_text(app, w, h));
         }
     }
     out
 }
 
-/// An app fed a lab capture: its events2 dump, kernel log, proc files (twice, one second
-/// apart) and socket dump, with a fixed clock.
 fn app_from_capture(dir: &Path) -> App {
     let mut app = App::new(
         Mode::Capture { root: "capture".into() },
@@ -200,18 +205,9 @@ fn the_overview_shows_the_peer_beside_this_node() {
     let peer: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixtures().join("failover/nodeb/drnfs-snapshot.json")).unwrap())
             .unwrap();
-    let screen = |app: &App| {
-        let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
-        terminal.draw(|f| views::render(f, app)).unwrap();
-        let buf = terminal.backend().buffer().clone();
-        (0..buf.area.height)
-            .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect::<String>())
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
     app.model.apply(Input::Peer { at: 0.0, name: "nodeb".into(), snapshot: Ok(peer) });
     app.refresh();
-    let text = screen(&app);
+    let text = screen_text(&app, 120, 30);
     // After the failover nodea is Secondary and nodeb, asked over ssh, serves.
     assert!(text.contains("Secondary/Primary"), "{text}");
     assert!(text.contains("peer nodeb Primary UpToDate  nfsd 8 threads  mounted (1 s ago)"), "{text}");
@@ -220,6 +216,6 @@ fn the_overview_shows_the_peer_beside_this_node() {
         name: "nodeb".into(),
         snapshot: Err("exit 255: ssh: connect to host nodeb port 22: No route to host".into()),
     });
-    let text = screen(&app);
+    let text = screen_text(&app, 120, 30);
     assert!(text.contains("peer nodeb: cannot ask it: exit 255: ssh: connect to host nodeb"), "{text}");
 }
