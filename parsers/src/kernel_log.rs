@@ -92,6 +92,12 @@ pub enum KernelEvent {
     },
     /// `Resync done (total 5 sec; paused 0 sec; 20480 K/sec)`
     ResyncDone,
+    /// The connection handshake failed on a setting the two nodes must share:
+    /// `incompatible protocol settings`, `incompatible DRBD dialects: …`,
+    /// `Authentication of peer failed`. DRBD then drops to StandAlone and does not retry.
+    HandshakeRefused {
+        reason: String,
+    },
     /// A DRBD message with nothing drnfs acts on.
     Other,
 }
@@ -226,6 +232,9 @@ fn classify(body: &str) -> KernelEvent {
     if body.starts_with("Resync done") {
         return KernelEvent::ResyncDone;
     }
+    if body.starts_with("incompatible ") || body.starts_with("Authentication of peer failed") {
+        return KernelEvent::HandshakeRefused { reason: body.trim().to_owned() };
+    }
     let transitions = transitions(body);
     if !transitions.is_empty() {
         let reason = body.trim_end().strip_suffix(']').and_then(|b| b.rsplit_once('[')).map(|(_, r)| r.to_owned());
@@ -283,6 +292,21 @@ mod tests {
             ("repl", "Off", "WFBitMapT")
         );
         assert_eq!(reason, None);
+    }
+
+    #[test]
+    fn handshake_refusal_is_told_from_chatter() {
+        // DRBD 8.4.11 in the lab, nodea's protocol changed to A and applied alone.
+        let l = parse_line("[ 1767.092360] drbd r0: incompatible protocol settings").unwrap();
+        assert_eq!(l.subject.resource.as_deref(), Some("r0"));
+        assert_eq!(l.event, KernelEvent::HandshakeRefused { reason: "incompatible protocol settings".into() });
+        let auth = parse_line("drbd r0 peer: Authentication of peer failed").unwrap();
+        assert!(matches!(auth.event, KernelEvent::HandshakeRefused { .. }));
+        // The handshake that went well is chatter.
+        assert_eq!(
+            parse_line("[ 1767.0] drbd r0: Handshake successful: Agreed network protocol version 101").unwrap().event,
+            KernelEvent::Other
+        );
     }
 
     #[test]

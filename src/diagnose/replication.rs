@@ -58,6 +58,15 @@ pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
                                 .evidence(format!("kernel: conn( {} -> Disconnecting ) with no split brain", from.map_or("?", |(s, _)| s.as_str())))
                                 .suggest(format!("reconnect when done: drbdadm connect {subject} (on both nodes)")),
                         );
+                    } else if let Some((reason, _)) =
+                        evidence_keys.iter().flatten().find_map(|k| model.handshake_refusals.get(k))
+                    {
+                        out.push(
+                            Finding::new("drbd.standalone", &subject, Severity::Critical, format!("{subject}: not replicating (StandAlone): the nodes refused each other's connection — their settings differ"))
+                                .evidence(cs.clone())
+                                .evidence(format!("kernel: \"{reason}\" during the connection handshake"))
+                                .suggest(format!("compare drbdadm dump {subject} on both nodes and make the resource files equal (one was edited and applied alone); then drbdadm adjust {subject} on both")),
+                        );
                     } else {
                         out.push(
                             Finding::new("drbd.standalone", &subject, Severity::Critical, format!("{subject}: not replicating (StandAlone) and not trying to reconnect"))

@@ -159,6 +159,9 @@ pub struct Model {
     /// `Disconnecting` from, and when. From Connected (or a resync), it was an
     /// administrator; from the handshake (WFReportParams), DRBD itself dropped it.
     pub disconnects: BTreeMap<String, (String, Option<Timestamp>)>,
+    /// The kernel's reason for refusing the last connection handshake of each resource
+    /// (`incompatible protocol settings`), until it connects again.
+    pub handshake_refusals: BTreeMap<String, (String, Option<Timestamp>)>,
     /// Input lines that could not be used (events2), newest last, at most 100.
     pub input_warnings: std::collections::VecDeque<snapshot::Warning>,
     events2_line: usize,
@@ -427,6 +430,10 @@ impl Model {
                 transitions.iter().map(|t| state_level(&t.field, &t.to)).max().unwrap_or(Level::Info)
             }
             KernelEvent::ResyncBegan { .. } | KernelEvent::ResyncDone => Level::Info,
+            KernelEvent::HandshakeRefused { reason } => {
+                self.handshake_refusals.insert(subject.clone(), (reason.clone(), l.time.wall.or(wall)));
+                Level::Critical
+            }
             KernelEvent::Other => return, // chatter (threads, handshakes): not a timeline event
         };
         let at = l.time.wall.or(wall);
@@ -507,6 +514,7 @@ impl Model {
         for k in keys {
             self.split_brain.remove(&k);
             self.disconnects.remove(&k);
+            self.handshake_refusals.remove(&k);
         }
     }
 }
@@ -726,6 +734,27 @@ mod tests {
                 "nfsd stopped (0 threads)"
             ]
         );
+    }
+
+    #[test]
+    fn a_refused_handshake_is_remembered_until_connected() {
+        let mut m = Model::new();
+        // nodea's kernel log in the lab's config-mismatch scenario (DRBD 8.4.11).
+        for line in [
+            "[ 1766.300474] drbd r0: peer( Primary -> Unknown ) conn( Connected -> Disconnecting ) pdsk( UpToDate -> DUnknown )",
+            "[ 1766.336843] drbd r0: conn( Disconnecting -> StandAlone )",
+            "[ 1767.092360] drbd r0: incompatible protocol settings",
+            "[ 1767.092827] drbd r0: conn( WFReportParams -> Disconnecting )",
+        ] {
+            m.apply_kernel_line(None, line);
+        }
+        assert_eq!(m.handshake_refusals.get("r0").map(|r| r.0.as_str()), Some("incompatible protocol settings"));
+        assert_eq!(m.disconnects.get("r0").map(|d| d.0.as_str()), Some("WFReportParams"));
+        m.apply_kernel_line(
+            None,
+            "[ 1790.0] drbd r0: conn( WFReportParams -> Connected ) disk( UpToDate -> UpToDate )",
+        );
+        assert!(m.handshake_refusals.is_empty());
     }
 
     #[test]
