@@ -46,27 +46,17 @@ const RULES: &[(&str, &str, &str)] = &[
     ("client.noisy", "client-load/nodea", "connected-idle/nodea"),
     ("client.calls", "client-load/nodea", "connected-idle/nodea"),
     ("client.busy", "client-load/nodea", "connected-idle/nodea"),
+    ("client.queued", "storage-frozen/nodeb", "client-load/nodea"),
+    ("nfsd.grace", "nfsd-grace/nodeb", "connected-idle/nodea"),
+    ("drbd.standalone", "config-mismatch/nodea", "admin-disconnect/nodea"),
+    ("drbd.protocol", "protocol-a/nodea", "connected-idle/nodea"),
+    ("drbd.disk-inconsistent", "inconsistent/nodea", "resync/nodeb"),
+    ("drbd.resync-stalled", "resync-stalled/nodea", "resync/nodea"),
 ];
 
 /// Rules the lab cannot put a real pair into, and why.
-const NOT_IN_THE_LAB: &[(&str, &str)] = &[
-    ("drbd.resync-stalled", "needs a resync that makes no progress for a minute without being paused"),
-    ("drbd.protocol", "DRBD 8.4 does not change the protocol of a connected resource"),
-    ("role.mounted-without-primary", "DRBD 8.4 refuses to demote a mounted device; DRBD 9 secondary --force can"),
-    ("client.queued", "needs 1 MiB waiting in a client's socket for nfsd"),
-    (
-        "drbd.standalone",
-        "StandAlone for a reason drnfs did not see: the lab's recordings and one-shot reads hold the kernel log since boot, so the cause (an administrator's disconnect: drbd.disconnected; a split brain) is always known",
-    ),
-    (
-        "drbd.disk-inconsistent",
-        "Inconsistent without a resync running: the lab's Inconsistent disks are always resyncing (drbd.resync says so)",
-    ),
-    (
-        "nfsd.grace",
-        "the lab's clients reclaim within a second of an nfsd restart (kernel: \"all clients done reclaiming, ending NFSv4 grace period\" 0.55 s after the start), between two samples",
-    ),
-];
+const NOT_IN_THE_LAB: &[(&str, &str)] =
+    &[("role.mounted-without-primary", "DRBD 8.4 refuses to demote a mounted device; DRBD 9 secondary --force can")];
 
 /// The findings drnfs raises at the moment each capture of `node` was taken.
 fn findings_at(node: &str, captures: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
@@ -171,4 +161,31 @@ fn doctor_on_the_split_brain_names_both_sides_and_the_guided_recovery() {
     assert!(text.contains("split brain between nodea"), "{text}");
     assert!(text.contains("and nodeb"), "both sides named: {text}");
     assert!(text.contains("drnfs recover-split-brain r0"), "the guided recovery: {text}");
+}
+
+#[test]
+fn doctor_on_a_refused_handshake_says_the_settings_differ() {
+    // nodea's r0.res changed to protocol A and applied there alone: StandAlone, and the
+    // kernel log says why. Not an administrator's disconnect, not a split brain.
+    let dir = fixtures().join("config-mismatch/nodea");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_drnfs"))
+        .arg("doctor")
+        .arg("--proc-root")
+        .arg(dir.join("proc"))
+        .arg("--events2-file")
+        .arg(dir.join("events2-now.txt"))
+        .arg("--kernel-log-file")
+        .arg(dir.join("dmesg.txt"))
+        .arg("--drbd-config")
+        .arg(dir.join("drbdadm-dump.txt"))
+        .args(["--config", "/nonexistent"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "StandAlone is critical: {text}");
+    assert!(text.contains("refused each other's connection"), "{text}");
+    assert!(text.contains("incompatible protocol settings"), "the kernel's reason: {text}");
+    assert!(text.contains("drbdadm dump r0"), "how to compare the nodes: {text}");
+    assert!(!text.contains("split brain between"), "{text}");
+    assert!(!text.contains("disconnected by an administrator"), "{text}");
 }

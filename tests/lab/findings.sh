@@ -70,10 +70,16 @@ scenario_rule_states() {
 	on nodeb 'exportfs -ra' || return 1
 	wait_for nodeb 'drnfs check --resource r0; echo "exit $?"' '^exit 0$' 30 || return 1
 
-	# nfsd restarted: the NFSv4 grace period (10 s in the lab's nfs.conf).
+	# nfsd restarted while one NFSv4.2 client (backup1) cannot reach it: the grace period
+	# (10 s in the lab's nfs.conf) runs its whole length, waiting for that client to reclaim.
+	# (With every client reachable it ends within a second: "all clients done reclaiming".)
+	on nodeb 'grep -l backup1 /proc/fs/nfsd/clients/*/info' >/dev/null || { log "backup1 holds no NFSv4 state on nodeb"; return 1; }
+	on nodeb 'ip -n backup1 link set eth0 down' || return 1
 	on nodeb 'systemctl restart nfs-server' || return 1
-	sleep 1
-	capture nfsd-restarted nodeb || return 1
+	wait_for nodeb 'cat /proc/fs/nfsd/v4_end_grace' '^N$' 5 || return 1
+	capture nfsd-grace nodeb || return 1
+	on nodeb 'ip -n backup1 link set eth0 up' || return 1
+	wait_for nodeb 'cat /proc/fs/nfsd/v4_end_grace' '^Y$' 60 || return 1
 
 	# The Secondary disconnected and outdated by hand.
 	on nodea 'drbdadm disconnect r0 && drbdadm outdate r0' || return 1
@@ -94,4 +100,57 @@ scenario_rule_states() {
 	on nodea 'drbdadm disconnect r0 && drbdadm connect r0' || return 1
 	wait_for nodeb 'cat /proc/drbd' 'oos:0' 120 || return 1
 	wait_for nodea 'echo $(drbdadm cstate r0) $(drbdadm dstate r0)' 'Connected.*UpToDate/UpToDate' 120 || return 1
+
+	# The storage under nfsd stops (fsfreeze, as a snapshot tool does while it runs) while a
+	# client writes: every nfsd thread waits in a write, and the client's next writes pile
+	# up unread in its socket.
+	# (The file exists before the freeze: creating or truncating it would wait too, and
+	# the client would never get to send its data.)
+	on nodeb ': >/mnt/db1/burst && fsfreeze --freeze /srv/nfs' || return 1
+	background nodeb burst 'dd if=/dev/zero of=/mnt/db1/burst bs=1M count=48 conv=notrunc 2>/dev/null; rm -f /mnt/db1/burst' || return 1
+	wait_for nodeb "ss -tnH '( sport = :2049 )' | awk '\$2 >= 1048576 { print \"queued\" }'" '^queued' 60 || { on nodeb 'fsfreeze --unfreeze /srv/nfs'; return 1; }
+	sleep 3
+	capture storage-frozen nodeb || { on nodeb 'fsfreeze --unfreeze /srv/nfs'; return 1; }
+	on nodeb 'fsfreeze --unfreeze /srv/nfs' || return 1
+	wait_for nodeb 'systemctl is-active burst' '^(inactive|failed)$' 120 || return 1
+
+	# nodea's resource file edited (protocol A) and applied there only: the nodes refuse each
+	# other's handshake ("incompatible protocol settings") and stay StandAlone — a reason
+	# drnfs does not classify as an administrator's disconnect or a split brain.
+	on nodea 'cp /etc/drbd.d/r0.res /root/r0.res.orig && sed -i "s/protocol C;/protocol A;/" /etc/drbd.d/r0.res &&
+		drbdadm disconnect r0 && drbdadm connect r0' || return 1
+	wait_for nodea 'dmesg | tail -n 30' 'incompatible' 30 || return 1
+	wait_for nodea 'drbdadm cstate r0' '^StandAlone$' 30 || return 1
+	sleep 2
+	capture config-mismatch nodea || return 1
+	# The same edit applied on nodeb: connected with protocol A.
+	on nodeb 'cp /etc/drbd.d/r0.res /root/r0.res.orig && sed -i "s/protocol C;/protocol A;/" /etc/drbd.d/r0.res &&
+		{ drbdadm disconnect r0 || true; } && drbdadm connect r0' || return 1
+	on nodea 'drbdadm connect r0' || return 1
+	wait_for nodea 'echo $(drbdadm cstate r0) $(drbdadm dstate r0)' 'Connected.*UpToDate/UpToDate' 120 || return 1
+	wait_for nodea 'cat /proc/drbd' ' A r' 10 || return 1
+	sleep 2
+	capture protocol-a nodea || return 1
+	for n in nodea nodeb; do on "$n" 'cp /root/r0.res.orig /etc/drbd.d/r0.res && drbdadm disconnect r0' || return 1; done
+	for n in nodeb nodea; do on "$n" 'drbdadm connect r0' || return 1; done
+	wait_for nodea 'echo $(drbdadm cstate r0) $(drbdadm dstate r0)' 'Connected.*UpToDate/UpToDate' 120 || return 1
+	wait_for nodea 'cat /proc/drbd' ' C r' 10 || return 1
+
+	# The Secondary's data thrown away while it is disconnected (drbdadm invalidate, as
+	# before re-seeding a node): Inconsistent, and nothing resyncs it until it reconnects.
+	on nodea 'drbdadm disconnect r0 && drbdadm invalidate r0' || return 1
+	wait_for nodea 'drbdadm dstate r0' '^Inconsistent/' 10 || return 1
+	sleep 2
+	capture inconsistent nodea || return 1
+	# Reconnected while nodeb's disk stops answering reads (qemu limits them to 1 byte/s):
+	# the resync nodea needs makes no progress for over a minute, with the link up.
+	throttle_reads nodeb 1 || return 1
+	on nodea 'drbdadm connect r0' || { throttle_reads nodeb 0; return 1; }
+	wait_for nodea 'cat /proc/drbd' 'cs:SyncTarget' 60 || { throttle_reads nodeb 0; return 1; }
+	sleep 70
+	wait_for nodea 'cat /proc/drbd' 'cs:SyncTarget' 5 || { throttle_reads nodeb 0; return 1; }
+	capture resync-stalled nodea || { throttle_reads nodeb 0; return 1; }
+	throttle_reads nodeb 0 || return 1
+	for n in nodea nodeb; do on "$n" 'drbdadm disk-options --resync-rate=400M r0' || return 1; done
+	wait_for nodea 'echo $(drbdadm cstate r0) $(drbdadm dstate r0)' 'Connected.*UpToDate/UpToDate' 240 || return 1
 }

@@ -85,12 +85,13 @@ boot_node() {
 		-kernel "$IMAGE/vmlinuz" -initrd "$IMAGE/initrd.gz" \
 		-append "console=ttyS0 root=/dev/vda rw net.ifnames=0 panic=-1 drnfs.node=$node drnfs.addr=$(node_addr "$node")" \
 		-drive "file=$IMAGE/root.img,if=virtio,format=raw,snapshot=on" \
-		-drive "file=$WORK/drbd-$node.img,if=virtio,format=raw" \
+		-drive "file=$WORK/drbd-$node.img,if=virtio,format=raw,id=drbd" \
 		-drive "file=$WORK/payload-$node.tar,if=virtio,format=raw,readonly=on" \
 		-netdev "user,id=mgmt,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:$(ssh_port "$node")-:22" \
 		-device virtio-net-pci,netdev=mgmt \
 		-netdev "$netdev" -device "virtio-net-pci,netdev=link,mac=52:54:00:50:00:0$(node_index "$node")" \
 		-serial "file:$WORK/console-$node.log" \
+		-monitor "unix:$WORK/monitor-$node.sock,server=on,wait=off" \
 		>"$WORK/qemu-$node.log" 2>&1 &
 	echo $! >"$WORK/qemu-$node.pid"
 }
@@ -115,6 +116,18 @@ wait_booted() {
 	log "$node did not become ready within ${BOOT_TIMEOUT}s; console:"
 	tail -n 40 "$WORK/console-$node.log" >&2
 	return 1
+}
+
+# throttle_reads NODE BYTES_PER_SECOND: qemu limits reads from NODE's DRBD backing disk
+# (0 lifts the limit; 1 is a disk that stops answering reads). Checked in `info block`.
+throttle_reads() {
+	local node=$1 bps=$2 sock="$WORK/monitor-$1.sock"
+	printf 'block_set_io_throttle drbd 0 %s 0 0 0 0\n' "$bps" | socat - "UNIX-CONNECT:$sock" >/dev/null ||
+		{ log "qemu monitor of $node ($sock) did not answer"; return 1; }
+	# `info block` lists I/O throttling only while a limit is set.
+	local shown
+	shown=$(printf 'info block drbd\n' | socat -t 2 - "UNIX-CONNECT:$sock" | tr -d '\r' | grep -ao 'bps_rd=[0-9]*' || echo bps_rd=0)
+	[[ $shown == "bps_rd=$bps" ]] || { log "qemu shows $shown for $node, not bps_rd=$bps"; return 1; }
 }
 
 stop_nodes() {
