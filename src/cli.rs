@@ -853,9 +853,12 @@ fn action(
         victim,
         recorded: !cli.sources.live() || cli.view.replay.is_some(),
         peer_snapshot: match &a.peer_snapshot {
-            Some(p) => Some(serde_json::from_str(
-                &std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
-            )?),
+            Some(p) => Some((
+                p.display().to_string(),
+                serde_json::from_str(
+                    &std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+                )?,
+            )),
             None => None,
         },
     };

@@ -250,3 +250,49 @@ fn an_interrupted_action_blocks_until_resumed() {
     assert_eq!(n.commands(), vec!["systemctl start nfs-server.service"]);
     assert!(drnfs::action::record::Journal::unfinished(&config.paths.journal_dir, "r0").is_none());
 }
+
+/// "Would a failover / a takeover be allowed?" asked of the lab's failover capture: nodeb's
+/// state from its capture, nodea's from its snapshot file. The evidence says the peer's
+/// state came from that file, not from ssh.
+#[test]
+fn a_dry_run_on_captures_names_where_the_peers_state_came_from() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let here = fixtures.join("failover/nodeb");
+    let peer = fixtures.join("failover/nodea/drnfs-snapshot.json");
+    let dry_run = |action: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_drnfs"))
+            .args(action)
+            .args(["r0", "--dry-run"])
+            .arg("--proc-root")
+            .arg(here.join("proc"))
+            .arg("--events2-file")
+            .arg(here.join("events2-now.txt"))
+            .arg("--kernel-log-file")
+            .arg(here.join("dmesg.txt"))
+            .arg("--drbd-config")
+            .arg(here.join("drbdadm-dump.txt"))
+            .arg("--config")
+            .arg(fixtures.join("drnfs.toml"))
+            .arg("--peer-snapshot")
+            .arg(&peer)
+            .output()
+            .unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!text.contains("answered over ssh"), "{text}");
+        (out.status.code(), text)
+    };
+    // nodeb serves, nodea is a connected, UpToDate Secondary: a failover is allowed.
+    let (code, text) = dry_run(&["failover"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!("peer reachable                           its snapshot from {}", peer.display())),
+        "{text}"
+    );
+    // nodea was up then: a takeover is refused (exit 3), saying how drnfs knows.
+    let (code, text) = dry_run(&["takeover", "--peer-dead-proof", "test"]);
+    assert_eq!(code, Some(3), "{text}");
+    assert!(
+        text.contains(&format!("nodea's snapshot ({}) shows it running: it is not dead", peer.display())),
+        "{text}"
+    );
+}

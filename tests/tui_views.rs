@@ -22,7 +22,6 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-/// Draws every view of `app` at both sizes into one text.
 /// The current view drawn at `w`×`h`, one text line per row.
 fn screen_text(app: &App, w: u16, h: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
@@ -37,6 +36,7 @@ fn screen_text(app: &App, w: u16, h: u16) -> String {
     out
 }
 
+/// Draws every view of `app` at both sizes into one text.
 fn screens(app: &mut App) -> String {
     let mut out = String::new();
     for (w, h) in SIZES {
@@ -218,4 +218,31 @@ fn the_overview_shows_the_peer_beside_this_node() {
     });
     let text = screen_text(&app, 120, 30);
     assert!(text.contains("peer nodeb: cannot ask it: exit 255: ssh: connect to host nodeb"), "{text}");
+}
+
+/// ASCII mode is for terminals whose locale is not UTF-8 (the lab's tmux runs with
+/// LC_ALL=C): nothing else may reach them — not the findings' dashes, not the timeline's
+/// arrows, not a placeholder's ellipsis — before the first sample or after.
+#[test]
+fn ascii_mode_draws_nothing_but_ascii() {
+    let ascii = Theme { color: false, ascii: true };
+    let check = |app: &mut App, what: &str| {
+        for view in View::ALL {
+            app.update(Action::Show(view));
+            for (w, h) in SIZES {
+                let text = screen_text(app, w, h);
+                let odd: String = text.chars().filter(|c| !c.is_ascii()).collect();
+                assert!(odd.is_empty(), "{what}, {} at {w}x{h}: {odd:?}\n{text}", view.title());
+            }
+        }
+    };
+    let mut empty = App::new(Mode::Capture { root: "capture".into() }, ascii, vec![]);
+    empty.refresh();
+    check(&mut empty, "before the first sample");
+    for capture in ["split-brain/nodea", "client-load/nodea", "resync/nodeb", "config-mismatch/nodea", "failover/nodeb"]
+    {
+        let mut app = app_from_capture(&fixtures().join(capture));
+        app.theme = ascii;
+        check(&mut app, capture);
+    }
 }

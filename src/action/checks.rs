@@ -33,6 +33,9 @@ pub struct Context {
     pub pacemaker: Option<String>,
     /// The peer could not be asked (ssh, agent), and why.
     pub peer_error: Option<String>,
+    /// Where the peer's state came from when it was not asked over ssh (a dry run on
+    /// recorded state: `--peer-snapshot FILE`).
+    pub peer_from_file: Option<String>,
     /// Operator's proof that the peer is dead (takeover).
     pub proof: Option<String>,
     /// Accept Consistent/Outdated data on takeover (second phrase).
@@ -301,7 +304,12 @@ pub fn preflight(
                     &p.name,
                     "the peer answers",
                     Verdict::Block,
-                    format!("{} answered over ssh: it is not dead ({})", p.name, p.summary()),
+                    match &ctx.peer_from_file {
+                        Some(f) => {
+                            format!("{}'s snapshot ({f}) shows it running: it is not dead ({})", p.name, p.summary())
+                        }
+                        None => format!("{} answered over ssh: it is not dead ({})", p.name, p.summary()),
+                    },
                 );
             }
         }
@@ -348,7 +356,11 @@ fn peer_checks(c: &mut Checks, r: &Resource, peer: Option<&NodeState>, ctx: &Con
     };
     let name = p.name.as_str();
     let mp = r.mount_point.display().to_string();
-    c.add("C20", name, "peer reachable", Verdict::Pass, "answered over ssh");
+    let how = ctx
+        .peer_from_file
+        .as_ref()
+        .map_or_else(|| "answered over ssh".to_owned(), |f| format!("its snapshot from {f}"));
+    c.add("C20", name, "peer reachable", Verdict::Pass, how);
     if target {
         c.require(
             "C03",

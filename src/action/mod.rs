@@ -44,8 +44,9 @@ pub struct Ask {
     pub force: bool,
     /// Split-brain recovery: the node whose changes are discarded.
     pub victim: Option<String>,
-    /// The peer's snapshot from a file (dry runs on captures) instead of over ssh.
-    pub peer_snapshot: Option<serde_json::Value>,
+    /// The peer's snapshot from a file (dry runs on captures) instead of over ssh: the
+    /// file's name and its JSON.
+    pub peer_snapshot: Option<(String, serde_json::Value)>,
     /// The local state is recorded (a capture or a replay): never ssh to the real peer.
     pub recorded: bool,
 }
@@ -336,7 +337,8 @@ pub fn run(
     let mut ctx =
         Context { proof: ask.proof.clone(), accept_stale: ask.accept_stale, victim_is_local, ..Default::default() };
     let mut peer_state = None;
-    if let Some(snap) = &ask.peer_snapshot {
+    if let Some((file, snap)) = &ask.peer_snapshot {
+        ctx.peer_from_file = Some(file.clone());
         let minor = r.device.to_string_lossy().trim_start_matches("/dev/drbd").parse().ok();
         peer_state = Some(NodeState::from_snapshot(snap, &r.name, minor));
     } else if needs_peer && ask.recorded {

@@ -103,6 +103,11 @@ impl Theme {
         if self.ascii { ASCII_BARS } else { symbols::bar::NINE_LEVELS }
     }
 
+    /// "…" for text that goes on (waiting, running); three dots in ASCII.
+    pub fn ellipsis(&self) -> &'static str {
+        if self.ascii { "..." } else { "…" }
+    }
+
     pub fn arrow(&self) -> &'static str {
         if self.ascii { "->" } else { "→" }
     }

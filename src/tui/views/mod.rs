@@ -41,6 +41,38 @@ pub fn render(frame: &mut Frame, app: &App) {
     if let Some(p) = &app.panel {
         render_panel(frame, body, p, &app.theme);
     }
+    if app.theme.ascii {
+        ascii_only(frame.buffer_mut());
+    }
+}
+
+/// In ASCII mode (a terminal whose locale is not UTF-8) no cell may hold anything else:
+/// the views choose ASCII borders and bars themselves, but texts from the model, the
+/// findings and the kernel carry dashes and arrows that such a terminal shows as garbage.
+fn ascii_only(buf: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buf.content {
+        if cell.symbol().is_ascii() {
+            continue;
+        }
+        let plain = match cell.symbol() {
+            "—" | "–" | "─" | "━" | "‐" => "-",
+            "→" | "›" | "»" => ">",
+            "←" | "‹" | "«" => "<",
+            "↑" => "^",
+            "↓" => "v",
+            "…" => "~",
+            "×" => "x",
+            "·" | "•" => ".",
+            "│" | "┃" => "|",
+            "≥" => ">",
+            "≤" => "<",
+            "█" | "▉" | "▊" | "▋" | "▌" | "▍" | "▎" | "▏" => "#",
+            "“" | "”" | "„" => "\"",
+            "‘" | "’" => "'",
+            _ => "?",
+        };
+        cell.set_symbol(plain);
+    }
 }
 
 fn render_panel(frame: &mut Frame, area: Rect, p: &super::action_panel::ActionPanel, theme: &Theme) {
@@ -52,7 +84,10 @@ fn render_panel(frame: &mut Frame, area: Rect, p: &super::action_panel::ActionPa
     let start = end.saturating_sub(inner_height);
     lines = lines[start..end].to_vec();
     let status = match &p.phase {
-        Phase::Running => Line::from(Span::styled("running… (it cannot be interrupted from here)", theme.dim())),
+        Phase::Running => Line::from(Span::styled(
+            format!("running{} (it cannot be interrupted from here)", theme.ellipsis()),
+            theme.dim(),
+        )),
         Phase::AwaitingPhrase { phrase, .. } => Line::from(vec![
             Span::styled(format!("Type '{phrase}' and Enter (Esc aborts): "), theme.title()),
             Span::raw(p.input.clone()),
@@ -80,7 +115,7 @@ pub fn block<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
 fn render_header(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let snap = app.model.snapshot.as_ref();
-    let host = snap.and_then(|s| s.host.hostname.clone()).unwrap_or_else(|| "…".to_owned());
+    let host = snap.and_then(|s| s.host.hostname.clone()).unwrap_or_else(|| t.ellipsis().to_owned());
     let mut spans = vec![Span::styled(" drnfs ", t.title()), Span::raw(format!("{host} "))];
     if let Some(role) = node_role(app) {
         spans.push(Span::styled(format!("{role} "), t.accent()));

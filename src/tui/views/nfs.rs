@@ -13,7 +13,8 @@ use crate::tui::app::App;
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let Some(snap) = &app.model.snapshot else {
-        frame.render_widget(Paragraph::new("waiting for the first sample…").block(block("NFS server", t)), area);
+        let waiting = format!("waiting for the first sample{}", t.ellipsis());
+        frame.render_widget(Paragraph::new(waiting).block(block("NFS server", t)), area);
         return;
     };
     let n = &snap.nfsd;

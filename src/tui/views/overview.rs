@@ -85,7 +85,7 @@ fn render_drbd(frame: &mut Frame, area: Rect, app: &App, volumes: &[VolumeLine])
                 lines.extend(volume_lines(v, t, area.width as usize));
             }
         }
-        None => lines.push(Line::from("waiting for the first sample…")),
+        None => lines.push(Line::from(format!("waiting for the first sample{}", t.ellipsis()))),
     }
     if let Some(p) = &app.model.peer {
         lines.push(peer_line(p, volumes.first(), app.model.at, t));
