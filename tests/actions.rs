@@ -10,6 +10,8 @@ use drnfs::action::plan::ActionKind;
 use drnfs::action::{Ask, Ending};
 use serde_json::{Value, json};
 
+mod common;
+
 struct Node {
     dir: tempfile::TempDir,
 }
@@ -263,14 +265,7 @@ fn a_dry_run_on_captures_names_where_the_peers_state_came_from() {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_drnfs"))
             .args(action)
             .args(["r0", "--dry-run"])
-            .arg("--proc-root")
-            .arg(here.join("proc"))
-            .arg("--events2-file")
-            .arg(here.join("events2-now.txt"))
-            .arg("--kernel-log-file")
-            .arg(here.join("dmesg.txt"))
-            .arg("--drbd-config")
-            .arg(here.join("drbdadm-dump.txt"))
+            .args(common::capture_sources(&here))
             .arg("--config")
             .arg(fixtures.join("drnfs.toml"))
             .arg("--peer-snapshot")

@@ -17,6 +17,8 @@ use drnfs::model::Model;
 use drnfs::source::recording::{Player, Recording};
 use drnfs_parsers::timestamp::Timestamp;
 
+mod common;
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
@@ -140,24 +142,21 @@ fn every_rule_is_covered_here_or_explained() {
     }
 }
 
-#[test]
-fn doctor_on_the_split_brain_names_both_sides_and_the_guided_recovery() {
-    let dir = fixtures().join("split-brain/nodea");
+/// `drnfs doctor` on the capture `scenario/node`: its exit code and what it printed.
+fn doctor_on(capture: &str) -> (Option<i32>, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_drnfs"))
         .arg("doctor")
-        .arg("--proc-root")
-        .arg(dir.join("proc"))
-        .arg("--events2-file")
-        .arg(dir.join("events2-now.txt"))
-        .arg("--kernel-log-file")
-        .arg(dir.join("dmesg.txt"))
-        .arg("--drbd-config")
-        .arg(dir.join("drbdadm-dump.txt"))
+        .args(common::capture_sources(&fixtures().join(capture)))
         .args(["--config", "/nonexistent"])
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "a split brain is critical: {text}");
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn doctor_on_the_split_brain_names_both_sides_and_the_guided_recovery() {
+    let (code, text) = doctor_on("split-brain/nodea");
+    assert_eq!(code, Some(1), "a split brain is critical: {text}");
     assert!(text.contains("split brain between nodea"), "{text}");
     assert!(text.contains("and nodeb"), "both sides named: {text}");
     assert!(text.contains("drnfs recover-split-brain r0"), "the guided recovery: {text}");
@@ -167,22 +166,8 @@ fn doctor_on_the_split_brain_names_both_sides_and_the_guided_recovery() {
 fn doctor_on_a_refused_handshake_says_the_settings_differ() {
     // nodea's r0.res changed to protocol A and applied there alone: StandAlone, and the
     // kernel log says why. Not an administrator's disconnect, not a split brain.
-    let dir = fixtures().join("config-mismatch/nodea");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_drnfs"))
-        .arg("doctor")
-        .arg("--proc-root")
-        .arg(dir.join("proc"))
-        .arg("--events2-file")
-        .arg(dir.join("events2-now.txt"))
-        .arg("--kernel-log-file")
-        .arg(dir.join("dmesg.txt"))
-        .arg("--drbd-config")
-        .arg(dir.join("drbdadm-dump.txt"))
-        .args(["--config", "/nonexistent"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "StandAlone is critical: {text}");
+    let (code, text) = doctor_on("config-mismatch/nodea");
+    assert_eq!(code, Some(1), "StandAlone is critical: {text}");
     assert!(text.contains("refused each other's connection"), "{text}");
     assert!(text.contains("incompatible protocol settings"), "the kernel's reason: {text}");
     assert!(text.contains("drbdadm dump r0"), "how to compare the nodes: {text}");

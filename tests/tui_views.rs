@@ -49,6 +49,8 @@ fn screens(app: &mut App) -> String {
     out
 }
 
+/// An app fed a lab capture: its events2 dump, kernel log, proc files (twice, one second
+/// apart) and socket dump, with a fixed clock.
 fn app_from_capture(dir: &Path) -> App {
     let mut app = App::new(
         Mode::Capture { root: "capture".into() },

@@ -58,7 +58,7 @@ pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
                                 .evidence(format!("kernel: conn( {} -> Disconnecting ) with no split brain", from.map_or("?", |(s, _)| s.as_str())))
                                 .suggest(format!("reconnect when done: drbdadm connect {subject} (on both nodes)")),
                         );
-                    } else if let Some((reason, _)) =
+                    } else if let Some(reason) =
                         evidence_keys.iter().flatten().find_map(|k| model.handshake_refusals.get(k))
                     {
                         out.push(

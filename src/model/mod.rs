@@ -161,7 +161,7 @@ pub struct Model {
     pub disconnects: BTreeMap<String, (String, Option<Timestamp>)>,
     /// The kernel's reason for refusing the last connection handshake of each resource
     /// (`incompatible protocol settings`), until it connects again.
-    pub handshake_refusals: BTreeMap<String, (String, Option<Timestamp>)>,
+    pub handshake_refusals: BTreeMap<String, String>,
     /// Input lines that could not be used (events2), newest last, at most 100.
     pub input_warnings: std::collections::VecDeque<snapshot::Warning>,
     events2_line: usize,
@@ -431,7 +431,7 @@ impl Model {
             }
             KernelEvent::ResyncBegan { .. } | KernelEvent::ResyncDone => Level::Info,
             KernelEvent::HandshakeRefused { reason } => {
-                self.handshake_refusals.insert(subject.clone(), (reason.clone(), l.time.wall.or(wall)));
+                self.handshake_refusals.insert(subject.clone(), reason.clone());
                 Level::Critical
             }
             KernelEvent::Other => return, // chatter (threads, handshakes): not a timeline event
@@ -748,7 +748,7 @@ mod tests {
         ] {
             m.apply_kernel_line(None, line);
         }
-        assert_eq!(m.handshake_refusals.get("r0").map(|r| r.0.as_str()), Some("incompatible protocol settings"));
+        assert_eq!(m.handshake_refusals.get("r0").map(String::as_str), Some("incompatible protocol settings"));
         assert_eq!(m.disconnects.get("r0").map(|d| d.0.as_str()), Some("WFReportParams"));
         m.apply_kernel_line(
             None,
