@@ -204,6 +204,10 @@ fn keys_drive_the_views() {
 #[test]
 fn the_overview_shows_the_peer_beside_this_node() {
     let mut app = app_from_capture(&fixtures().join("failover/nodea"));
+    // Before its first answer the peer has its line: being asked, for how long.
+    app.model.apply(Input::PeerAsking { at: app.model.at.unwrap() - 3.0, name: "nodeb".into() });
+    let text = screen_text(&app, 120, 30);
+    assert!(text.contains("peer nodeb: asking over ssh… (3 s)"), "{text}");
     let peer: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixtures().join("failover/nodeb/drnfs-snapshot.json")).unwrap())
             .unwrap();

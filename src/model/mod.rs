@@ -50,6 +50,8 @@ pub enum Input {
     DrbdConfig { at: f64, text: Result<String, crate::source::SourceError> },
     /// Reverse DNS answered for a client address (`None`: no name).
     Hostname { address: std::net::IpAddr, name: Option<String> },
+    /// The live view asks the peer (drnfs.toml names one); its first answer is pending.
+    PeerAsking { at: f64, name: String },
     /// The peer's own `drnfs snapshot --json` over ssh, or why it could not be had.
     Peer { at: f64, name: String, snapshot: Result<serde_json::Value, String> },
 }
@@ -59,9 +61,12 @@ pub enum Input {
 pub struct PeerView {
     /// The peer's name from drnfs.toml.
     pub name: String,
-    /// When it was asked (monotonic seconds, as `Input`s carry).
+    /// When it answered, or (no answer yet) when it was first asked: monotonic seconds,
+    /// as `Input`s carry.
     pub at: f64,
-    pub snapshot: Result<serde_json::Value, String>,
+    /// Its snapshot or why it could not be had; `None` while the first answer is pending,
+    /// which is not the same as "no peer".
+    pub snapshot: Option<Result<serde_json::Value, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
@@ -221,13 +226,18 @@ impl Model {
             }
             Input::Hostname { address, name: Some(name) } => self.clients.set_hostname(address, name),
             Input::Hostname { name: None, .. } => {}
+            Input::PeerAsking { at, name } => {
+                if self.peer.is_none() {
+                    self.peer = Some(PeerView { name, at, snapshot: None });
+                }
+            }
             Input::Peer { at, name, snapshot } => {
                 if let Err(e) = &snapshot
-                    && self.peer.as_ref().is_none_or(|p| p.snapshot.as_ref().err() != Some(e))
+                    && self.peer.as_ref().is_none_or(|p| p.snapshot.as_ref().and_then(|s| s.as_ref().err()) != Some(e))
                 {
                     tracing::warn!("peer {name}: {e}");
                 }
-                self.peer = Some(PeerView { name, at, snapshot });
+                self.peer = Some(PeerView { name, at, snapshot: Some(snapshot) });
             }
         }
     }

@@ -46,6 +46,11 @@ impl PeerSource {
 const PEER_PERIOD: Duration = Duration::from_secs(5);
 
 async fn peer_loop(peer: PeerSource, tx: Sender<Input>, start: Instant) {
+    // Until the first answer (an ssh session and a full read there, seconds under load),
+    // the view says the peer is being asked rather than showing nothing.
+    if tx.send(Input::PeerAsking { at: seconds_since(start), name: peer.name.clone() }).await.is_err() {
+        return;
+    }
     loop {
         let run = tokio::process::Command::new(&peer.argv[0])
             .args(&peer.argv[1..])
@@ -502,6 +507,8 @@ mod tests {
             let (tx, mut rx) = tokio::sync::mpsc::channel(4);
             let peer = PeerSource { name: "nodeb".into(), argv: argv.iter().map(|a| (*a).to_owned()).collect() };
             let task = tokio::spawn(peer_loop(peer, tx, Instant::now()));
+            let asking = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap();
+            assert!(matches!(asking, Some(Input::PeerAsking { ref name, .. }) if name == "nodeb"), "{asking:?}");
             let got = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap();
             task.abort();
             let Some(Input::Peer { name, snapshot, .. }) = got else { panic!("no peer input") };

@@ -127,9 +127,11 @@ where
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Input>(4096);
     let resolver_tx = tx.clone();
     let mut replay = None;
+    let mut peer_asked = None;
     let mode = match opts.feed {
         Feed::Live(o) => {
             let interval_ms = o.interval.as_millis() as u64;
+            peer_asked = o.peer.as_ref().map(|p| p.name.clone());
             live::spawn(o, tx, Instant::now());
             Mode::Live { interval_ms }
         }
@@ -156,6 +158,11 @@ where
     let resolve = matches!(mode, Mode::Live { .. });
     let mut resolver = crate::source::resolver::Resolver::new();
     let mut app = App::new(mode, opts.theme, opts.vips);
+    // From the first frame on, a configured peer has its place on screen: "asking" until it
+    // answers, so "not known yet" never looks like "no peer".
+    if let Some(name) = peer_asked {
+        app.model.apply(Input::PeerAsking { at: 0.0, name });
+    }
     let (action_tx, mut action_rx) = tokio::sync::mpsc::unbounded_channel::<action_panel::ActionEvent>();
     let mut events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;

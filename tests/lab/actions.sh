@@ -38,7 +38,7 @@ scenario_action_refusals() {
 	refused nodea "promote while the peer is Primary" C06 drnfs promote r0 --confirm r0 || return 1
 	# Another action in progress holds the lock.
 	on nodeb 'systemd-run --unit=holdlock --quiet flock /run/lock/drnfs-r0.lock sleep 120' || return 1
-	sleep 1
+	wait_for nodeb 'flock -n /run/lock/drnfs-r0.lock true; echo "free $?"' '^free 1$' 30 || return 1
 	refused nodeb "failover while another action holds the lock" C18 drnfs failover r0 --confirm "'failover r0 to nodea'" || return 1
 	on nodeb 'systemctl stop holdlock' || return 1
 	# Pacemaker manages the resource.
@@ -72,7 +72,7 @@ scenario_action_refusals() {
 scenario_action_failover() {
 	# A planned failover by drnfs, with clients writing all along.
 	on nodeb "$LAB/clients load" || return 1
-	sleep 5
+	load_flows || return 1
 	on nodeb "drnfs failover r0 --confirm 'failover r0 to nodea'" >"$WORK/failover.out" 2>&1 ||
 		{ log "drnfs failover failed:"; tail -n 40 "$WORK/failover.out" >&2; return 1; }
 	wait_for nodea 'ip -br addr show br0' "$VIP" 60 || return 1
@@ -115,7 +115,9 @@ scenario_action_resume() {
 	# rolls back, nodea serves again.
 	on nodea "systemd-run --unit=killme --quiet drnfs failover r0 --confirm 'failover r0 to nodeb'" || return 1
 	wait_for nodea 'cat /var/lib/drnfs/actions/r0.json 2>/dev/null | tr -d " \n"' '"steps":\["done","done"' 60 || return 1
-	on nodea 'systemctl kill -s KILL killme; sleep 1; systemctl reset-failed killme 2>/dev/null; true' || return 1
+	on nodea 'systemctl kill -s KILL killme' || return 1
+	wait_for nodea 'systemctl is-active killme' '^(inactive|failed)$' 30 || return 1
+	on nodea 'systemctl reset-failed killme 2>/dev/null; true' || return 1
 	refused nodea "a new action while one was interrupted" C18 drnfs failover r0 --confirm "'failover r0 to nodeb'" || return 1
 	on nodea 'drnfs resume r0 --rollback' >"$WORK/resume.out" 2>&1 || { log "resume failed:"; tail -n 30 "$WORK/resume.out" >&2; return 1; }
 	wait_for nodea 'cat /proc/fs/nfsd/threads' '^[1-9]' 30 || return 1

@@ -15,14 +15,15 @@ scenario_rule_states() {
 	# nfsd started by hand on the Secondary.
 	on nodea 'systemctl start nfs-server' || return 1
 	wait_for nodea 'cat /proc/fs/nfsd/threads' '^[1-9]' 30 || return 1
-	sleep 2
+	finding nodea role.nfsd-on-secondary 30 || return 1
 	capture nfsd-on-secondary nodea || return 1
 	on nodea "$LAB/nfs-stop" || return 1
 
 	# A forgotten keepalived hold on the serving node: the VIP goes to the Secondary.
 	on nodeb 'echo 1 >/run/drnfs/r0.hold' || return 1
 	wait_for nodea 'ip -br addr show br0' "$VIP" 30 || return 1
-	sleep 2
+	finding nodea role.vip-on-secondary 30 || return 1
+	finding nodeb role.primary-without-vip 30 || return 1
 	capture vip-on-secondary nodea nodeb || return 1
 	on nodeb 'echo 0 >/run/drnfs/r0.hold' || return 1
 	wait_for nodeb 'ip -br addr show br0' "$VIP" 30 || return 1
@@ -32,7 +33,7 @@ scenario_rule_states() {
 	for n in nodea nodeb; do on "$n" 'drbdadm net-options --allow-two-primaries=yes r0' || return 1; done
 	on nodea 'drbdadm primary r0' || return 1
 	wait_for nodeb 'drbdadm role r0' '^Primary/Primary$' 10 || return 1
-	sleep 2
+	finding nodeb drbd.two-primaries 30 || return 1
 	capture two-primaries nodea nodeb || return 1
 	on nodea 'drbdadm secondary r0' || return 1
 	for n in nodea nodeb; do on "$n" 'drbdadm net-options --allow-two-primaries=no r0' || return 1; done
@@ -44,8 +45,10 @@ scenario_rule_states() {
 			-e "s/^\tnet {/\tnet {\n\t\tallow-two-primaries yes;/" \
 			-e "s/^\tdisk {/\tdisk {\n\t\tfencing resource-only;/" /etc/drbd.d/r0.res &&
 		drbdadm dump r0 | grep -q "protocol.*A"' || { log "editing r0.res failed"; return 1; }
-	# drnfs notices an edited configuration file within a few seconds.
-	sleep 6
+	# drnfs notices an edited configuration file within seconds: the recorder (whose
+	# recording tests/lab_findings.rs replays) says so in its log.
+	wait_for nodeb "journalctl -u drnfs-record --since '-30s' -o cat" 'configuration files changed' 30 || return 1
+	finding nodeb config.protocol 30 || return 1
 	capture risky-config nodeb || return 1
 	on nodeb 'cp /root/r0.res.orig /etc/drbd.d/r0.res' || return 1
 
@@ -55,17 +58,18 @@ scenario_rule_states() {
 	background nodeb badcalls 'while :; do rpcinfo -n 2049 -t 10.50.0.100 100003 5 >/dev/null 2>&1; sleep 0.2; done' || return 1
 	background nodeb stale 'while :; do mkdir -p /mnt/db1/gone; (cd /mnt/web1/gone && rmdir /mnt/db1/gone && ls . >/dev/null 2>&1); sleep 0.2; done' || return 1
 	wait_for nodeb 'awk "/^fh/ {print \$2}" /proc/net/rpc/nfsd' '^[1-9]' 30 || return 1
-	sleep 4
+	finding nodeb nfsd.bad-calls 60 2 || return 1
+	finding nodeb nfsd.stale-handles 60 2 || return 1
 	capture bad-calls nodeb || return 1
 	on nodeb 'systemctl stop badcalls stale' || return 1
 
 	# An export added by hand without fsid=, then everything unexported by mistake.
 	on nodeb 'mkdir -p /srv/nfs/export/nofsid && exportfs -o rw,no_subtree_check 10.50.0.0/24:/srv/nfs/export/nofsid' || return 1
-	sleep 2
+	finding nodeb nfsd.export-without-fsid 30 || return 1
 	capture export-without-fsid nodeb || return 1
 	on nodeb 'exportfs -u 10.50.0.0/24:/srv/nfs/export/nofsid' || return 1
 	on nodeb 'exportfs -ua' || return 1
-	sleep 2
+	finding nodeb nfsd.no-exports 30 || return 1
 	capture no-exports nodeb || return 1
 	on nodeb 'exportfs -ra' || return 1
 	wait_for nodeb 'drnfs check --resource r0; echo "exit $?"' '^exit 0$' 30 || return 1
@@ -77,13 +81,14 @@ scenario_rule_states() {
 	on nodeb 'ip -n backup1 link set eth0 down' || return 1
 	on nodeb 'systemctl restart nfs-server' || return 1
 	wait_for nodeb 'cat /proc/fs/nfsd/v4_end_grace' '^N$' 5 || return 1
+	finding nodeb nfsd.grace 5 || return 1
 	capture nfsd-grace nodeb || return 1
 	on nodeb 'ip -n backup1 link set eth0 up' || return 1
 	wait_for nodeb 'cat /proc/fs/nfsd/v4_end_grace' '^Y$' 60 || return 1
 
 	# The Secondary disconnected and outdated by hand.
 	on nodea 'drbdadm disconnect r0 && drbdadm outdate r0' || return 1
-	sleep 2
+	finding nodea drbd.disk-outdated 30 || return 1
 	capture outdated nodea || return 1
 	on nodea 'drbdadm connect r0' || return 1
 	wait_for nodea 'echo $(drbdadm cstate r0) $(drbdadm dstate r0)' 'Connected.*UpToDate/UpToDate' 120 || return 1
@@ -94,7 +99,7 @@ scenario_rule_states() {
 	on nodeb 'drbdadm verify r0' || return 1
 	wait_for nodeb 'cat /proc/drbd' 'cs:Connected' 180 || return 1
 	wait_for nodeb 'cat /proc/drbd' 'oos:[1-9]' 10 || return 1
-	sleep 2
+	finding nodeb drbd.out-of-sync 30 || return 1
 	capture out-of-sync nodeb || return 1
 	# Disconnecting and reconnecting resyncs the blocks verify marked.
 	on nodea 'drbdadm disconnect r0 && drbdadm connect r0' || return 1
@@ -109,7 +114,7 @@ scenario_rule_states() {
 	on nodeb ': >/mnt/db1/burst && fsfreeze --freeze /srv/nfs' || return 1
 	background nodeb burst 'dd if=/dev/zero of=/mnt/db1/burst bs=1M count=48 conv=notrunc 2>/dev/null; rm -f /mnt/db1/burst' || return 1
 	wait_for nodeb "ss -tnH '( sport = :2049 )' | awk '\$2 >= 1048576 { print \"queued\" }'" '^queued' 60 || { on nodeb 'fsfreeze --unfreeze /srv/nfs'; return 1; }
-	sleep 3
+	finding nodeb client.queued 60 || { on nodeb 'fsfreeze --unfreeze /srv/nfs'; return 1; }
 	capture storage-frozen nodeb || { on nodeb 'fsfreeze --unfreeze /srv/nfs'; return 1; }
 	on nodeb 'fsfreeze --unfreeze /srv/nfs' || return 1
 	wait_for nodeb 'systemctl is-active burst' '^(inactive|failed)$' 120 || return 1
@@ -121,7 +126,7 @@ scenario_rule_states() {
 		drbdadm disconnect r0 && drbdadm connect r0' || return 1
 	wait_for nodea 'dmesg | tail -n 30' 'incompatible' 30 || return 1
 	wait_for nodea 'drbdadm cstate r0' '^StandAlone$' 30 || return 1
-	sleep 2
+	finding nodea drbd.standalone 30 || return 1
 	capture config-mismatch nodea || return 1
 	# The same edit applied on nodeb: connected with protocol A.
 	on nodeb 'cp /etc/drbd.d/r0.res /root/r0.res.orig && sed -i "s/protocol C;/protocol A;/" /etc/drbd.d/r0.res &&
@@ -129,7 +134,7 @@ scenario_rule_states() {
 	on nodea 'drbdadm connect r0' || return 1
 	wait_for nodea 'echo $(drbdadm cstate r0) $(drbdadm dstate r0)' 'Connected.*UpToDate/UpToDate' 120 || return 1
 	wait_for nodea 'cat /proc/drbd' ' A r' 10 || return 1
-	sleep 2
+	finding nodea drbd.protocol 30 || return 1
 	capture protocol-a nodea || return 1
 	for n in nodea nodeb; do on "$n" 'cp /root/r0.res.orig /etc/drbd.d/r0.res && drbdadm disconnect r0' || return 1; done
 	for n in nodeb nodea; do on "$n" 'drbdadm connect r0' || return 1; done
@@ -140,14 +145,16 @@ scenario_rule_states() {
 	# before re-seeding a node): Inconsistent, and nothing resyncs it until it reconnects.
 	on nodea 'drbdadm disconnect r0 && drbdadm invalidate r0' || return 1
 	wait_for nodea 'drbdadm dstate r0' '^Inconsistent/' 10 || return 1
-	sleep 2
+	finding nodea drbd.disk-inconsistent 30 || return 1
 	capture inconsistent nodea || return 1
 	# Reconnected while nodeb's disk stops answering reads (qemu limits them to 1 byte/s):
 	# the resync nodea needs makes no progress for over a minute, with the link up.
 	throttle_reads nodeb 1 || return 1
 	on nodea 'drbdadm connect r0' || { throttle_reads nodeb 0; return 1; }
 	wait_for nodea 'cat /proc/drbd' 'cs:SyncTarget' 60 || { throttle_reads nodeb 0; return 1; }
-	sleep 70
+	# drnfs calls a resync stalled after a minute without progress: the live view says so.
+	on nodea "$LAB/tui start" || { throttle_reads nodeb 0; return 1; }
+	tui_wait nodea findings 'made no progress' 180 >/dev/null || { throttle_reads nodeb 0; return 1; }
 	wait_for nodea 'cat /proc/drbd' 'cs:SyncTarget' 5 || { throttle_reads nodeb 0; return 1; }
 	capture resync-stalled nodea || { throttle_reads nodeb 0; return 1; }
 	throttle_reads nodeb 0 || return 1

@@ -5,12 +5,29 @@
 #
 #   tests/lab/image.sh            # prints the cache directory holding vmlinuz, initrd, root.img
 #
-# Needs root, debootstrap, busybox-static, cpio, xz-utils, e2fsprogs and network access to
-# deb.debian.org (tests/lab/run installs the host packages).
+# Needs root, debootstrap, busybox-static, cpio, xz-utils, e2fsprogs and the Debian mirror
+# this host's own apt sources name (tests/lab/run installs the host packages).
+# DRNFS_LAB_MIRROR overrides the mirror (a site's internal mirror works unchanged).
 set -euo pipefail
 
 SUITE=trixie
-MIRROR=${DRNFS_LAB_MIRROR:-http://deb.debian.org/debian}
+# The Debian archive the host itself installs from: the first URI of a Debian "main"
+# source in deb822 (*.sources) or one-line (*.list) form, never a security or updates one.
+host_mirror() {
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [[ -f $f ]] || continue
+    awk 'BEGIN{RS=""} /Components:[^\n]*main/ && /Signed-By:[^\n]*debian-archive/ && !/security/ {
+           for (i = 1; i <= NF; i++) if ($i == "URIs:") { print $(i+1); exit } }' "$f"
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [[ -f $f ]] || continue
+    awk '$1 == "deb" && $0 !~ /security|updates/ && / main/ { for (i = 2; i <= NF; i++) if ($i ~ /^(https?|file):/) { print $i; exit } }' "$f"
+  done
+  return 0
+}
+MIRROR=${DRNFS_LAB_MIRROR:-$(host_mirror | sed -n 1p)}
+[[ -n $MIRROR ]] || { echo "[image] no Debian mirror in this host's apt sources; set DRNFS_LAB_MIRROR" >&2; exit 1; }
 PACKAGES=(
   linux-image-amd64 systemd-sysv udev kmod
   drbd-utils nfs-kernel-server nfs-common keepalived
@@ -38,7 +55,7 @@ rootfs="$work/rootfs"
 
 log "debootstrap $SUITE into $rootfs (1-3 minutes)"
 include=$(IFS=,; echo "${PACKAGES[*]}")
-debootstrap --variant=minbase --include="$include" "$SUITE" "$rootfs" "$MIRROR" >"$work/debootstrap.log" 2>&1 || {
+timeout "${DRNFS_LAB_DEBOOTSTRAP_TIMEOUT:-1200}" debootstrap --variant=minbase --include="$include" "$SUITE" "$rootfs" "$MIRROR" >"$work/debootstrap.log" 2>&1 || {
   tail -n 40 "$work/debootstrap.log" >&2
   echo "[image] debootstrap failed" >&2
   exit 1

@@ -199,13 +199,20 @@ fn render_findings(frame: &mut Frame, area: Rect, app: &App) {
 fn peer_line(p: &crate::model::PeerView, first: Option<&VolumeLine>, now: Option<f64>, t: &Theme) -> Line<'static> {
     let age = now.map(|n| format!(" ({:.0} s ago)", (n - p.at).max(0.0))).unwrap_or_default();
     let v = match &p.snapshot {
-        Err(e) => {
+        None => {
+            let waited = now.map(|n| format!(" ({:.0} s)", (n - p.at).max(0.0))).unwrap_or_default();
+            return Line::from(vec![
+                Span::styled(format!("peer {}: ", p.name), t.dim()),
+                Span::styled(format!("asking over ssh{}{waited}", t.ellipsis()), t.dim()),
+            ]);
+        }
+        Some(Err(e)) => {
             return Line::from(vec![
                 Span::styled(format!("peer {}: ", p.name), t.dim()),
                 Span::styled(format!("cannot ask it: {e}{age}"), t.health(Health::Degraded)),
             ]);
         }
-        Ok(v) => v,
+        Some(Ok(v)) => v,
     };
     let (resource, minor) = first.map_or((String::new(), None), |f| (f.name.clone(), f.minor));
     let n = crate::action::state::NodeState::from_snapshot(v, &resource, minor);
