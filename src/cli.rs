@@ -191,10 +191,13 @@ pub enum Command {
     Promote(ActionArgs),
 
     /// Stop serving NFS here and make this node Secondary.
+    ///
+    /// Refused when this node holds the only UpToDate copy (the peer is disconnected or
+    /// not UpToDate), unless --force.
     #[command(after_help = "Examples:
   drnfs demote r0 --dry-run
   drnfs demote r0")]
-    Demote(ActionArgs),
+    Demote(DemoteArgs),
 
     /// Planned failover: stop serving here, then promote and serve on the peer.
     #[command(after_help = "Examples:
@@ -204,10 +207,17 @@ pub enum Command {
                                           would it have been allowed then?")]
     Failover(ActionArgs),
 
-    /// The peer is dead: serve here without it. Needs proof that the peer is down.
+    /// The peer is gone: serve here without it.
+    ///
+    /// drnfs tries every path to the peer (ssh, DRBD's replication address, the management
+    /// addresses of drnfs.toml, ARP for the VIP) and refuses if any answers. Silence is not
+    /// death, so it also needs proof that the peer cannot write: a [fence] command in
+    /// drnfs.toml (run first: the peer is powered off, then must stay silent), DRBD's own
+    /// fencing (fencing resource-and-stonith, or its fence-peer handler having outdated or
+    /// STONITHed the peer), or DRBD 9 quorum held here.
     #[command(after_help = "Examples:
-  drnfs takeover r0 --dry-run
-  drnfs takeover r0 --peer-dead-proof \"ipmitool: nodeb chassis power off\"")]
+  drnfs takeover r0 --dry-run              every path to the peer and the proof, nothing changed
+  drnfs takeover r0                        fence (when configured), then serve here")]
     Takeover(TakeoverArgs),
 
     /// Guided split-brain recovery: the victim's changes since the split are discarded and
@@ -281,20 +291,32 @@ pub struct ActionArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DemoteArgs {
+    #[command(flatten)]
+    pub action: ActionArgs,
+
+    /// Demote even when this node holds the only UpToDate copy.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct TakeoverArgs {
     #[command(flatten)]
     pub action: ActionArgs,
 
-    /// How you know the peer is down (BMC power status, hypervisor, its DRBD outdated by
-    /// hand): recorded in the audit log. Required.
-    #[arg(long, value_name = "TEXT")]
-    pub peer_dead_proof: Option<String>,
+    /// Take over with no proof that the peer cannot write (no fence, no DRBD fencing, no
+    /// quorum): if it still writes, the data splits. Asks for a phrase that says so, and
+    /// the audit log records it.
+    #[arg(long)]
+    pub no_fencing_i_accept_split_brain: bool,
 
     /// Accept Consistent or Outdated local data (the peer's last writes may be lost).
     #[arg(long)]
     pub accept_stale_data: bool,
 
-    /// `drbdadm primary --force` when DRBD refuses (no fencing answer).
+    /// `drbdadm primary --force` when DRBD refuses (no fencing answer). Only with proof
+    /// that the peer cannot write, or --no-fencing-i-accept-split-brain.
     #[arg(long)]
     pub force: bool,
 }
@@ -486,12 +508,22 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Doctor(args)) => doctor(&cli.sources, &args),
         Some(Command::Record(args)) => record(&cli.sources, &args, interval),
         Some(Command::TopClients(args)) => top_clients(&cli.sources, &args, interval),
-        Some(Command::Promote(a)) => action(&cli, ActionKind::Promote, &a, None, None),
-        Some(Command::Demote(a)) => action(&cli, ActionKind::Demote, &a, None, None),
-        Some(Command::Failover(a)) => action(&cli, ActionKind::Failover, &a, None, None),
-        Some(Command::Takeover(t)) => action(&cli, ActionKind::Takeover, &t.action, Some(&t), None),
+        Some(Command::Promote(a)) => action(&cli, ActionKind::Promote, &a, Flags::default(), None),
+        Some(Command::Demote(d)) => {
+            let flags = Flags { force: d.force, ..Flags::default() };
+            action(&cli, ActionKind::Demote, &d.action, flags, None)
+        }
+        Some(Command::Failover(a)) => action(&cli, ActionKind::Failover, &a, Flags::default(), None),
+        Some(Command::Takeover(t)) => {
+            let flags = Flags {
+                force: t.force,
+                accept_stale: t.accept_stale_data,
+                no_fencing_accepted: t.no_fencing_i_accept_split_brain,
+            };
+            action(&cli, ActionKind::Takeover, &t.action, flags, None)
+        }
         Some(Command::RecoverSplitBrain(s)) => {
-            action(&cli, ActionKind::RecoverSplitBrain, &s.action, None, s.victim.clone())
+            action(&cli, ActionKind::RecoverSplitBrain, &s.action, Flags::default(), s.victim.clone())
         }
         Some(Command::Resume(r)) => {
             let sources = cli.sources.clone();
@@ -820,7 +852,7 @@ pub fn man_page(out: &mut dyn std::io::Write) -> std::io::Result<()> {
     man.render_version_section(out)?;
     writeln!(
         out,
-        ".SH EXIT STATUS\n.TP\n0\nsuccess (snapshot: something could be read; doctor: nothing critical; actions: done, or the dry run would be allowed)\n.TP\n1\ndoctor: at least one critical finding\n.TP\n2\nnothing could be read, or a usage or configuration error\n.TP\n3\nactions: refused by preflight (or the dry run would be refused)\n.TP\n4\nactions: not confirmed\n.TP\n5\nactions: a step failed and everything done was rolled back\n.TP\n6\nactions: a step failed and the rollback failed too: look now\n.PP\n\\fBdrnfs check\\fR has its own codes, listed in its section above."
+        ".SH EXIT STATUS\n.TP\n0\nsuccess (snapshot: something could be read; doctor: nothing critical; actions: done, or the dry run would be allowed)\n.TP\n1\ndoctor: at least one critical finding\n.TP\n2\nnothing could be read, or a usage or configuration error\n.TP\n3\nactions: refused by preflight (or the dry run would be refused)\n.TP\n4\nactions: not confirmed\n.TP\n5\nactions: a step failed and everything done was rolled back\n.TP\n6\nactions: a step failed and the rollback failed too: look now\n.TP\n7\nactions: stopped safe: a step on the peer has an unknown outcome and the peer could not be shown Secondary; this node stays Secondary and unmounted (drnfs resume)\n.PP\n\\fBdrnfs check\\fR has its own codes, listed in its section above."
     )?;
     writeln!(
         out,
@@ -833,12 +865,20 @@ pub fn man_page(out: &mut dyn std::io::Write) -> std::io::Result<()> {
     writeln!(out, ".SH SEE ALSO\ndrbdadm(8), drbdsetup(8), exportfs(8), nfsstat(8), keepalived.conf(5)")
 }
 
+/// The flags some actions take beyond [`ActionArgs`].
+#[derive(Debug, Clone, Copy, Default)]
+struct Flags {
+    force: bool,
+    accept_stale: bool,
+    no_fencing_accepted: bool,
+}
+
 /// Runs an action (or its dry run) from the command line.
 fn action(
     cli: &Cli,
     kind: ActionKind,
     a: &ActionArgs,
-    t: Option<&TakeoverArgs>,
+    flags: Flags,
     victim: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let ask = crate::action::Ask {
@@ -847,9 +887,9 @@ fn action(
         config_path: cli.sources.config.clone(),
         dry_run: a.dry_run,
         confirm: a.confirm.clone(),
-        proof: t.and_then(|t| t.peer_dead_proof.clone()),
-        accept_stale: t.is_some_and(|t| t.accept_stale_data),
-        force: t.is_some_and(|t| t.force),
+        no_fencing_accepted: flags.no_fencing_accepted,
+        accept_stale: flags.accept_stale,
+        force: flags.force,
         victim,
         recorded: !cli.sources.live() || cli.view.replay.is_some(),
         peer_snapshot: match &a.peer_snapshot {

@@ -1,8 +1,15 @@
 //! Running a program: argv only (never a shell string), bounded in time, with its exit
 //! code, stdout and stderr kept whatever happens.
+//!
+//! The deadline is a hard limit. The program runs in a process group of its own; when the
+//! deadline passes the whole group is killed, and drnfs stops waiting for output a
+//! grandchild may still hold open (a helper that forked a daemon, a hung `ssh` control
+//! master), so no caller waits longer than it asked.
 
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -34,63 +41,117 @@ impl Outcome {
             (None, None) => "killed".to_owned(),
         }
     }
+
+    /// An outcome for something that never ran.
+    pub fn not_run(failure: impl Into<String>) -> Self {
+        Outcome {
+            exit: None,
+            stdout: String::new(),
+            stderr: String::new(),
+            duration_ms: 0,
+            failure: Some(failure.into()),
+        }
+    }
 }
 
-/// Runs `argv` with a deadline; the child is killed when it passes.
+/// Most output kept from one stream; the rest is read and dropped so the program never
+/// blocks on a full pipe.
+const KEEP_BYTES: usize = 16 << 20;
+
+/// Reads a pipe to its end on its own thread; the text arrives on the receiver.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        if let Some(mut p) = pipe {
+            let mut buf = [0u8; 8192];
+            loop {
+                match p.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let room = KEEP_BYTES.saturating_sub(kept.len());
+                        kept.extend_from_slice(&buf[..n.min(room)]);
+                    }
+                }
+            }
+        }
+        let _ = tx.send(String::from_utf8_lossy(&kept).into_owned());
+    });
+    rx
+}
+
+/// Kills every process of the group `child` leads (it was started as its leader).
+fn kill_group(child: &mut Child) {
+    if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    let _ = child.kill();
+}
+
+/// Runs `argv` with a deadline; the child and everything it started are killed when it
+/// passes.
 pub fn run(argv: &[String], timeout: Duration) -> Outcome {
     let started = Instant::now();
-    let fail = |failure: String| Outcome {
-        exit: None,
-        stdout: String::new(),
-        stderr: String::new(),
-        duration_ms: started.elapsed().as_millis() as u64,
-        failure: Some(failure),
-    };
+    let deadline = started + timeout;
+    let fail =
+        |failure: String| Outcome { duration_ms: started.elapsed().as_millis() as u64, ..Outcome::not_run(failure) };
     let Some((program, args)) = argv.split_first() else { return fail("empty command".to_owned()) };
     let mut child = match Command::new(program)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .process_group(0)
         .spawn()
     {
         Ok(c) => c,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return fail(format!("{program}: not installed")),
         Err(e) => return fail(format!("{program}: cannot start: {e}")),
     };
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut p) = pipe {
-                let _ = p.read_to_end(&mut buf);
-            }
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    };
-    let out = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let err = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let deadline = started + timeout;
+    let out = drain(child.stdout.take());
+    let err = drain(child.stderr.take());
     let mut failure = None;
     let status = loop {
         match child.try_wait() {
             Ok(Some(s)) => break Some(s),
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(2)),
             Ok(None) => {
-                let _ = child.kill();
+                kill_group(&mut child);
                 let _ = child.wait();
                 failure = Some(format!("{program}: no answer within {timeout:?}, killed"));
                 break None;
             }
             Err(e) => {
+                kill_group(&mut child);
                 failure = Some(format!("{program}: {e}"));
                 break None;
             }
         }
     };
+    // The program is gone, but something it started may still hold its output open: wait
+    // for the output only until the deadline, then kill what is left of the group.
+    let collect = |rx: Receiver<String>, child: &mut Child, failure: &mut Option<String>| {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(wait) {
+            Ok(s) => s,
+            Err(RecvTimeoutError::Timeout) => {
+                kill_group(child);
+                if failure.is_none() {
+                    *failure = Some(format!(
+                        "{program}: exited, but a process it started still held its output at the deadline ({timeout:?}); killed"
+                    ));
+                }
+                rx.recv_timeout(Duration::from_millis(200)).unwrap_or_default()
+            }
+            Err(RecvTimeoutError::Disconnected) => String::new(),
+        }
+    };
+    let stdout = collect(out, &mut child, &mut failure);
+    let stderr = collect(err, &mut child, &mut failure);
     Outcome {
         exit: status.and_then(|s| s.code()),
-        stdout: out.join().unwrap_or_default(),
-        stderr: err.join().unwrap_or_default(),
+        stdout,
+        stderr,
         duration_ms: started.elapsed().as_millis() as u64,
         failure,
     }
@@ -117,5 +178,41 @@ mod tests {
         // Arguments are never interpreted by a shell.
         let literal = run_strs(&["echo", "$(id)", ";", "|"], Duration::from_secs(5));
         assert_eq!(literal.stdout, "$(id) ; |\n");
+    }
+
+    /// A command that forks a child holding stdout: neither the command hanging nor its
+    /// child keeping the pipe open may hold the caller past the deadline, and the child
+    /// dies with the group.
+    #[test]
+    fn a_grandchild_holding_the_output_does_not_outlive_the_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("child.pid");
+        let script = format!("sleep 30 & echo $! > {}; echo started", pidfile.display());
+        // The shell exits at once; its child keeps stdout open.
+        let t = Instant::now();
+        let o = run_strs(&["sh", "-c", &script], Duration::from_millis(800));
+        assert!(t.elapsed() < Duration::from_secs(3), "took {:?}", t.elapsed());
+        assert_eq!(o.exit, Some(0), "{o:?}");
+        assert_eq!(o.stdout, "started\n");
+        assert!(o.failure.as_deref().is_some_and(|f| f.contains("still held its output")), "{o:?}");
+        let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_owned();
+        let gone = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(20));
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| s.contains(") Z "))
+        });
+        assert!(gone, "the child {pid} outlived its group");
+        // The command itself hangs with a child: both are killed at the deadline.
+        let t = Instant::now();
+        let o = run_strs(&["sh", "-c", "sleep 30 & sleep 30"], Duration::from_millis(500));
+        assert!(t.elapsed() < Duration::from_secs(3), "took {:?}", t.elapsed());
+        assert_eq!(o.exit, None);
+        assert!(o.reason().contains("killed"), "{o:?}");
+    }
+
+    #[test]
+    fn output_beyond_the_bound_is_dropped_not_kept() {
+        let o = run_strs(&["sh", "-c", "head -c 20000000 /dev/zero"], Duration::from_secs(10));
+        assert_eq!(o.exit, Some(0));
+        assert_eq!(o.stdout.len(), KEEP_BYTES);
     }
 }

@@ -105,7 +105,7 @@ impl Node {
             config_path: self.path("drnfs.toml"),
             dry_run: false,
             confirm: Some(confirm.into()),
-            proof: None,
+            no_fencing_accepted: false,
             accept_stale: false,
             force: false,
             victim: None,
@@ -284,7 +284,7 @@ fn a_dry_run_on_captures_names_where_the_peers_state_came_from() {
         "{text}"
     );
     // nodea was up then: a takeover is refused (exit 3), saying how drnfs knows.
-    let (code, text) = dry_run(&["takeover", "--peer-dead-proof", "test"]);
+    let (code, text) = dry_run(&["takeover"]);
     assert_eq!(code, Some(3), "{text}");
     assert!(
         text.contains(&format!("nodea's snapshot ({}) shows it running: it is not dead", peer.display())),

@@ -57,8 +57,11 @@ const RULES: &[(&str, &str, &str)] = &[
 ];
 
 /// Rules the lab cannot put a real pair into, and why.
-const NOT_IN_THE_LAB: &[(&str, &str)] =
-    &[("role.mounted-without-primary", "DRBD 8.4 refuses to demote a mounted device; DRBD 9 secondary --force can")];
+const NOT_IN_THE_LAB: &[(&str, &str)] = &[
+    ("role.mounted-without-primary", "DRBD 8.4 refuses to demote a mounted device; DRBD 9 secondary --force can"),
+    ("drbd.peer-fenced", "the lab's DRBD configuration has no fencing, so no fence-peer handler ever runs"),
+    ("drbd.fence-peer-failed", "the lab's DRBD configuration has no fencing, so no fence-peer handler ever runs"),
+];
 
 /// The findings drnfs raises at the moment each capture of `node` was taken.
 fn findings_at(node: &str, captures: &[&str]) -> BTreeMap<String, BTreeSet<String>> {

@@ -853,7 +853,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__demote)
-            opts="-v -h --dry-run --confirm --at --peer-snapshot --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --dry-run --confirm --at --peer-snapshot --force --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1785,7 +1785,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__takeover)
-            opts="-v -h --dry-run --confirm --at --peer-snapshot --peer-dead-proof --accept-stale-data --force --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --dry-run --confirm --at --peer-snapshot --no-fencing-i-accept-split-brain --accept-stale-data --force --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1800,10 +1800,6 @@ _drnfs() {
                     return 0
                     ;;
                 --peer-snapshot)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --peer-dead-proof)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -49,7 +49,7 @@ complete -c drnfs -n "__fish_drnfs_needs_command" -f -a "top-clients" -d 'Rank t
 complete -c drnfs -n "__fish_drnfs_needs_command" -f -a "promote" -d 'Make this node Primary and serve NFS (peer connected and Secondary)'
 complete -c drnfs -n "__fish_drnfs_needs_command" -f -a "demote" -d 'Stop serving NFS here and make this node Secondary'
 complete -c drnfs -n "__fish_drnfs_needs_command" -f -a "failover" -d 'Planned failover: stop serving here, then promote and serve on the peer'
-complete -c drnfs -n "__fish_drnfs_needs_command" -f -a "takeover" -d 'The peer is dead: serve here without it. Needs proof that the peer is down'
+complete -c drnfs -n "__fish_drnfs_needs_command" -f -a "takeover" -d 'The peer is gone: serve here without it'
 complete -c drnfs -n "__fish_drnfs_needs_command" -f -a "recover-split-brain" -d 'Guided split-brain recovery: the victim\'s changes since the split are discarded and it resyncs from the survivor'
 complete -c drnfs -n "__fish_drnfs_needs_command" -f -a "resume" -d 'An action whose drnfs died (killed, lost SSH session): show it and continue or roll it back'
 complete -c drnfs -n "__fish_drnfs_needs_command" -f -a "check" -d 'keepalived vrrp_script: exit 0 only when this node serves NFS (read-only, fast)'
@@ -163,9 +163,10 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l interval -d 'Seco
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l dry-run -d 'Show the preflight checks and the plan; change nothing. Works on recorded state too (--proc-root/--events2-file, or --replay FILE --at SECONDS)'
+complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l force -d 'Demote even when this node holds the only UpToDate copy'
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
-complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -s h -l help -d 'Print help'
+complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l confirm -d 'The confirmation phrase, for non-interactive use (it is recorded as typed)' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l at -d 'Seconds into the --replay recording to take the state from (dry runs)' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l peer-snapshot -d 'The peer\'s state from a file (its `drnfs snapshot --json`) instead of over ssh (dry runs on captures)' -r -F
@@ -188,7 +189,6 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -s h -l help -d 'P
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l confirm -d 'The confirmation phrase, for non-interactive use (it is recorded as typed)' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l at -d 'Seconds into the --replay recording to take the state from (dry runs)' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l peer-snapshot -d 'The peer\'s state from a file (its `drnfs snapshot --json`) instead of over ssh (dry runs on captures)' -r -F
-complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l peer-dead-proof -d 'How you know the peer is down (BMC power status, hypervisor, its DRBD outdated by hand): recorded in the audit log. Required' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l config -d 'The drnfs configuration (resources, mount points, NFS units, VIP, peer)' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l proc-root -d 'Read DIR/drbd, DIR/net/rpc/nfsd, DIR/fs/nfsd/… instead of /proc/… (a captured tree, or files copied off a broken server). No drbdsetup, sockets or kernel log are read live then' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l events2-file -d 'Read `drbdsetup events2` lines (or `drbdsetup status --json`) from FILE instead of running drbdsetup' -r -F
@@ -202,11 +202,12 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l interval -d 'Se
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l dry-run -d 'Show the preflight checks and the plan; change nothing. Works on recorded state too (--proc-root/--events2-file, or --replay FILE --at SECONDS)'
+complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l no-fencing-i-accept-split-brain -d 'Take over with no proof that the peer cannot write (no fence, no DRBD fencing, no quorum): if it still writes, the data splits. Asks for a phrase that says so, and the audit log records it'
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l accept-stale-data -d 'Accept Consistent or Outdated local data (the peer\'s last writes may be lost)'
-complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l force -d '`drbdadm primary --force` when DRBD refuses (no fencing answer)'
+complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l force -d '`drbdadm primary --force` when DRBD refuses (no fencing answer). Only with proof that the peer cannot write, or --no-fencing-i-accept-split-brain'
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
-complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -s h -l help -d 'Print help'
+complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l confirm -d 'The confirmation phrase, for non-interactive use (it is recorded as typed)' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l at -d 'Seconds into the --replay recording to take the state from (dry runs)' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l peer-snapshot -d 'The peer\'s state from a file (its `drnfs snapshot --json`) instead of over ssh (dry runs on captures)' -r -F
@@ -401,7 +402,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand help; and not __fish_seen_su
 complete -c drnfs -n "__fish_drnfs_using_subcommand help; and not __fish_seen_subcommand_from snapshot doctor record top-clients promote demote failover takeover recover-split-brain resume check notify config agent debug help" -f -a "promote" -d 'Make this node Primary and serve NFS (peer connected and Secondary)'
 complete -c drnfs -n "__fish_drnfs_using_subcommand help; and not __fish_seen_subcommand_from snapshot doctor record top-clients promote demote failover takeover recover-split-brain resume check notify config agent debug help" -f -a "demote" -d 'Stop serving NFS here and make this node Secondary'
 complete -c drnfs -n "__fish_drnfs_using_subcommand help; and not __fish_seen_subcommand_from snapshot doctor record top-clients promote demote failover takeover recover-split-brain resume check notify config agent debug help" -f -a "failover" -d 'Planned failover: stop serving here, then promote and serve on the peer'
-complete -c drnfs -n "__fish_drnfs_using_subcommand help; and not __fish_seen_subcommand_from snapshot doctor record top-clients promote demote failover takeover recover-split-brain resume check notify config agent debug help" -f -a "takeover" -d 'The peer is dead: serve here without it. Needs proof that the peer is down'
+complete -c drnfs -n "__fish_drnfs_using_subcommand help; and not __fish_seen_subcommand_from snapshot doctor record top-clients promote demote failover takeover recover-split-brain resume check notify config agent debug help" -f -a "takeover" -d 'The peer is gone: serve here without it'
 complete -c drnfs -n "__fish_drnfs_using_subcommand help; and not __fish_seen_subcommand_from snapshot doctor record top-clients promote demote failover takeover recover-split-brain resume check notify config agent debug help" -f -a "recover-split-brain" -d 'Guided split-brain recovery: the victim\'s changes since the split are discarded and it resyncs from the survivor'
 complete -c drnfs -n "__fish_drnfs_using_subcommand help; and not __fish_seen_subcommand_from snapshot doctor record top-clients promote demote failover takeover recover-split-brain resume check notify config agent debug help" -f -a "resume" -d 'An action whose drnfs died (killed, lost SSH session): show it and continue or roll it back'
 complete -c drnfs -n "__fish_drnfs_using_subcommand help; and not __fish_seen_subcommand_from snapshot doctor record top-clients promote demote failover takeover recover-split-brain resume check notify config agent debug help" -f -a "check" -d 'keepalived vrrp_script: exit 0 only when this node serves NFS (read-only, fast)'

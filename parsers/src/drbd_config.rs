@@ -149,12 +149,17 @@ pub struct ResourceConfig {
     pub fencing: String,
     /// `quorum` (options, DRBD 9): `off` when unset.
     pub quorum: String,
+    /// `on-no-quorum` (options, DRBD 9): what a node without quorum does with writes
+    /// (`suspend-io` or `io-error`); `None` when unset.
+    pub on_no_quorum: Option<String>,
     /// `auto-promote` (options, DRBD 9; `yes` is DRBD 9's default).
     pub auto_promote: Option<bool>,
     pub after_sb_0pri: Option<String>,
     pub after_sb_1pri: Option<String>,
     pub after_sb_2pri: Option<String>,
     pub split_brain_handler: Option<String>,
+    /// The `fence-peer` handler DRBD runs to fence the peer (with `fencing` set).
+    pub fence_peer_handler: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -212,11 +217,13 @@ pub fn resources(top: &Section) -> Vec<ResourceConfig> {
                     .is_some_and(|v| v == "yes" || v.is_empty()),
                 fencing: fencing.unwrap_or_else(|| "dont-care".to_owned()),
                 quorum: lookup(r, "options", "quorum").unwrap_or_else(|| "off".to_owned()),
+                on_no_quorum: lookup(r, "options", "on-no-quorum"),
                 auto_promote: lookup(r, "options", "auto-promote").map(|v| v != "no"),
                 after_sb_0pri: lookup(r, "net", "after-sb-0pri"),
                 after_sb_1pri: lookup(r, "net", "after-sb-1pri"),
                 after_sb_2pri: lookup(r, "net", "after-sb-2pri"),
                 split_brain_handler: lookup(r, "handlers", "split-brain"),
+                fence_peer_handler: lookup(r, "handlers", "fence-peer"),
             }
         })
         .collect()

@@ -92,6 +92,12 @@ vocabulary! {
 }
 
 impl ProcCs {
+    /// Replicating with the peer (Connected, resyncing, verifying, Ahead/Behind): not
+    /// during the handshake (WFReportParams), not waiting or failed.
+    pub fn is_connected(&self) -> bool {
+        self.split().is_some_and(|(c, r)| c == ConnectionState::Connected && r != ReplicationState::Off)
+    }
+
     /// The DRBD 9 (connection, replication) pair an 8.x `cs:` stands for, the same mapping
     /// drbd-utils 9 applies when it emulates events2 on an 8.4 kernel. `None` for
     /// `Unconfigured` and unknown names.

@@ -98,8 +98,26 @@ pub enum KernelEvent {
     HandshakeRefused {
         reason: String,
     },
+    /// One side of the UUID handshake at connect time: `self|peer UUIDS bits:N flags:F`.
+    /// `bits` is how many 4 KiB blocks that side marked changed since the nodes were last
+    /// in sync — before a split brain, what each side wrote while they were apart.
+    UuidHandshake {
+        side: HandshakeSide,
+        bits: u64,
+    },
     /// A DRBD message with nothing drnfs acts on.
     Other,
+}
+
+/// Whose generation identifiers a handshake line shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum HandshakeSide {
+    /// This node (`self …`).
+    Local,
+    /// The node it connects to (`peer …`).
+    Peer,
 }
 
 /// Parses one log line; `None` when it is not a DRBD kernel message.
@@ -232,6 +250,14 @@ fn classify(body: &str) -> KernelEvent {
     if body.starts_with("Resync done") {
         return KernelEvent::ResyncDone;
     }
+    for (prefix, side) in [("self ", HandshakeSide::Local), ("peer ", HandshakeSide::Peer)] {
+        if let Some(rest) = body.strip_prefix(prefix)
+            && let Some(bits) =
+                rest.split_whitespace().find_map(|w| w.strip_prefix("bits:")).and_then(|b| b.parse().ok())
+        {
+            return KernelEvent::UuidHandshake { side, bits };
+        }
+    }
     if body.starts_with("incompatible ") || body.starts_with("Authentication of peer failed") {
         return KernelEvent::HandshakeRefused { reason: body.trim().to_owned() };
     }
@@ -307,6 +333,21 @@ mod tests {
             parse_line("[ 1767.0] drbd r0: Handshake successful: Agreed network protocol version 101").unwrap().event,
             KernelEvent::Other
         );
+    }
+
+    #[test]
+    fn the_bits_each_side_changed_while_apart() {
+        // DRBD 8.4.11 in the lab's split brain (nodea), then DRBD 9.2.18 (nodea, peer nodeb).
+        let a = parse_line("[  413.630745] drbd r0/0 drbd0: self 1FD3E9F56CDAE3B9:A1DA474733200C7D:0BE2016347C2F155:0BE1016347C2F155 bits:10 flags:0").unwrap();
+        assert_eq!(a.event, KernelEvent::UuidHandshake { side: HandshakeSide::Local, bits: 10 });
+        assert_eq!(a.subject.minor, Some(0));
+        let b = parse_line("[  413.630923] drbd r0/0 drbd0: peer 4B03AC42BD2477A4:A1DA474733200C7C:0BE2016347C2F154:0BE1016347C2F155 bits:14 flags:0").unwrap();
+        assert_eq!(b.event, KernelEvent::UuidHandshake { side: HandshakeSide::Peer, bits: 14 });
+        let nine = parse_line("[  290.567863] drbd r0/0 drbd0 nodeb: peer AC70F051E47D6831:E49C1E9411562024:29315927FECE1C32:5D4A53A3568E6DBC bits:1040 flags:1120").unwrap();
+        assert_eq!(nine.event, KernelEvent::UuidHandshake { side: HandshakeSide::Peer, bits: 1040 });
+        assert_eq!(nine.subject.peer.as_deref(), Some("nodeb"));
+        // Without a number it is not a handshake line.
+        assert_eq!(parse_line("[ 1.0] drbd r0/0 drbd0: self test bits:x").unwrap().event, KernelEvent::Other);
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //! | [`nfsd_fs`] | files under `/proc/fs/nfsd/` |
 //! | [`nfsd_genl`] | the nfsd generic-netlink `rpc-status` dump (Linux 6.7+) |
 //! | [`net_fib_trie`] | `/proc/net/fib_trie` (local IPv4 addresses) |
+//! | [`net_route`] | `/proc/net/route` (the IPv4 routing table) |
 //! | [`sock_diag`] | netlink `SOCK_DIAG_BY_FAMILY` replies for TCP sockets, with `tcp_info` |
 //!
 //! Multi-line inputs never fail as a whole: a malformed line becomes a [`LineError`] in
@@ -38,6 +39,7 @@ mod error;
 pub mod events2;
 pub mod kernel_log;
 pub mod net_fib_trie;
+pub mod net_route;
 pub mod nfsd_fs;
 pub mod nfsd_genl;
 pub mod nfsd_stats;

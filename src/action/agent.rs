@@ -38,7 +38,7 @@ fn handle(
 ) -> Response {
     match req {
         Request::State { .. } => match snapshot() {
-            Ok(s) => Response { ok: true, error: None, outcome: None, snapshot: Some(s) },
+            Ok(s) => Response { snapshot: Some(s), ..Response::ok() },
             Err(e) => Response::error(e.to_string()),
         },
         Request::Run { argv, timeout_s } => {
@@ -49,10 +49,10 @@ fn handle(
                 return Response::error("refused: NUL in an argument");
             }
             let outcome = crate::process::run(&argv, std::time::Duration::from_secs(timeout_s.clamp(1, 3600)));
-            Response { ok: true, error: None, outcome: Some(outcome), snapshot: None }
+            Response { outcome: Some(outcome), ..Response::ok() }
         }
         Request::Hold { resource, on } => match config.resource(&resource) {
-            Ok(r) => Response { ok: true, error: None, outcome: Some(write_hold(config, r, on)), snapshot: None },
+            Ok(r) => Response { outcome: Some(write_hold(config, r, on)), ..Response::ok() },
             Err(e) => Response::error(e.to_string()),
         },
         Request::Lock { resource, run_id } => {
@@ -69,13 +69,29 @@ fn handle(
             match Lock::try_take(&config.paths.lock_dir, &resource, &run_id) {
                 Ok(l) => {
                     locks.push(l);
-                    Response { ok: true, error: None, outcome: None, snapshot: None }
+                    Response::ok()
                 }
                 Err(e) => Response::error(e),
             }
         }
+        Request::ModifiedSince { resource, since, limit } => {
+            let Ok(r) = config.resource(&resource) else {
+                return Response::error(format!("resource {resource:?} is not in this node's drnfs.toml"));
+            };
+            let Some(t) = drnfs_parsers::timestamp::Timestamp::parse_rfc3339(&since) else {
+                return Response::error(format!("bad time {since:?}"));
+            };
+            let since = std::time::UNIX_EPOCH + std::time::Duration::from_micros(t.unix_micros().max(0) as u64);
+            let files = super::files::modified_since(
+                &r.mount_point,
+                since,
+                limit.min(1000),
+                std::time::Duration::from_secs(20),
+            );
+            Response { files: Some(files), ..Response::ok() }
+        }
         Request::Audit { record } => match audit(&config.paths.audit_log, &record) {
-            Ok(()) => Response { ok: true, error: None, outcome: None, snapshot: None },
+            Ok(()) => Response::ok(),
             Err(e) => Response::error(format!("audit log {}: {e}", config.paths.audit_log.display())),
         },
     }

@@ -36,12 +36,26 @@ pub struct Context {
     /// Where the peer's state came from when it was not asked over ssh (a dry run on
     /// recorded state: `--peer-snapshot FILE`).
     pub peer_from_file: Option<String>,
-    /// Operator's proof that the peer is dead (takeover).
-    pub proof: Option<String>,
+    /// Takeover: what every path to the peer said (`None`: the paths could not be tried,
+    /// as on recorded state).
+    pub probes: Option<super::probe::PeerProbes>,
+    /// Takeover: the `[fence]` command drnfs.toml configures (run as the plan's first step).
+    pub fence: Option<Vec<String>>,
+    /// Takeover without any proof that the peer cannot write, accepted by the operator
+    /// (`--no-fencing-i-accept-split-brain`).
+    pub no_fencing_accepted: bool,
     /// Accept Consistent/Outdated data on takeover (second phrase).
     pub accept_stale: bool,
+    /// `--force`: demote the only UpToDate copy; takeover with `drbdadm primary --force`.
+    pub force: bool,
     /// The victim of a split-brain recovery is this node.
     pub victim_is_local: bool,
+    /// A victim was named (`--victim`).
+    pub victim_named: bool,
+    /// drnfs.toml could not be read (dry runs go on without it), and why.
+    pub config_error: Option<String>,
+    /// Promote: processes using the mount point here before it is mounted.
+    pub mount_point_users: Option<Vec<String>>,
 }
 
 struct Checks {
@@ -85,6 +99,17 @@ pub fn preflight(
     let mut c = Checks { out: Vec::new() };
     let me = local.name.as_str();
     let mp = r.mount_point.display().to_string();
+    // Without drnfs.toml the mount point, exports and VIP are unknown: those checks wait.
+    let configured = ctx.config_error.is_none();
+    if let Some(e) = &ctx.config_error {
+        c.add(
+            "C02",
+            me,
+            "drnfs configuration",
+            Verdict::Block,
+            format!("{e}: start from examples/drnfs.toml (/usr/share/doc/drnfs/examples/drnfs.toml), then drnfs config check"),
+        );
+    }
     c.require(
         "C01",
         me,
@@ -167,13 +192,42 @@ pub fn preflight(
                 local.peer_role.as_deref() != Some("Primary"),
                 format!("peer role {}", o(&local.peer_role)),
             );
+            if configured {
+                c.require(
+                    "C12",
+                    me,
+                    "filesystem not mounted yet",
+                    !local.mounted(&mp),
+                    format!("{mp} {}", if local.mounted(&mp) { "mounted" } else { "not mounted" }),
+                );
+            }
             c.require(
-                "C12",
+                "C14",
                 me,
-                "filesystem not mounted yet",
-                !local.mounted(&mp),
-                format!("{mp} {}", if local.mounted(&mp) { "mounted" } else { "not mounted" }),
+                "nfsd not running here yet",
+                local.nfsd_threads == 0,
+                if local.nfsd_threads == 0 {
+                    "0 threads".to_owned()
+                } else {
+                    format!(
+                        "{} threads already serve from whatever is under {mp}: stop nfs-server first",
+                        local.nfsd_threads
+                    )
+                },
             );
+            if let Some(users) = &ctx.mount_point_users {
+                c.require(
+                    "C13",
+                    me,
+                    "nothing uses the mount point",
+                    users.is_empty(),
+                    if users.is_empty() {
+                        format!("no process has {mp} open")
+                    } else {
+                        format!("mounting on {mp} would hide what these write: {}", users.join("; "))
+                    },
+                );
+            }
         }
         ActionKind::Demote => {
             c.require(
@@ -206,13 +260,27 @@ pub fn preflight(
             c.add(
                 "C07",
                 me,
-                "a peer could take over",
-                if peer_ok { Verdict::Pass } else { Verdict::Warn },
-                format!(
-                    "connection {}, peer disk {}: after this nobody serves until a node is promoted",
-                    o(&local.connection),
-                    o(&local.peer_disk)
-                ),
+                "not the only UpToDate copy",
+                match (peer_ok, ctx.force) {
+                    (true, _) => Verdict::Pass,
+                    (false, true) => Verdict::Warn,
+                    (false, false) => Verdict::Block,
+                },
+                if peer_ok {
+                    format!(
+                        "connection {}, peer disk {}: after this nobody serves until a node is promoted",
+                        o(&local.connection),
+                        o(&local.peer_disk)
+                    )
+                } else {
+                    format!(
+                        "connection {}, peer disk {}: this node holds the only UpToDate copy; demoted, no node can \
+                         serve current data until it is promoted again{}",
+                        o(&local.connection),
+                        o(&local.peer_disk),
+                        if ctx.force { " (--force given)" } else { " (--force to demote anyway)" }
+                    )
+                },
             );
         }
         ActionKind::Failover => {
@@ -248,6 +316,16 @@ pub fn preflight(
                 local.peer_disk.as_deref() == Some("UpToDate"),
                 format!("peer disk {}", o(&local.peer_disk)),
             );
+            if local.in_grace == Some(true) {
+                c.add(
+                    "C15",
+                    me,
+                    "NFSv4 grace period over",
+                    Verdict::Warn,
+                    "nfsd is still in its grace period (clients reclaiming their state): a failover now starts another \
+                     one on the peer, and clients wait twice",
+                );
+            }
             peer_checks(&mut c, r, peer, ctx, true);
         }
         ActionKind::Takeover => {
@@ -291,39 +369,51 @@ pub fn preflight(
                     format!("disk {}: promoting it would serve corrupt data", o(&local.disk)),
                 ),
             }
-            c.require(
-                "C20",
-                me,
-                "proof that the peer is dead",
-                ctx.proof.is_some(),
-                ctx.proof.clone().map_or_else(|| "none given (--peer-dead-proof)".into(), |p| format!("operator: {p}")),
-            );
-            if let Some(p) = peer {
-                c.add(
-                    "C20",
-                    &p.name,
-                    "the peer answers",
-                    Verdict::Block,
-                    match &ctx.peer_from_file {
-                        Some(f) => {
-                            format!("{}'s snapshot ({f}) shows it running: it is not dead ({})", p.name, p.summary())
-                        }
-                        None => format!("{} answered over ssh: it is not dead ({})", p.name, p.summary()),
-                    },
-                );
+            takeover_liveness(&mut c, peer, ctx);
+            match takeover_proof(local, ctx) {
+                Proof::Some(how) => c.add("C22", me, "the peer cannot write", Verdict::Pass, how),
+                Proof::Accepted => c.add(
+                    "C22",
+                    me,
+                    "the peer cannot write",
+                    Verdict::Warn,
+                    "NO PROOF: --no-fencing-i-accept-split-brain given; if the peer still writes, the data splits",
+                ),
+                Proof::None => c.add("C22", me, "the peer cannot write", Verdict::Block, NO_PROOF),
             }
         }
         ActionKind::RecoverSplitBrain => {
+            // StandAlone alone is no split brain (an administrator's disconnect is
+            // StandAlone too): the kernel or events2 must have said so.
             c.require(
                 "C19",
                 me,
-                "replication stopped (StandAlone)",
-                standalone || split,
-                format!("connection {}", o(&local.connection)),
+                "a split brain was detected",
+                split,
+                if split {
+                    format!("connection {}; the split brain was detected", o(&local.connection))
+                } else {
+                    format!(
+                        "connection {}: no \"Split-Brain detected\" in the kernel log and no split-brain helper call \
+                         in events2 on either node{}",
+                        o(&local.connection),
+                        if standalone {
+                            " (StandAlone after a disconnect is not a split brain: drbdadm connect)"
+                        } else {
+                            ""
+                        }
+                    )
+                },
             );
             peer_checks(&mut c, r, peer, ctx, false);
-            let victim = if ctx.victim_is_local { Some(local) } else { peer };
-            if let Some(v) = victim {
+            let victim = if !ctx.victim_named {
+                None
+            } else if ctx.victim_is_local {
+                Some(local)
+            } else {
+                peer
+            };
+            if let Some(v) = victim.filter(|_| configured) {
                 let serving = v.nfsd_threads > 0 || v.mounted(&mp) || r.vip.iter().any(|ip| v.addresses.contains(ip));
                 c.require(
                     "C14",
@@ -341,6 +431,87 @@ pub fn preflight(
         }
     }
     c.out
+}
+
+/// What to do when nothing proves that the peer cannot write.
+pub const NO_PROOF: &str = "unreachable is not dead: a partitioned peer still writes. Provide one of: \
+(1) a [fence] command in drnfs.toml (drnfs powers the peer off first and checks it stays silent), \
+(2) DRBD's own fencing (fencing resource-and-stonith with a fence-peer handler, or the handler having outdated or \
+STONITHed the peer), (3) DRBD 9 quorum (a third node or a diskless tiebreaker) that this node holds. \
+Or, knowing the risk, --no-fencing-i-accept-split-brain";
+
+/// How drnfs knows a takeover cannot leave two nodes writing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proof {
+    Some(String),
+    /// None, and the operator accepted the risk.
+    Accepted,
+    None,
+}
+
+/// The proof a takeover rests on, strongest first: the configured fence (it runs first),
+/// DRBD's fence-peer handler having fenced the peer, DRBD fencing that will fence it at
+/// promotion, DRBD 9 quorum held here.
+pub fn takeover_proof(local: &NodeState, ctx: &Context) -> Proof {
+    if let Some(cmd) = &ctx.fence {
+        return Proof::Some(format!(
+            "[fence] in drnfs.toml runs first: {}; then the peer must stay silent on every path",
+            cmd.join(" ")
+        ));
+    }
+    if let Some(evidence) = &local.peer_fenced {
+        return Proof::Some(format!("DRBD fenced it: {evidence}"));
+    }
+    if local.fencing.as_deref() == Some("resource-and-stonith") && local.fence_peer_handler.is_some() {
+        return Proof::Some(format!(
+            "DRBD's fencing resource-and-stonith runs {} when this node is promoted and refuses to promote unless it \
+             fences the peer",
+            local.fence_peer_handler.as_deref().unwrap_or("")
+        ));
+    }
+    if local.quorum == Some(true) && local.quorum_setting.as_deref().is_some_and(|q| q != "off") {
+        return Proof::Some(format!(
+            "DRBD 9 quorum {} held here: the peer's side has none and cannot write (on-no-quorum {})",
+            local.quorum_setting.as_deref().unwrap_or(""),
+            local.on_no_quorum.as_deref().unwrap_or("suspend-io")
+        ));
+    }
+    if ctx.no_fencing_accepted { Proof::Accepted } else { Proof::None }
+}
+
+/// Takeover: the peer must be silent on every path drnfs could try, each path shown.
+fn takeover_liveness(c: &mut Checks, peer: Option<&NodeState>, ctx: &Context) {
+    use super::probe::Liveness;
+    let Some(probes) = &ctx.probes else {
+        let evidence = match (&ctx.peer_from_file, peer) {
+            (Some(f), Some(p)) => {
+                format!("{}'s snapshot ({f}) shows it running: it is not dead ({})", p.name, p.summary())
+            }
+            (Some(f), None) => format!("recorded state ({f}): the paths to the peer cannot be tried now"),
+            (None, _) => "recorded state: the paths to the peer cannot be tried now".to_owned(),
+        };
+        c.add("C20", "peer", "the peer is silent on every path", Verdict::Block, evidence);
+        return;
+    };
+    for p in &probes.probes {
+        let verdict = match p.liveness {
+            Liveness::Answered => Verdict::Block,
+            Liveness::Silent => Verdict::Pass,
+            Liveness::Unknown => Verdict::Warn,
+        };
+        c.add("C21", "peer", format!("silent on {}", p.path), verdict, p.evidence.clone());
+    }
+    let (verdict, evidence) = match (probes.answered(), peer) {
+        (Some(p), Some(state)) => {
+            (Verdict::Block, format!("it answered on {}: it is not dead ({})", p.path, state.summary()))
+        }
+        (Some(p), None) => (Verdict::Block, format!("it answered on {}: {}", p.path, p.evidence)),
+        (None, _) if probes.silent() => (Verdict::Pass, "no path answered".to_owned()),
+        (None, _) => {
+            (Verdict::Block, "no path to the peer could be tried: drnfs cannot tell whether it is down".to_owned())
+        }
+    };
+    c.add("C20", "peer", "the peer is silent on every path", verdict, evidence);
 }
 
 fn peer_checks(c: &mut Checks, r: &Resource, peer: Option<&NodeState>, ctx: &Context, target: bool) {
@@ -392,6 +563,98 @@ fn peer_checks(c: &mut Checks, r: &Resource, peer: Option<&NodeState>, ctx: &Con
         );
         c.require("C08", name, "peer sees no resync", !resyncing(p), format!("replication {}", o(&p.replication)));
     }
+}
+
+/// `drnfs resume`: the checks for the steps that remain (continuing) or the undos that
+/// remain (rolling back) — not the action's own preflight, whose state the interrupted
+/// steps already changed.
+pub fn resume_preflight(
+    remaining: &[&super::plan::Step],
+    r: &Resource,
+    local: &NodeState,
+    peer: Option<&NodeState>,
+    ctx: &Context,
+) -> Vec<Check> {
+    use super::plan::{Node, Op};
+    let mut c = Checks { out: Vec::new() };
+    let me = local.name.as_str();
+    c.require(
+        "C01",
+        me,
+        "DRBD loaded, resource configured",
+        local.drbd_loaded && local.role.is_some(),
+        format!("DRBD {} role {}", o(&local.drbd_version), o(&local.role)),
+    );
+    c.require(
+        "C00",
+        me,
+        "not managed by Pacemaker",
+        ctx.pacemaker.is_none(),
+        ctx.pacemaker.clone().unwrap_or_else(|| "no Pacemaker CIB for it".into()),
+    );
+    let split = local.split_brain() || peer.is_some_and(NodeState::split_brain);
+    c.require(
+        "C19",
+        me,
+        "no split brain",
+        !split,
+        if split { "split brain detected: drnfs recover-split-brain".into() } else { "none".into() },
+    );
+    let on_peer = remaining.iter().any(|st| st.node == Node::Peer);
+    if on_peer {
+        match peer {
+            Some(p) => c.add("C20", &p.name, "peer reachable and locked", Verdict::Pass, p.summary()),
+            None => c.add(
+                "C20",
+                "peer",
+                "peer reachable and locked",
+                Verdict::Block,
+                ctx.peer_error.clone().unwrap_or_else(|| "no peer session".into()),
+            ),
+        }
+    }
+    let runs = |node: Node, verb: &str| {
+        remaining.iter().any(|st| {
+            st.node == node
+                && matches!(&st.op, Op::Run { argv }
+                    if argv.first().is_some_and(|p| p == "drbdadm") && argv.get(1).is_some_and(|a| a == verb))
+        })
+    };
+    for (node, other_node, state, other) in
+        [(Node::Local, Node::Peer, Some(local), peer), (Node::Peer, Node::Local, peer, Some(local))]
+    {
+        let Some(n) = state.filter(|_| runs(node, "primary")) else { continue };
+        c.require(
+            "C04",
+            &n.name,
+            "its data UpToDate before it is promoted",
+            n.disk.as_deref() == Some("UpToDate"),
+            format!("disk {}", o(&n.disk)),
+        );
+        let other_primary =
+            n.peer_role.as_deref() == Some("Primary") || other.is_some_and(|o| o.role.as_deref() == Some("Primary"));
+        if other_primary && runs(other_node, "secondary") {
+            // What remains demotes the other node first, and the engine checks that it did,
+            // over a fresh session, before it promotes this one.
+            c.add(
+                "C06",
+                &n.name,
+                "the other node is not Primary",
+                Verdict::Warn,
+                format!("{} sees its peer {}: it is demoted first, then checked", n.name, o(&n.peer_role)),
+            );
+        } else {
+            c.require(
+                "C06",
+                &n.name,
+                "the other node is not Primary",
+                !other_primary,
+                format!("{} sees its peer {}", n.name, o(&n.peer_role)),
+            );
+        }
+    }
+    let _ = r;
+    c.out
 }
 
 pub fn blocked(checks: &[Check]) -> bool {
@@ -510,20 +773,114 @@ mod tests {
         assert_eq!(blocks(ActionKind::Demote, &m, None, &ctx), vec!["C12"]);
     }
 
+    fn probes(liveness: &[crate::action::probe::Liveness]) -> Option<crate::action::probe::PeerProbes> {
+        Some(crate::action::probe::PeerProbes {
+            probes: liveness
+                .iter()
+                .enumerate()
+                .map(|(i, l)| crate::action::probe::Probe {
+                    path: format!("path {i}"),
+                    liveness: *l,
+                    evidence: "seen".into(),
+                })
+                .collect(),
+        })
+    }
+
     #[test]
-    fn takeover_needs_a_dead_peer_and_proof() {
+    fn takeover_needs_a_silent_peer_and_proof_that_it_cannot_write() {
+        use crate::action::probe::Liveness::{Answered, Silent, Unknown};
         let local = node("Secondary", "UpToDate", "Connecting", "Off", "Unknown");
-        assert_eq!(blocks(ActionKind::Takeover, &local, None, &Context::default()), vec!["C20"]);
-        let proof = Context { proof: Some("nodeb powered off (BMC)".into()), ..Default::default() };
-        assert!(blocks(ActionKind::Takeover, &local, None, &proof).is_empty());
-        let mut alive = local.clone();
-        alive.name = "nodeb".into();
-        assert_eq!(blocks(ActionKind::Takeover, &local, Some(&alive), &proof), vec!["C20"]);
+        let silent = probes(&[Silent, Silent, Unknown]);
+        let fenced =
+            Context { probes: silent.clone(), fence: Some(vec!["/usr/sbin/fence_x".into()]), ..Default::default() };
+        assert!(blocks(ActionKind::Takeover, &local, None, &fenced).is_empty());
+        // Silence without proof: unreachable is not dead.
+        let unproven = Context { probes: silent.clone(), ..Default::default() };
+        assert_eq!(blocks(ActionKind::Takeover, &local, None, &unproven), vec!["C22"]);
+        let why = preflight(ActionKind::Takeover, &resource(), &local, None, &unproven);
+        let c22 = why.iter().find(|c| c.id == "C22").unwrap();
+        assert!(
+            c22.evidence.contains("[fence]")
+                && c22.evidence.contains("quorum")
+                && c22.evidence.contains("resource-and-stonith"),
+            "{c22:?}"
+        );
+        // ... unless the operator accepts the split brain: allowed, with a warning.
+        let accepted = Context { probes: silent.clone(), no_fencing_accepted: true, ..Default::default() };
+        let checks = preflight(ActionKind::Takeover, &resource(), &local, None, &accepted);
+        assert!(!blocked(&checks));
+        assert_eq!(checks.iter().find(|c| c.id == "C22").unwrap().verdict, Verdict::Warn);
+        // One path answering: alive, whatever the proof.
+        let answering = Context { probes: probes(&[Silent, Answered]), ..fenced.clone() };
+        assert_eq!(blocks(ActionKind::Takeover, &local, None, &answering), vec!["C21", "C20"]);
+        // No path could be tried at all: cannot tell.
+        let blind = Context { probes: probes(&[Unknown, Unknown]), ..fenced.clone() };
+        assert_eq!(blocks(ActionKind::Takeover, &local, None, &blind), vec!["C20"]);
+        // Recorded state: the paths cannot be tried now.
+        let recorded = Context { probes: None, ..fenced.clone() };
+        assert_eq!(blocks(ActionKind::Takeover, &local, None, &recorded), vec!["C20"]);
+        // DRBD's own fencing as the proof: the handler having fenced the peer, resource-and-
+        // stonith with a handler (DRBD fences at promotion), or quorum held here.
+        let mut drbd_fenced = local.clone();
+        drbd_fenced.peer_fenced = Some("r0: DRBD fenced nodeb (fence-peer handler exit 7)".into());
+        assert!(blocks(ActionKind::Takeover, &drbd_fenced, None, &unproven).is_empty());
+        let mut stonith = local.clone();
+        stonith.fencing = Some("resource-and-stonith".into());
+        assert_eq!(blocks(ActionKind::Takeover, &stonith, None, &unproven), vec!["C22"], "no handler configured");
+        stonith.fence_peer_handler = Some("/usr/lib/drbd/stonith_admin-fence-peer.sh".into());
+        assert!(blocks(ActionKind::Takeover, &stonith, None, &unproven).is_empty());
+        let mut quorum = local.clone();
+        quorum.quorum_setting = Some("majority".into());
+        quorum.quorum = Some(false);
+        assert_eq!(blocks(ActionKind::Takeover, &quorum, None, &unproven), vec!["C09", "C22"]);
+        quorum.quorum = Some(true);
+        assert!(blocks(ActionKind::Takeover, &quorum, None, &unproven).is_empty());
+        // Data freshness, as before.
         let outdated = node("Secondary", "Outdated", "Connecting", "Off", "Unknown");
-        assert_eq!(blocks(ActionKind::Takeover, &outdated, None, &proof), vec!["C04"]);
-        let stale = Context { accept_stale: true, ..proof.clone() };
+        assert_eq!(blocks(ActionKind::Takeover, &outdated, None, &fenced), vec!["C04"]);
+        let stale = Context { accept_stale: true, ..fenced.clone() };
         assert!(blocks(ActionKind::Takeover, &outdated, None, &stale).is_empty());
         let inconsistent = node("Secondary", "Inconsistent", "Connecting", "Off", "Unknown");
         assert_eq!(blocks(ActionKind::Takeover, &inconsistent, None, &stale), vec!["C04"]);
+    }
+
+    #[test]
+    fn gaps_promote_demote_failover_split_brain() {
+        let ctx = Context::default();
+        // Promote with nfsd already running here, or a process in the mount point.
+        let mut serving = node("Secondary", "UpToDate", "Connected", "Established", "Secondary");
+        serving.nfsd_threads = 8;
+        assert_eq!(blocks(ActionKind::Promote, &serving, None, &ctx), vec!["C14"]);
+        let users =
+            Context { mount_point_users: Some(vec!["pid 7 (working directory): bash".into()]), ..Default::default() };
+        let idle = node("Secondary", "UpToDate", "Connected", "Established", "Secondary");
+        assert_eq!(blocks(ActionKind::Promote, &idle, None, &users), vec!["C13"]);
+        // Demote of the only UpToDate copy: refused, unless --force.
+        let alone = node("Primary", "UpToDate", "Connecting", "Off", "Unknown");
+        assert_eq!(blocks(ActionKind::Demote, &alone, None, &ctx), vec!["C07"]);
+        assert!(blocks(ActionKind::Demote, &alone, None, &Context { force: true, ..Default::default() }).is_empty());
+        // Failover during the grace period: a warning, not a refusal.
+        let mut grace = node("Primary", "UpToDate", "Connected", "Established", "Secondary");
+        grace.in_grace = Some(true);
+        let mut peer = node("Secondary", "UpToDate", "Connected", "Established", "Primary");
+        peer.name = "nodeb".into();
+        let checks = preflight(ActionKind::Failover, &resource(), &grace, Some(&peer), &ctx);
+        assert!(!blocked(&checks), "{checks:?}");
+        assert_eq!(checks.iter().find(|c| c.id == "C15").map(|c| c.verdict), Some(Verdict::Warn));
+        // Split-brain recovery needs a split brain: StandAlone after a disconnect is none.
+        let standalone = node("Primary", "UpToDate", "StandAlone", "Off", "Unknown");
+        let mut peer_sa = node("Secondary", "UpToDate", "StandAlone", "Off", "Unknown");
+        peer_sa.name = "nodeb".into();
+        assert_eq!(blocks(ActionKind::RecoverSplitBrain, &standalone, Some(&peer_sa), &ctx), vec!["C19"]);
+        let mut split = standalone.clone();
+        split.findings = vec![("drbd.split-brain:r0".into(), "critical".into(), "split brain".into())];
+        assert!(blocks(ActionKind::RecoverSplitBrain, &split, Some(&peer_sa), &ctx).is_empty());
+        // Without drnfs.toml: one failed check that says where to start.
+        let missing = Context { config_error: Some("/etc/drnfs.toml: No such file".into()), ..Default::default() };
+        let checks = preflight(ActionKind::Promote, &resource(), &idle, None, &missing);
+        let c02 = checks.iter().find(|c| c.id == "C02").unwrap();
+        assert!(c02.evidence.contains("examples/drnfs.toml") && c02.evidence.contains("drnfs config check"));
+        assert_eq!(blocks(ActionKind::Promote, &idle, None, &missing), vec!["C02"]);
     }
 }

@@ -18,8 +18,35 @@ pub struct Config {
     pub keepalived: Keepalived,
     #[serde(default)]
     pub paths: Paths,
+    /// How to make sure the peer cannot write before a takeover (power it off).
+    #[serde(default)]
+    pub fence: Option<Fence>,
     #[serde(rename = "resource", default)]
     pub resources: Vec<Resource>,
+}
+
+/// A fence: a command that makes the peer unable to write (powers it off through its
+/// BMC, the hypervisor or a PDU), run by `drnfs takeover` as its first step. Success is
+/// its exit 0 and then the peer's silence on every path drnfs knows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fence {
+    /// argv (never a shell string), e.g. `["/usr/sbin/fence_ipmilan", "--ip", "10.0.0.12",
+    /// "--username", "admin", "--password-script", "/etc/drnfs/bmc-pass", "--action", "off"]`.
+    pub command: Vec<String>,
+    /// Seconds the command may take before it is killed (and the takeover stops).
+    #[serde(default = "default_fence_timeout")]
+    pub timeout_s: u64,
+    /// Seconds the peer must then stay silent on every path.
+    #[serde(default = "default_fence_silence")]
+    pub silent_for_s: u64,
+}
+
+fn default_fence_timeout() -> u64 {
+    120
+}
+fn default_fence_silence() -> u64 {
+    10
 }
 
 /// The other node, reached over OpenSSH (BatchMode, the user's ssh configuration).
@@ -34,6 +61,11 @@ pub struct Peer {
     /// The drnfs binary on the peer.
     #[serde(default = "default_drnfs")]
     pub drnfs: String,
+    /// Other addresses of the peer (a management network, not its BMC): before a takeover
+    /// drnfs tries TCP port 22 on each, besides ssh, DRBD's replication address and ARP for
+    /// the VIP.
+    #[serde(default)]
+    pub addresses: Vec<IpAddr>,
 }
 
 fn default_drnfs() -> String {
@@ -154,6 +186,23 @@ fn default_nfs_helpers() -> Vec<String> {
 pub const NFS_STATE_DIR: &str = "/var/lib/nfs";
 
 impl Resource {
+    /// A resource drnfs.toml does not describe (a dry run without the file): its name and
+    /// nothing else — no mount point, exports or VIP to check.
+    pub fn unconfigured(name: &str) -> Self {
+        Resource {
+            name: name.to_owned(),
+            device: PathBuf::new(),
+            mount_point: PathBuf::new(),
+            fstype: default_fstype(),
+            mount_options: Vec::new(),
+            nfs_service: default_nfs_service(),
+            nfs_helpers: Vec::new(),
+            state_dir: None,
+            exports: Vec::new(),
+            vip: Vec::new(),
+        }
+    }
+
     /// Where the NFS state directory lives on the volume, when it does.
     pub fn state_source(&self) -> Option<PathBuf> {
         self.state_dir.as_ref().map(|d| self.mount_point.join(d))
@@ -165,6 +214,18 @@ impl Resource {
 }
 
 impl Config {
+    /// No peer, no resources, default paths: what a dry run works with when drnfs.toml is
+    /// missing.
+    pub fn empty() -> Self {
+        Config {
+            peer: None,
+            keepalived: Keepalived::default(),
+            paths: Paths::default(),
+            fence: None,
+            resources: Vec::new(),
+        }
+    }
+
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         let c: Config = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -197,6 +258,24 @@ impl Config {
             }
             if !valid_path_or_name(&p.drnfs) {
                 out.push(format!("peer drnfs {:?} is not a plain program path", p.drnfs));
+            }
+        }
+        if let Some(f) = &self.fence {
+            match f.command.first() {
+                None => out.push("fence command is empty".to_owned()),
+                Some(p) if !Path::new(p).is_absolute() || !valid_abs_path(Path::new(p)) => {
+                    out.push(format!("fence command {p:?} must start with the program's absolute path"))
+                }
+                Some(_) => {}
+            }
+            if f.command.iter().any(|a| a.contains('\0')) {
+                out.push("fence command holds a NUL".to_owned());
+            }
+            if f.timeout_s == 0 || f.timeout_s > 3600 {
+                out.push(format!("fence timeout_s {} must be 1 to 3600", f.timeout_s));
+            }
+            if f.silent_for_s > 600 {
+                out.push(format!("fence silent_for_s {} must be at most 600", f.silent_for_s));
             }
         }
         for (k, p) in [

@@ -5,13 +5,25 @@
 //! typed confirmation, then step by step with the expected state verified after each step;
 //! a failed step rolls back what was done, in reverse. The journal on disk lets a later
 //! drnfs resume or roll back an action whose drnfs died; the audit log records it all.
+//!
+//! Three rules keep an action from making the split brain it guards against:
+//! - a takeover needs the peer silent on every path *and* proof that it cannot write
+//!   (a fence drnfs runs first, DRBD's own fencing, DRBD 9 quorum) — silence alone is not
+//!   death;
+//! - a step on the peer whose session died counts as unknown, and no rollback promotes or
+//!   mounts here before a fresh session showed the peer is not Primary; when it cannot,
+//!   drnfs stops with this node Secondary and unmounted and says what to check;
+//! - every wait has a deadline (commands, the peer's answers, the checks after a step).
 
 pub mod agent;
 pub mod checks;
 pub mod config;
 pub mod exec;
+pub mod files;
 pub mod plan;
+pub mod probe;
 pub mod record;
+pub mod split_brain;
 pub mod state;
 
 use std::io::Write;
@@ -37,10 +49,11 @@ pub struct Ask {
     pub dry_run: bool,
     /// The confirmation phrase given on the command line instead of typed.
     pub confirm: Option<String>,
-    /// Takeover: how the operator knows the peer is dead.
-    pub proof: Option<String>,
+    /// Takeover with no proof that the peer cannot write: the operator accepts a split
+    /// brain (`--no-fencing-i-accept-split-brain`; its own, longer phrase).
+    pub no_fencing_accepted: bool,
     pub accept_stale: bool,
-    /// Takeover: `drbdadm primary --force` (only with proof, and its own phrase).
+    /// Takeover: `drbdadm primary --force`. Demote: demote the only UpToDate copy.
     pub force: bool,
     /// Split-brain recovery: the node whose changes are discarded.
     pub victim: Option<String>,
@@ -66,6 +79,10 @@ pub enum Ending {
     Undone,
     /// A step failed and the rollback failed too: a human must look.
     Failed,
+    /// The peer's state could not be shown safe for this node to promote or mount again
+    /// (a step there has an unknown outcome): stopped with this node Secondary and
+    /// unmounted, the action left for `drnfs resume`.
+    StoppedSafe,
 }
 
 impl Ending {
@@ -76,6 +93,7 @@ impl Ending {
             Ending::Aborted => 4,
             Ending::RolledBack => 5,
             Ending::Failed => 6,
+            Ending::StoppedSafe => 7,
         }
     }
 }
@@ -115,6 +133,25 @@ pub fn prompt_tty(phrase: &str) -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\n', '\r']).to_owned())
 }
 
+/// The device minor of a resource's `/dev/drbdN`.
+fn minor_of(r: &Resource) -> Option<u32> {
+    r.device.to_string_lossy().trim_start_matches("/dev/drbd").parse().ok()
+}
+
+/// Opens the agent session on the peer; with `lock`, takes the peer's lock for the
+/// resource before anything is read there.
+fn connect_peer(config: &Config, r: &Resource, lock: Option<&str>) -> anyhow::Result<(Peer, NodeState)> {
+    let mut p = Peer::connect(config)?;
+    if let Some(run_id) = lock {
+        let resp = p.request(&AgentRequest::Lock { resource: r.name.clone(), run_id: run_id.to_owned() })?;
+        if !resp.ok {
+            anyhow::bail!("the peer's lock: {}", resp.error.unwrap_or_default());
+        }
+    }
+    let (st, _) = p.state(r)?;
+    Ok((p, st))
+}
+
 struct Session<'a> {
     config: &'a Config,
     resource: &'a Resource,
@@ -123,6 +160,23 @@ struct Session<'a> {
     run_id: String,
     operator: String,
 }
+
+/// How a step went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum StepResult {
+    Ok,
+    /// The command failed: it changed nothing to undo.
+    OpFailed,
+    /// The command ran but the expected state did not follow: undo it too.
+    CheckFailed,
+    /// It ran on the peer and the session died: it may or may not have happened.
+    Unknown,
+    /// It ran, but its audit record could not be written: stop and undo it.
+    AuditFailed(String),
+}
+
+/// Why a rollback stopped before promoting or mounting here.
+struct SafeStop(String);
 
 impl Session<'_> {
     fn runner(&mut self, node: Node) -> Option<&mut dyn Runner> {
@@ -136,7 +190,7 @@ impl Session<'_> {
         record::audit(&self.config.paths.audit_log, &record).map_err(|e| {
             anyhow::anyhow!("cannot write the audit log {}: {e}", self.config.paths.audit_log.display())
         })?;
-        if to_peer && let Some(p) = self.peer.as_mut() {
+        if to_peer && let Some(p) = self.peer.as_mut().filter(|p| !p.lost()) {
             let _ = p.request(&AgentRequest::Audit { record });
         }
         Ok(())
@@ -145,11 +199,52 @@ impl Session<'_> {
     fn states(&mut self) -> serde_json::Value {
         let r = self.resource.clone();
         let local = self.local.state(&r).map(|(s, _)| s.summary()).unwrap_or_else(|e| format!("unreadable: {e}"));
-        let peer = self
-            .peer
-            .as_mut()
-            .map(|p| p.state(&r).map(|(s, _)| s.summary()).unwrap_or_else(|e| format!("unreadable: {e}")));
+        let peer = self.peer.as_mut().map(|p| {
+            if p.lost() {
+                return "unknown: its session was lost".to_owned();
+            }
+            p.state(&r).map(|(s, _)| s.summary()).unwrap_or_else(|e| format!("unreadable: {e}"))
+        });
         json!({ "local": local, "peer": peer })
+    }
+
+    /// A new session to the peer (the old one is dropped), with its lock taken again.
+    fn reconnect_peer(&mut self) -> Result<NodeState, String> {
+        self.peer = None;
+        match connect_peer(self.config, self.resource, Some(&self.run_id)) {
+            Ok((p, st)) => {
+                self.peer = Some(p);
+                Ok(st)
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Before this node promotes or mounts again in a rollback: the peer must be shown
+    /// not Primary, over a fresh session (the old one may be the one that died). On a
+    /// pair whose connection DRBD itself watches (Connected, peer Secondary), DRBD's view
+    /// is enough when the plan never touched the peer.
+    fn peer_not_primary(&mut self, plan: &Plan) -> Result<(), String> {
+        let r = self.resource.clone();
+        let touched_peer = plan.steps.iter().any(|st| st.node == Node::Peer);
+        if !touched_peer
+            && let Ok((local, _)) = self.local.state(&r)
+            && local.connection.as_deref() == Some("Connected")
+            && local.peer_role.as_deref() == Some("Secondary")
+        {
+            return Ok(());
+        }
+        if self.config.peer.is_none() {
+            return Err("no [peer] in drnfs.toml to ask, and DRBD does not see a connected Secondary peer".into());
+        }
+        match self.reconnect_peer() {
+            Ok(st) if st.role.as_deref() == Some("Primary") => {
+                Err(format!("{} is Primary ({})", st.name, st.summary()))
+            }
+            Ok(st) if st.role.is_none() => Err(format!("{}'s DRBD role is unknown ({})", st.name, st.summary())),
+            Ok(_) => Ok(()),
+            Err(e) => Err(format!("its state could not be read over a fresh session: {e}")),
+        }
     }
 
     /// Polls the node until every expectation holds, or the timeout passes.
@@ -162,6 +257,9 @@ impl Session<'_> {
         let mut last;
         loop {
             let Some(runner) = self.runner(node) else { return Err("no peer session".into()) };
+            if runner.lost() {
+                return Err("the peer's session is lost".into());
+            }
             match runner.state(&r) {
                 Ok((s, _)) => {
                     let unmet: Vec<String> =
@@ -180,6 +278,48 @@ impl Session<'_> {
         }
     }
 
+    /// `PeerSilent`: every path to the peer tried, round after round for `seconds`; one
+    /// answer and the step fails.
+    fn peer_silent(&mut self, seconds: u64) -> crate::process::Outcome {
+        let started = Instant::now();
+        let r = self.resource.clone();
+        let mut rounds = 0;
+        let last = loop {
+            let local = match self.local.state(&r) {
+                Ok((s, _)) => s,
+                Err(e) => return crate::process::Outcome::not_run(format!("this node's state: {e}")),
+            };
+            let routes = std::fs::read_to_string("/proc/net/route").unwrap_or_default();
+            let (probes, _) = probe::look_at_peer(self.config, &r, &local, &routes);
+            rounds += 1;
+            if let Some(p) = probes.answered() {
+                return crate::process::Outcome {
+                    exit: Some(1),
+                    stdout: String::new(),
+                    stderr: format!("the peer answered on {}: {}", p.path, p.evidence),
+                    duration_ms: started.elapsed().as_millis() as u64,
+                    failure: None,
+                };
+            }
+            if started.elapsed() >= Duration::from_secs(seconds) {
+                break probes
+                    .probes
+                    .iter()
+                    .map(|p| format!("{}: {}", p.path, p.evidence))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        };
+        crate::process::Outcome {
+            exit: Some(0),
+            stdout: format!("silent on every path for {} s ({rounds} rounds): {last}", started.elapsed().as_secs()),
+            stderr: String::new(),
+            duration_ms: started.elapsed().as_millis() as u64,
+            failure: None,
+        }
+    }
+
     /// Runs one step and checks it; on a busy unmount, says who holds the mount.
     fn step(&mut self, plan: &Plan, index: usize, st: &Step, out: &mut dyn Write, rollback: bool) -> StepResult {
         let node_name = match st.node {
@@ -191,6 +331,14 @@ impl Session<'_> {
         let _ = out.flush();
         let r = self.resource.clone();
         let timeout = Duration::from_secs(st.timeout_s.max(1));
+        // A session lost earlier: a fresh one before anything more is asked of the peer.
+        if st.node == Node::Peer
+            && self.peer.as_ref().is_none_or(Peer::lost)
+            && let Err(e) = self.reconnect_peer()
+        {
+            let _ = writeln!(out, "FAILED: no session to the peer: {e}");
+            return StepResult::OpFailed;
+        }
         // A command whose effect is already there is not run again: `drbdadm disconnect`
         // on a StandAlone resource fails, so do `umount` of nothing and `mount` of a
         // mounted filesystem, and a resumed plan re-runs the step that was running when
@@ -210,19 +358,16 @@ impl Session<'_> {
             });
             if let Err(e) = self.audit(record, st.node == Node::Peer) {
                 let _ = writeln!(out, "      {e}");
+                return StepResult::AuditFailed(e.to_string());
             }
             return StepResult::Ok;
         }
-        let outcome = match self.runner(st.node) {
-            Some(runner) => runner.run(&st.op, &r, timeout),
-            None => crate::process::Outcome {
-                exit: None,
-                stdout: String::new(),
-                stderr: String::new(),
-                duration_ms: 0,
-                failure: Some("no peer session".into()),
-            },
+        let outcome = match (&st.op, self.runner(st.node)) {
+            (plan::Op::PeerSilent { seconds }, _) => self.peer_silent(*seconds),
+            (op, Some(runner)) => runner.run(op, &r, timeout),
+            (_, None) => crate::process::Outcome::not_run("no peer session"),
         };
+        let lost = st.node == Node::Peer && self.peer.as_ref().is_some_and(Peer::lost);
         let mut problem = (!outcome.success()).then(|| outcome.reason());
         let mut holders = None;
         if problem.is_some()
@@ -247,6 +392,9 @@ impl Session<'_> {
             None => {
                 let _ = writeln!(out, "ok ({} ms)", outcome.duration_ms);
             }
+            Some(p) if lost => {
+                let _ = writeln!(out, "UNKNOWN: the session to the peer was lost ({p}); it may have happened");
+            }
             Some(p) => {
                 let _ = writeln!(out, "FAILED: {p}");
                 if let Some(h) = &holders {
@@ -255,7 +403,7 @@ impl Session<'_> {
             }
         }
         let argv = match &st.op {
-            plan::Op::Run { argv } => json!(argv),
+            plan::Op::Run { argv } | plan::Op::Fence { argv } => json!(argv),
             other => json!(other),
         };
         let record = json!({
@@ -263,27 +411,22 @@ impl Session<'_> {
             "event": if rollback { "undo" } else { "step" }, "index": index + 1, "node": node_name, "title": st.title,
             "argv": argv, "exit": outcome.exit, "stdout": truncate(&outcome.stdout), "stderr": truncate(&outcome.stderr),
             "duration_ms": outcome.duration_ms, "ok": ok, "problem": problem, "holders": holders,
-            "operator": self.operator, "message": format!("{}: {}", st.title, if ok { "ok" } else { "failed" }),
+            "outcome_unknown": lost && !ok,
+            "operator": self.operator, "message": format!("{}: {}", st.title, if ok { "ok" } else if lost { "unknown" } else { "failed" }),
         });
         if let Err(e) = self.audit(record, st.node == Node::Peer) {
             let _ = writeln!(out, "      {e}");
+            if ok || !op_ok {
+                return StepResult::AuditFailed(e.to_string());
+            }
         }
         match (op_ok, ok) {
             (_, true) => StepResult::Ok,
+            (_, false) if lost => StepResult::Unknown,
             (true, false) => StepResult::CheckFailed,
             (false, _) => StepResult::OpFailed,
         }
     }
-}
-
-/// How a step went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum StepResult {
-    Ok,
-    /// The command failed: it changed nothing to undo.
-    OpFailed,
-    /// The command ran but the expected state did not follow: undo it too.
-    CheckFailed,
 }
 
 fn indent(s: &str) -> String {
@@ -312,6 +455,23 @@ fn holds(e: &Expect, s: &NodeState, r: &Resource) -> bool {
     }
 }
 
+/// An undo that makes this node Primary or mounts its filesystem: never run blind.
+fn promotes_or_mounts(st: &Step) -> bool {
+    st.node == Node::Local
+        && matches!(&st.op, plan::Op::Run { argv }
+            if argv.first().is_some_and(|p| p == "mount")
+                || (argv.first().is_some_and(|p| p == "drbdadm") && argv.get(1).is_some_and(|a| a == "primary")))
+}
+
+/// Where `NodeState`s come from for this run: the configuration's resource (or, in a dry
+/// run without drnfs.toml, a stand-in with only the name).
+fn resource_for(config: Option<&Config>, name: &str) -> anyhow::Result<Resource> {
+    match config {
+        Some(c) => Ok(c.resource(name)?.clone()),
+        None => Ok(Resource::unconfigured(name)),
+    }
+}
+
 /// Runs an action as asked. `local_snapshot` reads this node's snapshot (JSON).
 pub fn run(
     ask: &Ask,
@@ -319,8 +479,13 @@ pub fn run(
     out: &mut dyn Write,
     mut confirm: impl FnMut(&str) -> anyhow::Result<String>,
 ) -> anyhow::Result<Ending> {
-    let config = Config::load(&ask.config_path)?;
-    let r = config.resource(&ask.resource)?.clone();
+    let (config, config_error) = match Config::load(&ask.config_path) {
+        Ok(c) => (c, None),
+        // A dry run still runs every check that needs no configuration.
+        Err(e) if ask.dry_run => (Config::empty(), Some(e.to_string())),
+        Err(e) => return Err(e),
+    };
+    let r = resource_for(config_error.is_none().then_some(&config), &ask.resource)?;
     let run_id = run_id();
     let mut s = Session {
         config: &config,
@@ -332,48 +497,66 @@ pub fn run(
     };
     let (local_state, _) = s.local.state(&r)?;
     let local_name = local_state.name.clone();
+    let peer_name = config.peer.as_ref().map(|p| p.name.clone());
+    if let Some(v) = ask.victim.as_deref()
+        && v != local_name
+        && Some(v) != peer_name.as_deref()
+    {
+        anyhow::bail!(
+            "--victim {v} is neither this node ({local_name}) nor the peer ({})",
+            peer_name.unwrap_or_else(|| "no [peer] configured".into())
+        );
+    }
     let victim_is_local = ask.victim.as_deref().is_some_and(|v| v == local_name);
-    let needs_peer = matches!(ask.kind, ActionKind::Failover | ActionKind::RecoverSplitBrain | ActionKind::Takeover);
-    let mut ctx =
-        Context { proof: ask.proof.clone(), accept_stale: ask.accept_stale, victim_is_local, ..Default::default() };
+    let mut ctx = Context {
+        accept_stale: ask.accept_stale,
+        force: ask.force,
+        victim_is_local,
+        victim_named: ask.victim.is_some(),
+        no_fencing_accepted: ask.no_fencing_accepted,
+        config_error: config_error.clone(),
+        fence: config.fence.as_ref().map(|f| f.command.clone()),
+        ..Default::default()
+    };
+    let needs_peer = matches!(ask.kind, ActionKind::Failover | ActionKind::RecoverSplitBrain);
     let mut peer_state = None;
     if let Some((file, snap)) = &ask.peer_snapshot {
         ctx.peer_from_file = Some(file.clone());
-        let minor = r.device.to_string_lossy().trim_start_matches("/dev/drbd").parse().ok();
-        peer_state = Some(NodeState::from_snapshot(snap, &r.name, minor));
+        peer_state = Some(NodeState::from_snapshot(snap, &r.name, minor_of(&r)));
+    } else if ask.kind == ActionKind::Takeover && !ask.recorded {
+        // A takeover does not open an agent session: it asks every path whether the peer
+        // is still there.
+        let routes = std::fs::read_to_string("/proc/net/route").unwrap_or_default();
+        let (probes, snap) = probe::look_at_peer(&config, &r, &local_state, &routes);
+        peer_state = snap.map(|v| NodeState::from_snapshot(&v, &r.name, minor_of(&r)));
+        ctx.probes = Some(probes);
     } else if needs_peer && ask.recorded {
         ctx.peer_error = Some("recorded state: pass the peer's snapshot with --peer-snapshot".into());
+    } else if needs_peer && config_error.is_some() {
+        ctx.peer_error = Some("no drnfs.toml: the peer is unknown".into());
     } else if needs_peer {
-        match Peer::connect(&config).and_then(|mut p| p.state(&r).map(|st| (p, st))) {
-            Ok((p, (st, _))) => {
+        // The peer is locked whenever an action that may change it reads it; a dry run
+        // takes no lock anywhere.
+        let lock = (!ask.dry_run).then_some(run_id.as_str());
+        match connect_peer(&config, &r, lock) {
+            Ok((p, st)) => {
                 peer_state = Some(st);
                 s.peer = Some(p);
             }
             Err(e) => ctx.peer_error = Some(e.to_string()),
         }
     }
-    if ask.kind == ActionKind::RecoverSplitBrain {
-        let peer_name = config.peer.as_ref().map(|p| p.name.clone());
-        match ask.victim.as_deref() {
-            Some(v) if v == local_name || Some(v) == peer_name.as_deref() => {}
-            Some(v) => anyhow::bail!(
-                "--victim {v} is neither this node ({local_name}) nor the peer ({})",
-                peer_name.unwrap_or_default()
-            ),
-            None => anyhow::bail!("name the victim, whose changes since the split are discarded: --victim NODE"),
-        }
-    }
-    if ask.kind == ActionKind::Takeover && ask.force && ask.proof.is_none() {
-        anyhow::bail!(
-            "--force needs --peer-dead-proof: forcing a Primary without fencing the peer makes a split brain"
-        );
-    }
-    // Busy: a live lock, or a journal a dead drnfs left.
-    let lock = match Lock::try_take(&config.paths.lock_dir, &r.name, &run_id) {
-        Ok(l) => Some(l),
-        Err(e) => {
-            ctx.busy = Some(e);
-            None
+    // Busy: a live lock, or a journal a dead drnfs left. A dry run only looks.
+    let lock = if ask.dry_run || config_error.is_some() {
+        ctx.busy = Lock::holder(&config.paths.lock_dir, &r.name);
+        None
+    } else {
+        match Lock::try_take(&config.paths.lock_dir, &r.name, &run_id) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                ctx.busy = Some(e);
+                None
+            }
         }
     };
     if let Some(j) = Journal::unfinished(&config.paths.journal_dir, &r.name) {
@@ -386,22 +569,51 @@ pub fn run(
         ));
     }
     ctx.pacemaker = pacemaker_manages(&r.name);
+    if ask.kind == ActionKind::Promote && !ask.recorded && config_error.is_none() {
+        ctx.mount_point_users = Some(files::users_of(&r.mount_point, Path::new("/proc")));
+    }
+    if ask.kind == ActionKind::Takeover
+        && ask.force
+        && checks::takeover_proof(&local_state, &ctx) == checks::Proof::None
+    {
+        anyhow::bail!(
+            "--force (drbdadm primary --force) needs proof that the peer cannot write, or \
+             --no-fencing-i-accept-split-brain: forcing a Primary past DRBD's fencing makes a split brain"
+        );
+    }
 
     let checks = checks::preflight(ask.kind, &r, &local_state, peer_state.as_ref(), &ctx);
     let blocked = checks::blocked(&checks);
+    let split = (ask.kind == ActionKind::RecoverSplitBrain)
+        .then(|| split_brain::Comparison::new(&mut s, &local_state, peer_state.as_ref(), ask.recorded));
+    writeln!(out, "{} {} on {local_name}\n\nPreflight:\n{}", ask.kind.name(), r.name, checks::render(&checks))?;
+    if let Some(c) = &split {
+        writeln!(out, "{}", c.render(ask.victim.as_deref()))?;
+    }
+    if config_error.is_some() {
+        writeln!(out, "Plan: none without drnfs.toml (copy examples/drnfs.toml, then drnfs config check).")?;
+        writeln!(out, "\nDry run: nothing was changed. The action would be REFUSED.")?;
+        return Ok(Ending::DryRun { blocked: true });
+    }
     let plan = match ask.kind {
         ActionKind::Promote => plan::promote(&config, &r, &local_name),
         ActionKind::Demote => plan::demote(&config, &r, &local_name),
         ActionKind::Failover => plan::failover(&config, &r, &local_name),
-        ActionKind::Takeover => plan::takeover(&config, &r, &local_name, ask.force),
+        ActionKind::Takeover => {
+            let accepted = checks::takeover_proof(&local_state, &ctx) == checks::Proof::Accepted;
+            plan::takeover(&config, &r, &local_name, ask.force, accepted)
+        }
         ActionKind::RecoverSplitBrain => {
             plan::recover_split_brain(&config, &r, &local_name, if victim_is_local { Node::Local } else { Node::Peer })
         }
     };
-    writeln!(out, "{} {} on {local_name}\n\nPreflight:\n{}", plan.action.name(), r.name, checks::render(&checks))?;
-    writeln!(out, "Plan:\n{}", plan::render(&plan))?;
-    for i in &plan.impact {
-        writeln!(out, "Impact: {i}")?;
+    if ask.kind == ActionKind::RecoverSplitBrain && ask.victim.is_none() {
+        writeln!(out, "Plan: name the victim (--victim NODE) to see the plan; the comparison above recommends one.")?;
+    } else {
+        writeln!(out, "Plan:\n{}", plan::render(&plan))?;
+        for i in &plan.impact {
+            writeln!(out, "Impact: {i}")?;
+        }
     }
     if ask.dry_run {
         writeln!(out, "\nDry run: nothing was changed.{}", if blocked { " The action would be REFUSED." } else { "" })?;
@@ -422,24 +634,10 @@ pub fn run(
         )?;
         return Ok(Ending::Refused);
     }
-    let _lock = lock;
-    if plan.steps.iter().any(|st| st.node == Node::Peer) {
-        let locked = match s.peer.as_mut() {
-            Some(p) => p.request(&AgentRequest::Lock { resource: r.name.clone(), run_id: run_id.clone() }),
-            None => Err(anyhow::anyhow!("no peer session")),
-        };
-        match locked {
-            Ok(resp) if resp.ok => {}
-            Ok(resp) => {
-                writeln!(out, "\nREFUSED: the peer's lock: {}", resp.error.unwrap_or_default())?;
-                return Ok(Ending::Refused);
-            }
-            Err(e) => {
-                writeln!(out, "\nREFUSED: the peer's lock: {e}")?;
-                return Ok(Ending::Refused);
-            }
-        }
+    if ask.kind == ActionKind::RecoverSplitBrain && ask.victim.is_none() {
+        anyhow::bail!("name the victim, whose changes since the split are discarded: --victim NODE");
     }
+    let _lock = lock;
     let phrase = plan.confirm.clone();
     let typed = match &ask.confirm {
         Some(c) => c.clone(),
@@ -463,24 +661,43 @@ pub fn run(
         note: None,
     };
     journal.save(&config.paths.journal_dir)?;
+    let risk = (ask.kind == ActionKind::Takeover
+        && checks::takeover_proof(&local_state, &ctx) == checks::Proof::Accepted)
+        .then_some("takeover WITHOUT proof that the peer cannot write: the operator accepted a split brain");
     s.audit(
         json!({"at": now(), "run_id": run_id, "action": plan.action.name(), "resource": r.name, "event": "start",
         "node": local_name, "peer": plan.peer, "operator": s.operator, "typed": typed, "preflight": preflight_json,
-        "plan": plan, "state_before": before, "message": format!("started by {}", s.operator)}),
+        "probes": ctx.probes, "risk_accepted": risk, "split_brain": split.as_ref().map(|c| c.to_json()),
+        "plan": plan, "state_before": before, "message": format!("started by {}{}", s.operator, risk.map_or(String::new(), |r| format!(" — {r}")))}),
         true,
     )?;
     writeln!(out)?;
     let ending = execute(&mut s, &mut journal, 0, out)?;
+    finish(&mut s, &journal, ending, &local_name)?;
+    Ok(ending)
+}
+
+/// The last audit record of a run, and the journal closed unless a human must look.
+fn finish(s: &mut Session<'_>, journal: &Journal, ending: Ending, node: &str) -> anyhow::Result<()> {
     let after = s.states();
+    let event = match ending {
+        Ending::Done => "done",
+        Ending::RolledBack => "rolled_back",
+        Ending::Undone => "undone",
+        Ending::StoppedSafe => "stopped_safe",
+        _ => "failed",
+    };
     s.audit(
-        json!({"at": now(), "run_id": run_id, "action": plan.action.name(), "resource": r.name,
-        "event": match ending { Ending::Done => "done", Ending::RolledBack => "rolled_back", _ => "failed" },
-        "node": local_name, "operator": s.operator, "state_after": after, "note": journal.note,
+        json!({"at": now(), "run_id": journal.run_id, "action": journal.plan.action.name(), "resource": journal.plan.resource,
+        "event": event, "node": node, "operator": s.operator, "state_after": after, "note": journal.note,
         "message": journal.note.clone().unwrap_or_default()}),
         true,
     )?;
-    Journal::finish(&config.paths.journal_dir, &r.name);
-    Ok(ending)
+    // A safe stop leaves the journal open: the next action is refused until `drnfs resume`.
+    if ending != Ending::StoppedSafe {
+        Journal::finish(&s.config.paths.journal_dir, &journal.plan.resource);
+    }
+    Ok(())
 }
 
 /// Runs the plan from step `from`; on a failure, undoes the finished steps in reverse.
@@ -496,15 +713,25 @@ fn execute(s: &mut Session<'_>, journal: &mut Journal, from: usize, out: &mut dy
             journal.save(&dir)?;
             continue;
         }
-        // A command that ran but whose effect did not show is undone with the rest.
-        journal.steps[i] = if result == StepResult::CheckFailed { StepState::Done } else { StepState::Failed };
+        // A command that ran but whose effect did not show is undone with the rest; one
+        // whose answer was lost with the peer's session may have run: undone as well.
+        journal.steps[i] = match result {
+            StepResult::CheckFailed | StepResult::AuditFailed(_) => StepState::Done,
+            StepResult::Unknown => StepState::Unknown,
+            _ => StepState::Failed,
+        };
         journal.state = RunState::RollingBack;
         let node = match plan.steps[i].node {
             Node::Local => plan.local.clone(),
             Node::Peer => plan.peer.clone().unwrap_or_default(),
         };
+        let why = match &result {
+            StepResult::Unknown => " (its outcome is unknown: the session to the peer was lost)".to_owned(),
+            StepResult::AuditFailed(e) => format!(" (the audit log could not be written: {e})"),
+            _ => String::new(),
+        };
         journal.note = Some(format!(
-            "{} {} stopped at step {} ({node}: {})",
+            "{} {} stopped at step {} ({node}: {}){why}",
             plan.action.name(),
             plan.resource,
             i + 1,
@@ -512,19 +739,7 @@ fn execute(s: &mut Session<'_>, journal: &mut Journal, from: usize, out: &mut dy
         ));
         journal.save(&dir)?;
         writeln!(out, "\n{}; rolling back.", journal.note.as_deref().unwrap_or(""))?;
-        let ok = rollback(s, journal, i + 1, out)?;
-        journal.state = if ok { RunState::RolledBack } else { RunState::Failed };
-        journal.save(&dir)?;
-        writeln!(
-            out,
-            "\n{}",
-            if ok {
-                "Rolled back: the resource is as it was before the action."
-            } else {
-                "ROLLBACK INCOMPLETE: look at the steps above; drnfs did not retry."
-            }
-        )?;
-        return Ok(if ok { Ending::RolledBack } else { Ending::Failed });
+        return conclude_rollback(s, journal, i + 1, out, Ending::RolledBack);
     }
     journal.state = RunState::Done;
     journal.save(&dir)?;
@@ -532,27 +747,91 @@ fn execute(s: &mut Session<'_>, journal: &mut Journal, from: usize, out: &mut dy
     Ok(Ending::Done)
 }
 
-/// Undoes the finished steps among `0..upto`, newest first. False when an undo failed.
-fn rollback(s: &mut Session<'_>, journal: &mut Journal, upto: usize, out: &mut dyn Write) -> anyhow::Result<bool> {
+/// Rolls back the finished steps among `0..upto` and says how it ended: `success` when
+/// every undo worked, a safe stop when the peer could not be shown safe, else failed.
+fn conclude_rollback(
+    s: &mut Session<'_>,
+    journal: &mut Journal,
+    upto: usize,
+    out: &mut dyn Write,
+    success: Ending,
+) -> anyhow::Result<Ending> {
+    let dir = s.config.paths.journal_dir.clone();
+    match rollback(s, journal, upto, out)? {
+        Ok(true) => {
+            journal.state = RunState::RolledBack;
+            journal.save(&dir)?;
+            writeln!(out, "\nRolled back: the resource is as it was before the action.")?;
+            Ok(success)
+        }
+        Ok(false) => {
+            journal.state = RunState::Failed;
+            journal.save(&dir)?;
+            writeln!(out, "\nROLLBACK INCOMPLETE: look at the steps above; drnfs did not retry.")?;
+            Ok(Ending::Failed)
+        }
+        Err(SafeStop(why)) => {
+            let plan = &journal.plan;
+            let peer = plan.peer.clone().unwrap_or_else(|| "the peer".into());
+            let r = s.resource;
+            let mp = r.mount_point.display();
+            let note = format!(
+                "STOPPED SAFE: {peer} was not shown to be Secondary ({why}). {local} stays as it is now — not promoted \
+                 again, {mp} not mounted again — so at most one node is Primary.\n\
+                 Check on {peer}: drbdadm role {res}; is {mp} mounted; does nfsd run (drnfs doctor there).\n\
+                 - If {peer} is Primary and serving, the action finished there: drnfs resume {res} (continues it).\n\
+                 - If {peer} is Secondary: drnfs resume {res} --rollback (checks {peer} again, then serves here).",
+                local = plan.local,
+                res = r.name
+            );
+            journal.note = Some(note.clone());
+            journal.state = RunState::RollingBack;
+            journal.save(&dir)?;
+            writeln!(out, "\n{note}")?;
+            Ok(Ending::StoppedSafe)
+        }
+    }
+}
+
+/// Undoes the finished (or unknown) steps among `0..upto`, newest first. `Ok(false)` when
+/// an undo failed; `Err` when an undo would promote or mount here while the peer may be
+/// Primary.
+fn rollback(
+    s: &mut Session<'_>,
+    journal: &mut Journal,
+    upto: usize,
+    out: &mut dyn Write,
+) -> anyhow::Result<Result<bool, SafeStop>> {
     let dir = s.config.paths.journal_dir.clone();
     let plan = journal.plan.clone();
     let mut all_ok = true;
     for j in (0..upto).rev() {
-        if journal.steps[j] != StepState::Done {
+        if !matches!(journal.steps[j], StepState::Done | StepState::Unknown) {
             continue;
         }
+        let mut undone = true;
         for u in &plan.steps[j].undo {
+            if promotes_or_mounts(u)
+                && let Err(why) = s.peer_not_primary(&plan)
+            {
+                return Ok(Err(SafeStop(why)));
+            }
             if s.step(&plan, j, u, out, true) != StepResult::Ok {
-                all_ok = false;
+                undone = false;
             }
         }
-        journal.steps[j] = StepState::RolledBack;
-        journal.save(&dir)?;
+        // A step whose undo failed stays as it was: a later `resume --rollback` tries again.
+        if undone {
+            journal.steps[j] = StepState::RolledBack;
+            journal.save(&dir)?;
+        }
+        all_ok &= undone;
     }
-    Ok(all_ok)
+    Ok(Ok(all_ok))
 }
 
-/// `drnfs resume RES`: an action whose drnfs died, continued or rolled back.
+/// `drnfs resume RES`: an action whose drnfs died, continued or rolled back — after the
+/// preflight of what remains, with both nodes locked, audited to its end.
 pub fn resume(
     config_path: &std::path::Path,
     resource: &str,
@@ -584,6 +863,9 @@ pub fn resume(
     for (i, st) in journal.plan.steps.iter().enumerate() {
         writeln!(out, "  {:>2}. {:<12} {}", i + 1, format!("{:?}", journal.steps[i]).to_lowercase(), st.title)?;
     }
+    if let Some(n) = &journal.note {
+        writeln!(out, "  note: {}", n.lines().next().unwrap_or(""))?;
+    }
     let _lock = Lock::try_take(&config.paths.lock_dir, resource, &journal.run_id).map_err(|e| anyhow::anyhow!(e))?;
     let mut s = Session {
         config: &config,
@@ -593,19 +875,57 @@ pub fn resume(
         run_id: journal.run_id.clone(),
         operator: record::operator(),
     };
-    if journal.plan.steps.iter().any(|st| st.node == Node::Peer) {
-        s.peer = Some(Peer::connect(&config)?);
-    }
-    s.audit(
-        json!({"at": now(), "run_id": journal.run_id, "action": journal.plan.action.name(), "resource": resource,
-        "event": if roll_back { "resume_rollback" } else { "resume_continue" }, "operator": s.operator,
-        "message": format!("resumed by {}", s.operator)}),
-        true,
-    )?;
     // A step that was running when drnfs died may or may not have happened: it is run
     // again when continuing (every step checks state, and the commands are idempotent),
     // and undone as if done when rolling back.
     let first_open = journal.steps.iter().position(|st| *st != StepState::Done).unwrap_or(journal.steps.len());
+    let remaining: Vec<&Step> = if roll_back {
+        journal
+            .plan
+            .steps
+            .iter()
+            .zip(&journal.steps)
+            .filter(|(_, st)| matches!(st, StepState::Done | StepState::Running | StepState::Unknown))
+            .flat_map(|(step, _)| step.undo.iter())
+            .collect()
+    } else {
+        journal.plan.steps[first_open..].iter().collect()
+    };
+    let (local_state, _) = s.local.state(&r)?;
+    let mut peer_state = None;
+    let mut ctx = Context { pacemaker: pacemaker_manages(resource), ..Default::default() };
+    if journal.plan.steps.iter().any(|st| st.node == Node::Peer) {
+        match connect_peer(&config, &r, Some(&journal.run_id)) {
+            Ok((p, st)) => {
+                s.peer = Some(p);
+                peer_state = Some(st);
+            }
+            Err(e) => ctx.peer_error = Some(e.to_string()),
+        }
+    }
+    let checks = checks::resume_preflight(&remaining, &r, &local_state, peer_state.as_ref(), &ctx);
+    writeln!(out, "\nPreflight of what remains:\n{}", checks::render(&checks))?;
+    let what = if roll_back { "resume_rollback" } else { "resume_continue" };
+    if checks::blocked(&checks) {
+        let why: Vec<String> = checks
+            .iter()
+            .filter(|c| c.verdict == Verdict::Block)
+            .map(|c| format!("{} ({})", c.what, c.evidence))
+            .collect();
+        writeln!(out, "\nREFUSED: {}", why.join("; "))?;
+        s.audit(
+            json!({"at": now(), "run_id": journal.run_id, "action": journal.plan.action.name(), "resource": resource,
+            "event": "refused", "resume": what, "operator": s.operator, "preflight": checks, "message": why.join("; ")}),
+            false,
+        )?;
+        return Ok(Ending::Refused);
+    }
+    s.audit(
+        json!({"at": now(), "run_id": journal.run_id, "action": journal.plan.action.name(), "resource": resource,
+        "event": what, "operator": s.operator, "preflight": checks,
+        "message": format!("resumed by {}", s.operator)}),
+        true,
+    )?;
     let ending = if roll_back {
         for st in journal.steps.iter_mut() {
             if *st == StepState::Running {
@@ -614,19 +934,12 @@ pub fn resume(
         }
         journal.state = RunState::RollingBack;
         let all = journal.steps.len();
-        let ok = rollback(&mut s, &mut journal, all, out)?;
-        journal.state = if ok { RunState::RolledBack } else { RunState::Failed };
-        journal.save(&config.paths.journal_dir)?;
-        if ok {
-            writeln!(out, "\nRolled back as asked: the resource is as it was before the interrupted action.")?;
-            Ending::Undone
-        } else {
-            Ending::Failed
-        }
+        conclude_rollback(&mut s, &mut journal, all, out, Ending::Undone)?
     } else {
         execute(&mut s, &mut journal, first_open, out)?
     };
-    Journal::finish(&config.paths.journal_dir, resource);
+    let node = journal.plan.local.clone();
+    finish(&mut s, &journal, ending, &node)?;
     Ok(ending)
 }
 
@@ -676,5 +989,22 @@ mod tests {
         let text = describe_holders("/srv/nfs:  4172c  99999m\n", proc.path());
         assert_eq!(text, "pid 4172 (working directory): sleep 600\npid 99999 (mapped file): ?");
         assert!(describe_holders("", proc.path()).starts_with("none found"));
+    }
+
+    #[test]
+    fn undos_that_promote_or_mount_here_are_recognised() {
+        let st = |node, argv: &[&str]| Step {
+            node,
+            title: String::new(),
+            op: plan::Op::Run { argv: argv.iter().map(|s| (*s).to_owned()).collect() },
+            expect: vec![],
+            timeout_s: 1,
+            undo: vec![],
+        };
+        assert!(promotes_or_mounts(&st(Node::Local, &["drbdadm", "primary", "r0"])));
+        assert!(promotes_or_mounts(&st(Node::Local, &["mount", "-t", "ext4", "/dev/drbd0", "/srv/nfs"])));
+        assert!(!promotes_or_mounts(&st(Node::Peer, &["drbdadm", "primary", "r0"])));
+        assert!(!promotes_or_mounts(&st(Node::Local, &["drbdadm", "secondary", "r0"])));
+        assert!(!promotes_or_mounts(&st(Node::Local, &["systemctl", "start", "nfs-server.service"])));
     }
 }

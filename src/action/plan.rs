@@ -25,6 +25,11 @@ pub enum Op {
     Hold { on: bool },
     /// Run nothing; wait for the expectations (a cross-node check).
     Verify,
+    /// Run drnfs.toml's `[fence]` command (on this node only; it must equal the
+    /// configured one): the peer is powered off.
+    Fence { argv: Vec<String> },
+    /// Try every path to the peer for `seconds`; none may answer.
+    PeerSilent { seconds: u64 },
 }
 
 /// What must hold on the step's node after it ran (polled until true or timed out).
@@ -414,19 +419,49 @@ pub fn failover(c: &Config, r: &Resource, local: &str) -> Plan {
     }
 }
 
-pub fn takeover(c: &Config, r: &Resource, local: &str, force: bool) -> Plan {
+/// Takeover: the peer is gone. With a `[fence]`, the peer is powered off first and must
+/// then stay silent; `risk_accepted` (no proof at all) gets a phrase that names the risk.
+pub fn takeover(c: &Config, r: &Resource, local: &str, force: bool, risk_accepted: bool) -> Plan {
     let peer = peer_name(c).unwrap_or_else(|| "the peer".to_owned());
+    let mut steps = Vec::new();
+    if let Some(f) = &c.fence {
+        steps.push(Step {
+            node: Node::Local,
+            title: format!("fence {peer} ([fence] of drnfs.toml)"),
+            op: Op::Fence { argv: f.command.clone() },
+            expect: Vec::new(),
+            timeout_s: f.timeout_s,
+            undo: Vec::new(),
+        });
+        steps.push(Step {
+            node: Node::Local,
+            title: format!("{peer} stays silent on every path for {} s", f.silent_for_s),
+            op: Op::PeerSilent { seconds: f.silent_for_s },
+            expect: Vec::new(),
+            timeout_s: f.silent_for_s + 60,
+            undo: Vec::new(),
+        });
+    }
+    steps.extend(serve(Node::Local, r, c, force));
+    let mut impact = vec![
+        format!("{local} serves {} WITHOUT redundancy until {peer} rejoins as Secondary", r.name),
+        format!("if {peer} wrote data after the split, reconnecting it means a split-brain recovery"),
+    ];
+    if c.fence.is_some() {
+        impact.insert(0, format!("{peer} is powered off by the fence command before anything else"));
+    }
     Plan {
         action: ActionKind::Takeover,
         resource: r.name.clone(),
         local: local.to_owned(),
         peer: Some(peer.clone()),
-        steps: serve(Node::Local, r, c, force),
-        confirm: format!("I have fenced {peer}"),
-        impact: vec![
-            format!("{local} serves {} WITHOUT redundancy until {peer} rejoins as Secondary", r.name),
-            format!("if {peer} wrote data after the split, reconnecting it means a split-brain recovery"),
-        ],
+        steps,
+        confirm: if risk_accepted {
+            format!("I accept a split brain of {} with {peer}", r.name)
+        } else {
+            format!("take over {} from {peer}", r.name)
+        },
+        impact,
     }
 }
 
@@ -497,6 +532,10 @@ pub fn render(plan: &Plan) -> String {
             Op::Hold { on: true } => "write 1 to the keepalived hold file".to_owned(),
             Op::Hold { on: false } => "write 0 to the keepalived hold file".to_owned(),
             Op::Verify => "(check only)".to_owned(),
+            Op::Fence { argv } => argv.join(" "),
+            Op::PeerSilent { seconds } => {
+                format!("(try ssh, the replication address, management addresses, ARP for the VIP for {seconds} s)")
+            }
         };
         out.push_str(&format!("{:>2}. [{node}] {}\n      {what}\n", i + 1, st.title));
         if !st.expect.is_empty() {

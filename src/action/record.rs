@@ -11,11 +11,19 @@ use serde::{Deserialize, Serialize};
 
 use super::plan::Plan;
 
-/// The resource's lock, held for the life of this value.
+/// The resource's lock, held for the life of this value. The file names its holder
+/// while held and is emptied on release, so a dry run can say who holds it without taking
+/// it.
 #[derive(Debug)]
 pub struct Lock {
-    _file: File,
+    file: File,
     pub path: PathBuf,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = self.file.set_len(0);
+    }
 }
 
 impl Lock {
@@ -35,13 +43,23 @@ impl Lock {
             Ok(()) => {
                 let _ = file.set_len(0);
                 let _ = writeln!(file, "pid {} run {run_id}", std::process::id());
-                Ok(Lock { _file: file, path })
+                Ok(Lock { file, path })
             }
             Err(_) => {
                 let holder = std::fs::read_to_string(&path).unwrap_or_default();
                 Err(format!("another drnfs action holds {} ({})", path.display(), holder.trim()))
             }
         }
+    }
+
+    /// Who holds the lock, without taking it: the holder the file names, while that
+    /// process lives (a dry run must not block a real action, even for a moment).
+    pub fn holder(dir: &Path, resource: &str) -> Option<String> {
+        let path = dir.join(format!("drnfs-{resource}.lock"));
+        let text = std::fs::read_to_string(&path).ok()?;
+        let pid: u32 = text.split_whitespace().nth(1)?.parse().ok()?;
+        let alive = pid != std::process::id() && Path::new(&format!("/proc/{pid}")).exists();
+        alive.then(|| format!("another drnfs action holds {} ({})", path.display(), text.trim()))
     }
 }
 
@@ -52,6 +70,9 @@ pub enum StepState {
     Running,
     Done,
     Failed,
+    /// It ran on the peer and the session died before its answer: it may or may not have
+    /// happened. Undone as if done, after the peer's state was read again.
+    Unknown,
     RolledBack,
 }
 
@@ -111,26 +132,35 @@ impl Journal {
     }
 }
 
-/// Who runs drnfs: the sudo user, else the login user, else `$USER`.
+/// Who runs drnfs: the login uid the kernel keeps for the session (audit's loginuid: it
+/// survives sudo and su, and no environment variable can change it), else the uid the
+/// process runs as, with the user name from /etc/passwd.
 pub fn operator() -> String {
-    if let Ok(u) = std::env::var("SUDO_USER") {
-        return u;
-    }
-    let login = std::fs::read_to_string("/proc/self/loginuid")
-        .ok()
-        .and_then(|s| s.trim().parse::<u32>().ok())
-        .filter(|u| *u != u32::MAX);
-    if let Some(uid) = login {
-        if let Some(name) = user_name(uid) {
-            return name;
-        }
-        return format!("uid {uid}");
-    }
-    std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned())
+    operator_from(
+        std::fs::read_to_string("/proc/self/loginuid").ok().as_deref(),
+        std::fs::read_to_string("/proc/self/status").ok().as_deref(),
+        std::fs::read_to_string("/etc/passwd").ok().as_deref(),
+    )
 }
 
-fn user_name(uid: u32) -> Option<String> {
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+fn operator_from(loginuid: Option<&str>, status: Option<&str>, passwd: Option<&str>) -> String {
+    let name = |uid: u32| {
+        passwd.and_then(|p| user_name(p, uid)).map_or_else(|| format!("uid {uid}"), |n| format!("{n} (uid {uid})"))
+    };
+    // 4294967295: no login session (a daemon, a container without audit).
+    if let Some(uid) = loginuid.and_then(|s| s.trim().parse::<u32>().ok()).filter(|u| *u != u32::MAX) {
+        return name(uid);
+    }
+    let uid = status
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Uid:")))
+        .and_then(|l| l.split_whitespace().next()?.parse::<u32>().ok());
+    match uid {
+        Some(uid) => format!("{} (no login session)", name(uid)),
+        None => "unknown".to_owned(),
+    }
+}
+
+fn user_name(passwd: &str, uid: u32) -> Option<String> {
     passwd.lines().find_map(|l| {
         let mut f = l.split(':');
         let name = f.next()?;
@@ -196,6 +226,33 @@ mod tests {
         assert!(b.contains("run run-a"), "{b}");
         drop(a);
         assert!(Lock::try_take(dir.path(), "r0", "run-c").is_ok());
+    }
+
+    #[test]
+    fn a_dry_run_sees_the_holder_without_taking_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Lock::holder(dir.path(), "r0"), None);
+        // Another process (pid 1 lives everywhere) wrote itself into the file.
+        std::fs::write(dir.path().join("drnfs-r0.lock"), "pid 1 run other\n").unwrap();
+        assert!(Lock::holder(dir.path(), "r0").is_some_and(|h| h.contains("run other")));
+        // Released: the file is emptied.
+        std::fs::write(dir.path().join("drnfs-r0.lock"), "").unwrap();
+        let l = Lock::try_take(dir.path(), "r0", "mine").unwrap();
+        drop(l);
+        assert_eq!(std::fs::read_to_string(dir.path().join("drnfs-r0.lock")).unwrap(), "");
+    }
+
+    #[test]
+    fn the_operator_is_the_login_uid_not_an_environment_variable() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n";
+        // alice logged in, then sudo: the process runs as root, the session is alice's.
+        assert_eq!(operator_from(Some("1000\n"), Some("Uid:\t0\t0\t0\t0\n"), Some(passwd)), "alice (uid 1000)");
+        assert_eq!(
+            operator_from(Some("4294967295"), Some("Uid:\t0\t0\t0\t0\n"), Some(passwd)),
+            "root (uid 0) (no login session)"
+        );
+        assert_eq!(operator_from(Some("1001"), None, Some(passwd)), "uid 1001");
+        assert_eq!(operator_from(None, None, None), "unknown");
     }
 
     #[test]

@@ -29,6 +29,34 @@ pub struct NodeState {
     pub addresses: Vec<IpAddr>,
     /// Findings (`id`, severity, summary) the node's own drnfs raised.
     pub findings: Vec<(String, String, String)>,
+    /// DRBD's fence-peer handler fenced the peer since it went away: what and where read.
+    pub peer_fenced: Option<String>,
+    /// From the DRBD configuration: `fencing`, the fence-peer handler, `quorum` and
+    /// `on-no-quorum` of the resource.
+    pub fencing: Option<String>,
+    pub fence_peer_handler: Option<String>,
+    pub quorum_setting: Option<String>,
+    pub on_no_quorum: Option<String>,
+    /// The peer's DRBD replication address (`10.50.0.2:7789`), from the configuration.
+    pub peer_address: Option<String>,
+    /// nfsd is in its NFSv4 grace period.
+    pub in_grace: Option<bool>,
+    /// Bytes nfsd wrote since it started (the `io` counter).
+    pub nfsd_write_bytes: Option<u64>,
+    /// What this node's log says of a split brain of the resource.
+    pub split: Option<SplitFacts>,
+}
+
+/// A split brain as one node's kernel log and events2 saw it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SplitFacts {
+    /// 4 KiB blocks this node changed while apart, and the blocks it saw the peer report.
+    pub blocks_changed_here: Option<u64>,
+    pub blocks_changed_peer: Option<u64>,
+    /// When the nodes stopped replicating (RFC 3339).
+    pub apart_since: Option<String>,
+    /// When this node became Primary while apart (RFC 3339).
+    pub promoted_here_at: Vec<String>,
 }
 
 fn st(v: &Value) -> Option<String> {
@@ -101,6 +129,48 @@ impl NodeState {
             .iter()
             .filter_map(|a| a.as_str()?.parse().ok())
             .collect();
+        n.in_grace = snap["nfsd"]["in_grace"].as_bool();
+        n.nfsd_write_bytes = snap["nfsd"]["io"]["write_bytes"].as_u64();
+        let sb = &snap["drbd"]["split_brain"];
+        let facts = [Some(resource.to_owned()), minor.map(|m| format!("minor{m}"))]
+            .into_iter()
+            .flatten()
+            .map(|k| &sb[k.as_str()])
+            .find(|v| v.is_object());
+        n.split = facts.map(|e| SplitFacts {
+            blocks_changed_here: e["blocks_changed_here"].as_u64(),
+            blocks_changed_peer: e["blocks_changed_peer"].as_u64(),
+            apart_since: st(&e["apart_since"]),
+            promoted_here_at: e["promoted_here_at"]
+                .as_array()
+                .unwrap_or(&empty)
+                .iter()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect(),
+        });
+        let config = snap["drbd"]["config"].as_array().unwrap_or(&empty).iter().find(|c| c["name"] == resource);
+        if let Some(c) = config {
+            n.fencing = st(&c["fencing"]);
+            n.fence_peer_handler = st(&c["fence_peer_handler"]);
+            n.quorum_setting = st(&c["quorum"]);
+            n.on_no_quorum = st(&c["on_no_quorum"]);
+            // The address after the family (`ipv4 10.50.0.2:7789`) of the host that is not us.
+            n.peer_address = c["hosts"]
+                .as_array()
+                .unwrap_or(&empty)
+                .iter()
+                .filter(|h| h["name"].as_str().is_some_and(|name| name != n.name))
+                .find_map(|h| h["address"].as_str()?.split_whitespace().last().map(str::to_owned));
+        }
+        n.peer_fenced = snap["findings"].as_array().unwrap_or(&empty).iter().find_map(|f| {
+            let id = f["id"].as_str()?;
+            let mine = id == format!("drbd.peer-fenced:{resource}")
+                || minor.is_some_and(|m| id == format!("drbd.peer-fenced:minor{m}"));
+            mine.then(|| {
+                let seen = f["evidence"][0].as_str().unwrap_or("");
+                format!("{} (read from {seen})", f["summary"].as_str().unwrap_or(id))
+            })
+        });
         n.findings = snap["findings"]
             .as_array()
             .unwrap_or(&empty)

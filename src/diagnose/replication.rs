@@ -22,6 +22,11 @@ pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
             show(&m.disk),
             show(&m.peer_disk)
         );
+        if !m.connection.is_connected()
+            && let Some(f) = evidence_keys.iter().flatten().find_map(|k| model.fence_results.get(k))
+        {
+            out.push(fence_finding(model, &subject, f));
+        }
         match &m.connection {
             ProcCs::StandAlone => match sb {
                 Some(e) => {
@@ -137,6 +142,11 @@ pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
     // DRBD 9 (no /proc/drbd minors): connections from events2.
     if snap.drbd.minors.is_empty() {
         for r in &snap.drbd.resources {
+            if let Some(f) = model.fence_results.get(&r.name)
+                && r.connections.iter().any(|c| c.state != Some(ConnectionState::Connected))
+            {
+                out.push(fence_finding(model, &r.name, f));
+            }
             for c in &r.connections {
                 if c.state == Some(ConnectionState::StandAlone) {
                     let sb = model.split_brain.get(&r.name);
@@ -152,6 +162,32 @@ pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
                 }
             }
         }
+    }
+}
+
+/// What DRBD's own fence-peer handler answered after the peer went away: proof that the
+/// peer cannot write (outdated, powered off), or why there is none.
+fn fence_finding(model: &Model, subject: &str, f: &crate::model::FenceResult) -> Finding {
+    let peer = super::config::peer_of(model, subject).unwrap_or_else(|| "the peer".to_owned());
+    let (rule, severity) = if f.fenced() {
+        ("drbd.peer-fenced", Severity::Info)
+    } else if f.exit_code == 6 {
+        ("drbd.fence-peer-failed", Severity::Critical)
+    } else {
+        ("drbd.fence-peer-failed", Severity::Warning)
+    };
+    let summary = if f.fenced() {
+        format!("{subject}: DRBD fenced {peer} (fence-peer handler exit {}: {})", f.exit_code, f.meaning())
+    } else {
+        format!("{subject}: DRBD could not fence {peer} (fence-peer handler exit {}: {})", f.exit_code, f.meaning())
+    };
+    let f2 = Finding::new(rule, subject, severity, summary).evidence(f.seen_in.clone());
+    if f.fenced() {
+        f2.suggest(format!("{peer} cannot write to {subject} now; a takeover here is safe from a split brain (drnfs takeover {subject} --dry-run)"))
+    } else {
+        f2.suggest(format!(
+            "do not take over until {peer} is known to be down: power it off (or configure [fence] in drnfs.toml)"
+        ))
     }
 }
 

@@ -134,12 +134,57 @@ fn series() -> Series {
     Series::new(HISTORY_LEN)
 }
 
+/// The fence-peer handler's answer (DRBD's peer-fencing interface): 3 the peer is
+/// Inconsistent, 4 it was outdated, 5 it could not be reached, 6 it is Primary, 7 it was
+/// STONITHed (powered off).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct FenceResult {
+    pub exit_code: i32,
+    /// The line it was read from (kernel log or events2).
+    pub seen_in: String,
+    pub at: Option<Timestamp>,
+}
+
+impl FenceResult {
+    /// The peer cannot write: outdated (it cannot become Primary with its data) or
+    /// powered off.
+    pub fn fenced(&self) -> bool {
+        matches!(self.exit_code, 4 | 7)
+    }
+
+    pub fn meaning(&self) -> &'static str {
+        match self.exit_code {
+            3 => "the peer's disk is Inconsistent",
+            4 => "the peer was outdated",
+            5 => "the peer could not be reached (not proof that it is down)",
+            6 => "the peer is Primary: it refused to be outdated",
+            7 => "the peer was STONITHed (powered off)",
+            _ => "an answer outside DRBD's fence-peer interface",
+        }
+    }
+}
+
+/// Since when a resource has not been replicating, and this node's promotions since.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Apart {
+    since: Option<Timestamp>,
+    promoted_at: Vec<Timestamp>,
+}
+
 /// Split-brain evidence seen in the kernel log or events2, per resource (or `minorN`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SplitBrainEvidence {
     pub helper_called: bool,
     pub kernel_detected_unresolved: bool,
     pub last_seen: Option<Timestamp>,
+    /// 4 KiB blocks this node and the peer marked changed while apart, from the UUID
+    /// handshake the kernel logged just before it found the split brain.
+    pub blocks_changed_here: Option<u64>,
+    pub blocks_changed_peer: Option<u64>,
+    /// When the nodes stopped replicating, before the split brain was found.
+    pub apart_since: Option<Timestamp>,
+    /// When this node became Primary while they were apart.
+    pub promoted_here_at: Vec<Timestamp>,
 }
 
 #[derive(Debug, Default)]
@@ -167,6 +212,14 @@ pub struct Model {
     /// The kernel's reason for refusing the last connection handshake of each resource
     /// (`incompatible protocol settings`), until it connects again.
     pub handshake_refusals: BTreeMap<String, String>,
+    /// What DRBD's fence-peer handler last answered for each resource (or `minorN`) since
+    /// it lost its peer, and where drnfs read it; until it connects again.
+    pub fence_results: BTreeMap<String, FenceResult>,
+    /// Per resource (or `minorN`): when it stopped replicating, and when this node became
+    /// Primary since; until it replicates again.
+    apart: BTreeMap<String, Apart>,
+    /// The blocks each side changed, from the last UUID handshake logged per resource.
+    handshake_bits: BTreeMap<String, (Option<u64>, Option<u64>)>,
     /// Input lines that could not be used (events2), newest last, at most 100.
     pub input_warnings: std::collections::VecDeque<snapshot::Warning>,
     events2_line: usize,
@@ -283,12 +336,7 @@ impl Model {
             .iter()
             // Replicating again, not merely handshaking: WFReportParams is where DRBD 8.4
             // detects the split brain, so it must not count (seen in the lab's recording).
-            .filter(|m| {
-                m.connection.split().is_some_and(|(c, r)| {
-                    c == drnfs_parsers::drbd_state::ConnectionState::Connected
-                        && r != drnfs_parsers::drbd_state::ReplicationState::Off
-                })
-            })
+            .filter(|m| m.connection.is_connected())
             .flat_map(|m| {
                 let by_name = snap
                     .drbd
@@ -368,6 +416,12 @@ impl Model {
         }
         let (level, text) = match &c.what {
             ChangeKind::State { field, old, new } => {
+                let at = c.timestamp.unwrap_or(wall);
+                match (field.as_str(), c.peer.is_some()) {
+                    ("role", false) => self.note_role(&c.resource, new, at),
+                    ("connection", true) if old.as_deref() == Some("Connected") => self.note_apart(&c.resource, at),
+                    _ => {}
+                }
                 (state_level(field, new), format!("{where_}: {field} {} → {new}", old.as_deref().unwrap_or("?")))
             }
             ChangeKind::Created { object } => (Level::Info, format!("{where_}: {} created", object.as_str())),
@@ -380,13 +434,27 @@ impl Model {
                 }
                 (helper_level(helper), format!("{where_}: helper {helper} called"))
             }
-            ChangeKind::HelperReturned { helper, status } => (
-                helper_level(helper),
-                format!(
-                    "{where_}: helper {helper} returned {}",
-                    status.map_or_else(|| "?".to_owned(), |s| s.to_string())
-                ),
-            ),
+            ChangeKind::HelperReturned { helper, status } => {
+                if helper == "fence-peer"
+                    && let Some(code) = status
+                {
+                    self.fence_results.insert(
+                        c.resource.clone(),
+                        FenceResult {
+                            exit_code: *code,
+                            seen_in: format!("events2: response helper {} helper:fence-peer status:{code}", c.resource),
+                            at: Some(c.timestamp.unwrap_or(wall)),
+                        },
+                    );
+                }
+                (
+                    helper_level(helper),
+                    format!(
+                        "{where_}: helper {helper} returned {}",
+                        status.map_or_else(|| "?".to_owned(), |s| s.to_string())
+                    ),
+                )
+            }
             ChangeKind::Renamed { old_name } => (Level::Info, format!("{where_}: renamed from {old_name}")),
         };
         self.timeline.push(TimelineEvent {
@@ -413,19 +481,71 @@ impl Model {
             .clone()
             .or_else(|| l.subject.minor.map(|m| format!("minor{m}")))
             .unwrap_or_else(|| "drbd".to_owned());
+        let minor_key = l.subject.minor.map(|m| format!("minor{m}"));
+        let keys: Vec<String> = std::iter::once(subject.clone()).chain(minor_key).collect();
         let level = match &l.event {
             KernelEvent::SplitBrain { outcome: SplitBrainOutcome::Unresolved } => {
-                let minor_key = l.subject.minor.map(|m| format!("minor{m}"));
-                for key in std::iter::once(subject.clone()).chain(minor_key) {
-                    let e = self.split_brain.entry(key).or_default();
+                for key in &keys {
+                    let (here, peer) = self.handshake_bits.get(key).copied().unwrap_or_default();
+                    let apart = self.apart.get(key).cloned().unwrap_or_default();
+                    let e = self.split_brain.entry(key.clone()).or_default();
                     e.kernel_detected_unresolved = true;
                     e.last_seen = l.time.wall.or(wall);
+                    e.blocks_changed_here = here;
+                    e.blocks_changed_peer = peer;
+                    e.apart_since = apart.since;
+                    e.promoted_here_at = apart.promoted_at;
                 }
                 Level::Critical
             }
+            KernelEvent::UuidHandshake { side, bits } => {
+                for key in &keys {
+                    let e = self.handshake_bits.entry(key.clone()).or_default();
+                    match side {
+                        kernel_log::HandshakeSide::Local => e.0 = Some(*bits),
+                        kernel_log::HandshakeSide::Peer => e.1 = Some(*bits),
+                    }
+                }
+                return;
+            }
             KernelEvent::SplitBrain { .. } => Level::Warning,
-            KernelEvent::Helper { helper, .. } => helper_level(helper),
+            KernelEvent::Helper { helper, exit_code } => {
+                if helper == "fence-peer"
+                    && let Some(code) = exit_code
+                {
+                    let result = FenceResult {
+                        exit_code: *code,
+                        seen_in: format!("kernel: {}", l.message),
+                        at: l.time.wall.or(wall),
+                    };
+                    let minor_key = l.subject.minor.map(|m| format!("minor{m}"));
+                    for key in std::iter::once(subject.clone()).chain(minor_key) {
+                        self.fence_results.insert(key, result.clone());
+                    }
+                }
+                helper_level(helper)
+            }
             KernelEvent::StateChange { transitions, .. } => {
+                let at = l.time.wall.or(wall);
+                for t in transitions {
+                    match t.field.as_str() {
+                        "role" if l.subject.peer.is_none() => {
+                            if let Some(at) = at {
+                                for key in &keys {
+                                    self.note_role(key, &t.to, at);
+                                }
+                            }
+                        }
+                        "conn" if drnfs_parsers::drbd_state::ProcCs::parse(&t.from).is_connected() => {
+                            if let Some(at) = at {
+                                for key in &keys {
+                                    self.note_apart(key, at);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
                 for t in transitions.iter().filter(|t| t.field == "conn") {
                     if t.to == "Disconnecting" {
                         self.disconnects.insert(subject.clone(), (t.from.clone(), l.time.wall.or(wall)));
@@ -500,12 +620,38 @@ impl Model {
                 sockets: r.connections.clone(),
             })
             .collect();
+        s.drbd.split_brain = self.split_brain.clone();
+        match &self.drbd_config {
+            Some(Ok(resources)) => s.drbd.config = resources.clone(),
+            Some(Err(e)) => s.drbd.config_error = Some(e.clone()),
+            None => {}
+        }
         s.clients_error = self.clients.error.clone();
         s.client_ops_error = self.clients.activity_error.clone();
         s.findings = findings;
         s.timeline = self.timeline.iter().cloned().collect();
         s.warnings.extend(self.input_warnings.iter().cloned());
         Some(s)
+    }
+
+    /// The resource stopped replicating at `at` (the first time since it last did).
+    fn note_apart(&mut self, key: &str, at: Timestamp) {
+        let a = self.apart.entry(key.to_owned()).or_default();
+        a.since.get_or_insert(at);
+    }
+
+    /// This node's role for the resource became `role` at `at`; a promotion while apart
+    /// is remembered (the last few).
+    fn note_role(&mut self, key: &str, role: &str, at: Timestamp) {
+        if role != "Primary" {
+            return;
+        }
+        if let Some(a) = self.apart.get_mut(key) {
+            if a.promoted_at.len() == 8 {
+                a.promoted_at.remove(0);
+            }
+            a.promoted_at.push(at);
+        }
     }
 
     /// Forgets split-brain evidence for a resource once it is connected again.
@@ -525,6 +671,8 @@ impl Model {
             self.split_brain.remove(&k);
             self.disconnects.remove(&k);
             self.handshake_refusals.remove(&k);
+            self.fence_results.remove(&k);
+            self.apart.remove(&k);
         }
     }
 }

@@ -129,6 +129,14 @@ pub struct Drbd {
     pub resources: Vec<Resource>,
     /// Whether events2 could be read, and why not.
     pub events2: SourceStatus,
+    /// The DRBD configuration (`drbdadm dump all`) as drnfs understood it: hosts and
+    /// addresses, protocol, fencing, quorum, handlers.
+    pub config: Vec<drnfs_parsers::drbd_config::ResourceConfig>,
+    /// Why the configuration could not be read (not asked: `None` and no resources).
+    pub config_error: Option<String>,
+    /// Split-brain evidence per resource (and `minorN`) since drnfs started reading:
+    /// what the kernel and events2 said, and what each side changed while apart.
+    pub split_brain: BTreeMap<String, crate::model::SplitBrainEvidence>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, JsonSchema)]

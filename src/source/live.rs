@@ -29,7 +29,7 @@ pub struct LiveOptions {
     pub peer: Option<PeerSource>,
 }
 
-/// How to ask the peer: its name and the argv of `ssh … drnfs snapshot --json`.
+/// How to ask the peer: its name and the argv of `ssh … drnfs agent`.
 #[derive(Debug, Clone)]
 pub struct PeerSource {
     pub name: String,
@@ -38,36 +38,55 @@ pub struct PeerSource {
 
 impl PeerSource {
     pub fn new(peer: &crate::action::config::Peer) -> Self {
-        Self { name: peer.name.clone(), argv: peer.drnfs_argv(&["snapshot", "--json"]) }
+        Self { name: peer.name.clone(), argv: peer.drnfs_argv(&["agent"]) }
     }
 }
 
-/// Seconds between two questions to the peer: each is an ssh session and a full read there.
+/// Seconds between two questions to the peer (each a full read there).
 const PEER_PERIOD: Duration = Duration::from_secs(5);
+/// Longest wait for one answer of the peer: a loaded peer under a loaded link is slow,
+/// and "no answer yet" is shown meanwhile.
+const PEER_DEADLINE: Duration = Duration::from_secs(30);
 
+/// Asks the peer for its state every [`PEER_PERIOD`] over one `drnfs agent` session, so
+/// an ssh handshake (seconds of CPU on a small node) is paid once, not every time. A
+/// session that dies or misses its deadline is replaced at the next question.
 async fn peer_loop(peer: PeerSource, tx: Sender<Input>, start: Instant) {
-    // Until the first answer (an ssh session and a full read there, seconds under load),
-    // the view says the peer is being asked rather than showing nothing.
+    // Until the first answer, the view says the peer is being asked rather than showing
+    // nothing.
     if tx.send(Input::PeerAsking { at: seconds_since(start), name: peer.name.clone() }).await.is_err() {
         return;
     }
+    let mut session: Option<crate::action::exec::Peer> = None;
     loop {
-        let run = tokio::process::Command::new(&peer.argv[0])
-            .args(&peer.argv[1..])
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .output();
-        let snapshot = match tokio::time::timeout(Duration::from_secs(15), run).await {
-            Err(_) => Err("no answer in 15 s".to_owned()),
-            Ok(Err(e)) => Err(format!("{}: {e}", peer.argv[0])),
-            Ok(Ok(out)) => match serde_json::from_slice::<serde_json::Value>(&out.stdout) {
-                Ok(v) if v.get("host").is_some() => Ok(v),
-                _ => {
-                    let err = String::from_utf8_lossy(&out.stderr);
-                    let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no snapshot on stdout");
-                    Err(format!("exit {}: {}", out.status.code().unwrap_or(-1), last.trim()))
-                }
-            },
+        let p = peer.clone();
+        let open = session.take();
+        let asked = tokio::task::spawn_blocking(move || {
+            let mut s = match open {
+                Some(s) => s,
+                None => match crate::action::exec::Peer::spawn(&p.name, &p.argv) {
+                    Ok(s) => s,
+                    Err(e) => return (None, Err(e.to_string())),
+                },
+            };
+            let req = crate::action::exec::Request::State { resource: String::new() };
+            let answer = match s.request_within(&req, PEER_DEADLINE) {
+                Ok(resp) => resp
+                    .snapshot
+                    .filter(|v| v.get("host").is_some())
+                    .ok_or_else(|| resp.error.unwrap_or_else(|| "the peer's drnfs sent no snapshot".to_owned())),
+                Err(e) => Err(format!("{e:#}")),
+            };
+            let keep = (answer.is_ok()).then_some(s);
+            (keep, answer)
+        })
+        .await;
+        let snapshot = match asked {
+            Ok((kept, answer)) => {
+                session = kept;
+                answer
+            }
+            Err(e) => Err(format!("asking the peer failed: {e}")),
         };
         if tx.send(Input::Peer { at: seconds_since(start), name: peer.name.clone(), snapshot }).await.is_err() {
             return;
@@ -477,6 +496,7 @@ mod tests {
             name: "nodeb".into(),
             ssh: Some("root@10.50.0.2".into()),
             drnfs: "/usr/bin/drnfs".into(),
+            addresses: vec![],
         };
         assert_eq!(
             PeerSource::new(&peer).argv,
@@ -493,19 +513,21 @@ mod tests {
                 "--",
                 "root@10.50.0.2",
                 "/usr/bin/drnfs",
-                "snapshot",
-                "--json"
+                "agent"
             ]
         );
     }
 
     #[tokio::test]
     async fn the_peers_snapshot_or_why_not() {
-        // `cat` of a real capture stands in for ssh; `false` for an ssh that fails.
+        // A stand-in agent answers a State request with a real capture's snapshot; `false`
+        // is an ssh that fails at once.
         let snap = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/failover/nodeb/drnfs-snapshot.json");
-        for (argv, ok) in [(vec!["cat", snap], true), (vec!["false"], false)] {
+        let agent = r#"while read -r line; do printf '{"ok":true,"snapshot":%s}\n' "$(tr -d '\n' < SNAP)"; done"#
+            .replace("SNAP", snap);
+        for (argv, ok) in [(vec!["sh".to_owned(), "-c".to_owned(), agent], true), (vec!["false".to_owned()], false)] {
             let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-            let peer = PeerSource { name: "nodeb".into(), argv: argv.iter().map(|a| (*a).to_owned()).collect() };
+            let peer = PeerSource { name: "nodeb".into(), argv };
             let task = tokio::spawn(peer_loop(peer, tx, Instant::now()));
             let asking = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap();
             assert!(matches!(asking, Some(Input::PeerAsking { ref name, .. }) if name == "nodeb"), "{asking:?}");
@@ -515,7 +537,7 @@ mod tests {
             assert_eq!(name, "nodeb");
             match snapshot {
                 Ok(v) => assert!(ok && v["host"]["hostname"] == "nodeb", "{v}"),
-                Err(e) => assert!(!ok && e.starts_with("exit 1"), "{e}"),
+                Err(e) => assert!(!ok && e.contains("nodeb: the agent session"), "{e}"),
             }
         }
     }

@@ -109,7 +109,7 @@ pub fn start(
                 config_path,
                 dry_run,
                 confirm: None,
-                proof: None,
+                no_fencing_accepted: false,
                 accept_stale: false,
                 force: false,
                 victim: None,
@@ -134,6 +134,7 @@ pub fn start(
                 Ok(Ending::RolledBack) => "FAILED and rolled back".to_owned(),
                 Ok(Ending::Undone) => "rolled back as asked".to_owned(),
                 Ok(Ending::Failed) => "FAILED, rollback incomplete".to_owned(),
+                Ok(Ending::StoppedSafe) => "STOPPED SAFE: the peer's state is unknown; see above".to_owned(),
                 Err(e) => format!("error: {e:#}"),
             };
             let _ = tx.send(ActionEvent::Finished(text));

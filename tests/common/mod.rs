@@ -5,6 +5,7 @@ use std::path::Path;
 
 /// The flags that make drnfs read a lab capture (`fixtures/<scenario>/<node>`) instead
 /// of this machine: its /proc tree, events2 dump, kernel log and DRBD configuration.
+#[allow(dead_code)]
 pub fn capture_sources(dir: &Path) -> Vec<OsString> {
     [
         ("--proc-root", "proc"),
@@ -16,3 +17,5 @@ pub fn capture_sources(dir: &Path) -> Vec<OsString> {
     .flat_map(|(flag, file)| [OsString::from(flag), dir.join(file).into_os_string()])
     .collect()
 }
+
+pub mod pair;

@@ -125,35 +125,117 @@ scenario_action_resume() {
 	wait_for nodea 'drbdadm role r0' '^Primary/Secondary$' 10 || return 1
 }
 
-scenario_action_split_brain() {
-	# A real split brain, then the guided recovery with nodeb as the victim.
-	on nodea 'drbdadm disconnect r0' || return 1
-	on nodeb 'drbdadm disconnect r0' || return 1
-	on nodeb 'drbdadm primary r0 && mount /dev/drbd0 /mnt/sb && echo nodeb-side-2 >/mnt/sb/export/nodeb-side-2 && umount /mnt/sb && drbdadm secondary r0' || return 1
-	on nodea 'echo nodea-side-2 >/srv/nfs/export/nodea-side-2 && sync' || return 1
-	on nodea 'drbdadm connect r0' || return 1
-	on nodeb 'drbdadm connect r0' || return 1
-	wait_for nodea 'drbdadm cstate r0' '^StandAlone$' 60 || return 1
-	wait_for nodea 'drnfs doctor' 'split brain between nodea' 30 || return 1
-	on nodea "drnfs recover-split-brain r0 --victim nodeb --confirm 'discard the changes of nodeb'" >"$WORK/split-brain.out" 2>&1 ||
-		{ log "recover-split-brain failed:"; tail -n 30 "$WORK/split-brain.out" >&2; return 1; }
-	wait_for nodea 'echo $(drbdadm cstate r0) $(drbdadm dstate r0)' 'Connected.*UpToDate/UpToDate' 120 || return 1
-	cp "$WORK/split-brain.out" "$WORK/captures/split-brain/drnfs-recover-split-brain.txt" 2>/dev/null || true
-}
-
-scenario_action_takeover() {
-	# nodea (Primary) answers: a takeover on nodeb is refused, with or without proof.
-	refused nodeb "takeover without proof" C20 drnfs takeover r0 --confirm "'I have fenced nodea'" || return 1
-	refused nodeb "takeover while the peer answers" C05 drnfs takeover r0 --peer-dead-proof lab --confirm "'I have fenced nodea'" || return 1
-	# nodea drops off the network (its link down: no DRBD, no VRRP, no ssh from nodeb).
-	on nodeb "$LAB/clients stop-load; $LAB/clients umount" >/dev/null 2>&1 || true
-	on nodea 'ip link set br0 down' || return 1
-	wait_for nodeb 'drbdadm cstate r0' 'WFConnection' 60 || return 1
-	on nodeb "drnfs takeover r0 --peer-dead-proof 'lab: nodea isolated (its link is down)' --confirm 'I have fenced nodea'" >"$WORK/takeover.out" 2>&1 ||
-		{ log "takeover failed:"; tail -n 40 "$WORK/takeover.out" >&2; return 1; }
+scenario_action_session_lost() {
+	# A planned failover nodea -> nodeb whose ssh session dies right after nodeb's
+	# `drbdadm primary`: a drbdadm wrapper on nodeb drops nodeb's link once the promotion
+	# is done. nodea cannot know whether nodeb promoted, so it must not promote itself
+	# again: it stops with itself Secondary and unmounted (exit 7). Never two Primaries.
+	on nodeb "$LAB/clients stop-load" >/dev/null 2>&1 || true
+	on nodeb 'mkdir -p /run/drnfs-lab && touch /run/drnfs-lab/drop-after-primary &&
+		install -m 0755 /usr/local/lib/drnfs-lab/drbdadm-drop-link /usr/local/sbin/drbdadm' || return 1
+	local rc=0
+	ON_TIMEOUT=400 on nodea "drnfs failover r0 --confirm 'failover r0 to nodeb'" >"$WORK/session-lost.out" 2>&1 || rc=$?
+	on nodeb 'rm -f /usr/local/sbin/drbdadm /run/drnfs-lab/drop-after-primary' || return 1
+	((rc == 7)) || { log "expected a safe stop (exit 7), got $rc:"; tail -n 40 "$WORK/session-lost.out" >&2; return 1; }
+	grep -q "UNKNOWN: the session to the peer was lost" "$WORK/session-lost.out" || { log "the lost session was not called unknown"; tail -n 30 "$WORK/session-lost.out" >&2; return 1; }
+	grep -q "STOPPED SAFE" "$WORK/session-lost.out" || { log "no safe stop in the output"; return 1; }
+	# Exactly one Primary: nodeb (promoted before its link dropped); nodea Secondary, unmounted.
+	wait_for nodea 'drbdadm role r0' '^Secondary/' 10 || return 1
+	wait_for nodea 'mountpoint -q /srv/nfs && echo mounted || echo unmounted' '^unmounted$' 10 || return 1
+	wait_for nodeb 'drbdadm role r0' '^Primary/' 10 || return 1
+	on nodea 'tail -n 1 /var/log/drnfs/audit.jsonl' | grep -q '"event":"stopped_safe"' || { log "the audit log does not end with stopped_safe"; return 1; }
+	# nodea's journal stays open: a new action is refused until resume.
+	refused nodea "an action after a safe stop" C18 drnfs promote r0 --confirm r0 || return 1
+	# The link comes back; resume finishes the failover on nodeb.
+	on nodeb 'ip link set br0 up' || return 1
+	wait_for nodea 'drbdadm cstate r0' 'Connected' 120 || return 1
+	on nodea 'drnfs resume r0' >"$WORK/session-lost-resume.out" 2>&1 || { log "resume failed:"; tail -n 30 "$WORK/session-lost-resume.out" >&2; return 1; }
 	wait_for nodeb 'cat /proc/fs/nfsd/threads' '^[1-9]' 30 || return 1
 	wait_for nodeb 'ip -br addr show br0' "$VIP" 60 || return 1
-	on nodeb 'grep "\"action\":\"takeover\"" /var/log/drnfs/audit.jsonl | grep -q "nodea isolated"' || { log "the proof is not in the audit log"; return 1; }
-	wait_for nodeb 'drnfs doctor' 'not connected' 30 || return 1
-	cp "$WORK/takeover.out" "$WORK/captures/peer-down/drnfs-takeover.txt" 2>/dev/null || true
+	wait_for nodea 'echo $(drbdadm role r0) $(drbdadm dstate r0)' 'Secondary/Primary UpToDate/UpToDate' 120 || return 1
+	on nodeb "$LAB/clients check" || { log "client data check failed after the resumed failover"; return 1; }
+	cp "$WORK/session-lost.out" "$WORK/session-lost-resume.out" "$WORK/captures/failover/" 2>/dev/null || true
+}
+
+scenario_action_split_brain() {
+	# A real split brain, compared side by side, then the guided recovery. nodeb serves
+	# (the session-lost scenario left it Primary); nodea is made to write while apart.
+	on nodeb 'drbdadm disconnect r0' || return 1
+	on nodea 'drbdadm disconnect r0' || return 1
+	on nodea 'drbdadm primary r0 && mkdir -p /mnt/sb && mount /dev/drbd0 /mnt/sb && echo nodea-side-2 >/mnt/sb/export/nodea-side-2 && umount /mnt/sb && drbdadm secondary r0' || return 1
+	on nodeb 'echo nodeb-side-2 >/srv/nfs/export/nodeb-side-2 && sync' || return 1
+	on nodeb 'drbdadm connect r0' || return 1
+	on nodea 'drbdadm connect r0' || return 1
+	wait_for nodeb 'drbdadm cstate r0' '^StandAlone$' 60 || return 1
+	wait_for nodeb 'drnfs doctor' 'split brain between nodeb' 30 || return 1
+	# Without a victim: both sides compared, a recommendation (nodeb serves, nodea does not).
+	local rc=0
+	on nodeb 'drnfs recover-split-brain r0 --dry-run' >"$WORK/split-brain-compare.out" 2>&1 || rc=$?
+	((rc == 0)) || { log "the comparison dry run exited $rc:"; cat "$WORK/split-brain-compare.out" >&2; return 1; }
+	grep -q "Both sides since the split" "$WORK/split-brain-compare.out" || { log "no comparison"; cat "$WORK/split-brain-compare.out" >&2; return 1; }
+	grep -Eq "blocks changed while apart +[0-9]+ \([0-9]+ KiB\) +[0-9]+ \([0-9]+ KiB\)" "$WORK/split-brain-compare.out" || { log "the blocks each side changed are not shown"; cat "$WORK/split-brain-compare.out" >&2; return 1; }
+	grep -q "Recommended victim: nodea" "$WORK/split-brain-compare.out" || { log "nodea (not serving) not recommended as the victim"; cat "$WORK/split-brain-compare.out" >&2; return 1; }
+	grep -q "nodeb-side-2" "$WORK/split-brain-compare.out" && { log "a victim's file list shown without a victim"; return 1; }
+	on nodeb "drnfs recover-split-brain r0 --victim nodea --confirm 'discard the changes of nodea'" >"$WORK/split-brain.out" 2>&1 ||
+		{ log "recover-split-brain failed:"; tail -n 30 "$WORK/split-brain.out" >&2; return 1; }
+	grep -q "nodea LOSES every change it made since the split" "$WORK/split-brain.out" || { log "the victim's losses were not shown"; cat "$WORK/split-brain.out" >&2; return 1; }
+	wait_for nodeb 'echo $(drbdadm cstate r0) $(drbdadm dstate r0)' 'Connected.*UpToDate/UpToDate' 120 || return 1
+	on nodeb 'test -e /srv/nfs/export/nodeb-side-2' || { log "the survivor lost its own change"; return 1; }
+	cp "$WORK/split-brain-compare.out" "$WORK/split-brain.out" "$WORK/captures/split-brain/" 2>/dev/null || true
+}
+
+scenario_action_takeover_alive() {
+	# nodeb serves; nodea, disconnected from it, still answers: no takeover on nodea, with
+	# or without drnfs there to answer, whatever it is asked.
+	on nodea 'drbdadm disconnect r0' || return 1
+	wait_for nodea 'drbdadm cstate r0' '^StandAlone$' 30 || return 1
+	refused nodea "takeover while the peer answers over ssh" C20 drnfs takeover r0 --confirm "'take over r0 from nodeb'" || return 1
+	on nodeb 'mv /usr/local/bin/drnfs /usr/local/bin/drnfs.away' || return 1
+	local out rc=0
+	out=$(on nodea "drnfs takeover r0 --dry-run" 2>&1) || rc=$?
+	on nodeb 'mv /usr/local/bin/drnfs.away /usr/local/bin/drnfs' || return 1
+	((rc == 3)) || { log "takeover dry run with drnfs missing on the peer: exit $rc"; printf '%s\n' "$out" >&2; return 1; }
+	grep -q "drnfs is missing there (exit 127)" <<<"$out" || { log "ssh exit 127 not read as alive"; printf '%s\n' "$out" >&2; return 1; }
+	grep -q "a host still answers ARP" <<<"$out" || { log "the VIP answering ARP was not seen"; printf '%s\n' "$out" >&2; return 1; }
+	on nodea 'drbdadm connect r0' || return 1
+	wait_for nodeb 'echo $(drbdadm cstate r0) $(drbdadm dstate r0)' 'Connected.*UpToDate/UpToDate' 120 || return 1
+}
+
+scenario_action_takeover_partition() {
+	# nodeb (Primary, serving) drops off the network while alive. nodea cannot reach it on
+	# any path, but nothing proves nodeb cannot write: refused, every path shown.
+	# The clients move to nodea first (the fenced takeover powers nodeb off), writing.
+	on nodeb "$LAB/clients stop-load; $LAB/clients teardown" || return 1
+	on nodea "$LAB/clients setup && $LAB/clients mount && $LAB/clients load" || return 1
+	load_flows nodea || return 1
+	on nodeb 'ip link set br0 down' || return 1
+	wait_for nodea 'drbdadm cstate r0' 'WFConnection' 60 || return 1
+	local out
+	out=$(refused nodea "takeover of a partitioned peer without a fence" C22 drnfs takeover r0 --confirm "'take over r0 from nodeb'" 2>&1) || { printf '%s\n' "$out" >&2; return 1; }
+	out=$(on nodea "drnfs takeover r0 --dry-run" 2>&1) || true
+	for path in "silent on ssh nodeb" "silent on DRBD replication address 10.50.0.2:7789" "silent on ARP for 10.50.0.100"; do
+		grep -q "PASS C21.*$path" <<<"$out" || { log "probe '$path' not shown as silent"; printf '%s\n' "$out" >&2; return 1; }
+	done
+	grep -q "unreachable is not dead" <<<"$out" || { log "the refusal does not say why"; printf '%s\n' "$out" >&2; return 1; }
+	printf '%s\n' "$out" >"$WORK/takeover-refused.out"
+}
+
+scenario_action_takeover_fenced() {
+	# The same partition with the lab's fence configured on nodea: nodeb is powered off
+	# through its qemu monitor first, stays silent, then nodea serves; the clients resume.
+	collect_streams nodeb || { log "cannot collect nodeb's streams before fencing it"; return 1; }
+	on nodea "printf '\n[fence]\ncommand = [\"/usr/local/lib/drnfs-lab/fence-peer\", \"nodeb\"]\nsilent_for_s = 5\n' >>/etc/drnfs.toml && drnfs config check" >/dev/null || return 1
+	on nodea "drnfs takeover r0 --confirm 'take over r0 from nodeb'" >"$WORK/takeover.out" 2>&1 ||
+		{ log "the fenced takeover failed:"; tail -n 40 "$WORK/takeover.out" >&2; return 1; }
+	kill -0 "$(cat "$WORK/qemu-nodeb.pid")" 2>/dev/null && { log "nodeb still runs after the fence"; return 1; }
+	grep -q "fence nodeb" "$WORK/takeover.out" || { log "no fence step in the output"; return 1; }
+	wait_for nodea 'cat /proc/fs/nfsd/threads' '^[1-9]' 30 || return 1
+	wait_for nodea 'ip -br addr show br0' "$VIP" 60 || return 1
+	on nodea 'grep "\"action\":\"takeover\"" /var/log/drnfs/audit.jsonl | grep "fence-peer" | grep -q "\"ok\":true"' || { log "the fence is not in the audit log"; return 1; }
+	wait_for nodea 'drnfs doctor' 'peer not connected' 30 || return 1
+	# The clients, cut off while nodeb was partitioned, carry on with nodea, data intact.
+	load_flows nodea || return 1
+	on nodea "$LAB/clients stop-load" || return 1
+	on nodea "$LAB/clients check" || { log "client data check failed after the fenced takeover"; return 1; }
+	cp "$WORK/takeover.out" "$WORK/takeover-refused.out" "$WORK/captures/peer-down/" 2>/dev/null || true
 }

@@ -10,7 +10,7 @@ pick_ports() {
 	local try p busy
 	for try in $(seq 0 20); do
 		busy=0
-		for p in $((LAB_PORT_BASE + 1)) $((LAB_PORT_BASE + 2)) $((LAB_PORT_BASE + 99)); do
+		for p in $((LAB_PORT_BASE + 1)) $((LAB_PORT_BASE + 2)) $((LAB_PORT_BASE + 50)) $((LAB_PORT_BASE + 99)); do
 			if ss -Htln "sport = :$p" | grep -q .; then busy=1; fi
 		done
 		((busy)) || return 0
@@ -67,6 +67,8 @@ make_payload() {
 	cat "$WORK/key.pub" "$WORK/nodekey.pub" >"$dir/root/.ssh/authorized_keys"
 	install -m 0600 "$WORK/nodekey" "$dir/root/.ssh/id_ed25519"
 	install -m 0755 "$DRNFS_BIN" "$dir/usr/local/bin/drnfs"
+	# The host's power switch for the fenced takeover (tests/lab/fence-host).
+	echo $((LAB_PORT_BASE + 50)) >"$dir/usr/local/lib/drnfs-lab/fence-port"
 	tar -C "$dir" --owner=root --group=root -cf "$WORK/payload-$node.tar" .
 	# A block device is read in whole sectors.
 	truncate -s %1M "$WORK/payload-$node.tar"
@@ -130,7 +132,16 @@ throttle_reads() {
 	[[ $shown == "bps_rd=$bps" ]] || { log "qemu shows $shown for $node, not bps_rd=$bps"; return 1; }
 }
 
+# The power switch the guests' fence-peer reaches on 127.0.0.1:PORT (one fence-host per
+# request), until the lab ends.
+start_fence_server() {
+	socat TCP-LISTEN:$((LAB_PORT_BASE + 50)),bind=127.0.0.1,reuseaddr,fork \
+		EXEC:"$HERE/fence-host $WORK" >>"$WORK/fence.log" 2>&1 &
+	echo $! >"$WORK/fence-server.pid"
+}
+
 stop_nodes() {
+	[[ -f "$WORK/fence-server.pid" ]] && kill "$(cat "$WORK/fence-server.pid")" 2>/dev/null || true
 	local node pid
 	for node in nodeb nodea; do
 		[[ -f "$WORK/qemu-$node.pid" ]] || continue
@@ -151,7 +162,9 @@ stop_nodes() {
 capture() {
 	local scenario=$1 node; shift
 	for node in "$@"; do
-		on "$node" "/usr/local/lib/drnfs-lab/capture /root/captures/$scenario" ||
+		# A capture reads every source and tool of a node that may be serving a client storm
+		# under TCG on a busy host: minutes, not seconds, at worst.
+		ON_TIMEOUT=600 on "$node" "/usr/local/lib/drnfs-lab/capture /root/captures/$scenario" ||
 			{ log "capture of $scenario on $node failed"; return 1; }
 		mkdir -p "$WORK/captures/$scenario/$node"
 		on "$node" "tar -C /root/captures/$scenario -cf - ." | tar -C "$WORK/captures/$scenario/$node" -xf - ||
