@@ -811,7 +811,7 @@ fn gather(sources: &SourceArgs, sample_seconds: Option<f64>) -> anyhow::Result<c
     }
     let vips = sources.vips();
     let mut findings = crate::diagnose::evaluate(&model, &vips);
-    let now = model.snapshot.as_ref().map(|s| s.taken_at).unwrap_or_else(crate::model::snapshot::now);
+    let now = model.snapshot.as_ref().map(|s| s.taken_at).unwrap_or_else(crate::clock::now);
     crate::diagnose::FindingMemory::default().stamp(&mut findings, now);
     model.report(findings).ok_or_else(|| anyhow::anyhow!("no sample was taken"))
 }
@@ -962,7 +962,7 @@ fn top_clients(sources: &SourceArgs, args: &TopClientsArgs, interval: Duration) 
 fn feed_events2(model: &mut Model, text: &str, source: String) {
     model.apply(Input::Events2Status { at: 0.0, status: ChildStatus::Running { source } });
     for line in text.lines() {
-        model.apply(Input::Events2Line { at: 0.0, wall: crate::model::snapshot::now(), line: line.to_owned() });
+        model.apply(Input::Events2Line { at: 0.0, wall: crate::clock::now(), line: line.to_owned() });
     }
 }
 
@@ -985,7 +985,7 @@ fn record(sources: &SourceArgs, args: &RecordArgs, interval: Duration) -> anyhow
             version: recording::VERSION,
             drnfs_version: env!("DRNFS_VERSION").to_owned(),
             hostname,
-            started_at: crate::model::snapshot::now(),
+            started_at: crate::clock::now(),
             interval_ms: interval.as_millis() as u64,
             vips: sources.vips(),
             proc_root: opts.proc.root().display().to_string(),

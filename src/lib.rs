@@ -7,7 +7,9 @@
 
 pub mod action;
 pub mod cli;
+pub mod clock;
 pub mod diagnose;
+pub mod format;
 pub mod keepalived;
 pub mod logging;
 pub mod model;

@@ -19,6 +19,9 @@ const JOURNAL_SOCKET: &str = "/run/systemd/journal/socket";
 /// `priority` is syslog's: 3 error, 4 warning, 5 notice, 6 info, 7 debug.
 pub fn system_log(identifier: &str, priority: u8, message: &str, fields: &[(&str, &str)]) {
     let Ok(sock) = std::os::unix::net::UnixDatagram::unbound() else { return };
+    // A stalled journal must not stall the caller (an action between two steps): the
+    // record is dropped instead, and the audit file still has it.
+    let _ = sock.set_nonblocking(true);
     let clean = |s: &str| s.replace('\n', " ");
     let mut datagram = format!("MESSAGE={}\nPRIORITY={priority}\nSYSLOG_IDENTIFIER={identifier}\n", clean(message));
     for (k, v) in fields {

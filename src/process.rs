@@ -88,11 +88,35 @@ fn kill_group(child: &mut Child) {
     let _ = child.kill();
 }
 
+/// How long a killed program gets to die. One stuck in the kernel (uninterruptible
+/// sleep: a `mount` or `umount` on a device whose I/O DRBD suspended) ignores SIGKILL;
+/// drnfs then stops waiting for it and says so.
+const DEATH_GRACE: Duration = Duration::from_secs(5);
+
+/// Reaps a killed child within [`DEATH_GRACE`]; false when it did not die.
+fn reap(child: &mut Child) -> bool {
+    let until = Instant::now() + DEATH_GRACE;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) | Err(_) => return true,
+            Ok(None) if Instant::now() < until => std::thread::sleep(Duration::from_millis(5)),
+            Ok(None) => return false,
+        }
+    }
+}
+
+/// `now + d`, or far in the future when that does not fit (a journal with a huge
+/// timeout must not panic the executor).
+pub fn deadline_after(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d).unwrap_or_else(|| now + Duration::from_secs(86_400 * 365))
+}
+
 /// Runs `argv` with a deadline; the child and everything it started are killed when it
 /// passes.
 pub fn run(argv: &[String], timeout: Duration) -> Outcome {
     let started = Instant::now();
-    let deadline = started + timeout;
+    let deadline = deadline_after(timeout);
     let fail =
         |failure: String| Outcome { duration_ms: started.elapsed().as_millis() as u64, ..Outcome::not_run(failure) };
     let Some((program, args)) = argv.split_first() else { return fail("empty command".to_owned()) };
@@ -117,8 +141,14 @@ pub fn run(argv: &[String], timeout: Duration) -> Outcome {
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(2)),
             Ok(None) => {
                 kill_group(&mut child);
-                let _ = child.wait();
-                failure = Some(format!("{program}: no answer within {timeout:?}, killed"));
+                failure = Some(if reap(&mut child) {
+                    format!("{program}: no answer within {timeout:?}, killed")
+                } else {
+                    format!(
+                        "{program}: no answer within {timeout:?}, and it did not die when killed (stuck in the kernel: \
+                         suspended I/O?); drnfs stopped waiting for it"
+                    )
+                });
                 break None;
             }
             Err(e) => {

@@ -250,7 +250,7 @@ fn an_interrupted_action_blocks_until_resumed() {
     // started again.
     assert!(String::from_utf8_lossy(&out).contains("already so, not run"));
     assert_eq!(n.commands(), vec!["systemctl start nfs-server.service"]);
-    assert!(drnfs::action::record::Journal::unfinished(&config.paths.journal_dir, "r0").is_none());
+    assert!(drnfs::action::record::Journal::unfinished(&config.paths.journal_dir, "r0").unwrap().is_none());
 }
 
 /// "Would a failover / a takeover be allowed?" asked of the lab's failover capture: nodeb's

@@ -5,7 +5,7 @@
 use std::io::{BufRead, Write};
 
 use super::config::Config;
-use super::exec::{ALLOWED_PROGRAMS, Request, Response, write_hold};
+use super::exec::{Request, Response, write_hold};
 use super::record::{Journal, Lock, audit};
 
 /// Serves requests until stdin closes. Locks taken are held until then.
@@ -42,11 +42,13 @@ fn handle(
             Err(e) => Response::error(e.to_string()),
         },
         Request::Run { argv, timeout_s } => {
-            if !argv.first().is_some_and(|p| ALLOWED_PROGRAMS.contains(&p.as_str())) {
-                return Response::error(format!("refused: drnfs agent runs only {}", ALLOWED_PROGRAMS.join(", ")));
-            }
-            if argv.iter().any(|a| a.contains('\0')) {
-                return Response::error("refused: NUL in an argument");
+            // Only a command a plan of this node's own drnfs.toml contains, argument for
+            // argument.
+            if !super::plan::commands(config).contains(&argv) {
+                return Response::error(format!(
+                    "refused: {:?} is not a command of any plan for this node's drnfs.toml",
+                    argv.join(" ")
+                ));
             }
             let outcome = crate::process::run(&argv, std::time::Duration::from_secs(timeout_s.clamp(1, 3600)));
             Response { outcome: Some(outcome), ..Response::ok() }
@@ -59,12 +61,17 @@ fn handle(
             if let Err(e) = config.resource(&resource) {
                 return Response::error(e.to_string());
             }
-            if let Some(j) = Journal::unfinished(&config.paths.journal_dir, &resource) {
-                return Response::error(format!(
-                    "an interrupted {} (run {}) must be resumed or rolled back first",
-                    j.plan.action.name(),
-                    j.run_id
-                ));
+            match Journal::unfinished(&config.paths.journal_dir, &resource) {
+                Ok(None) => {}
+                Ok(Some(j)) if j.run_id == run_id => {} // our own action, resumed
+                Ok(Some(j)) => {
+                    return Response::error(format!(
+                        "an interrupted {} (run {}) must be resumed or rolled back first",
+                        j.plan.action.name(),
+                        j.run_id
+                    ));
+                }
+                Err(e) => return Response::error(e),
             }
             match Lock::try_take(&config.paths.lock_dir, &resource, &run_id) {
                 Ok(l) => {

@@ -569,6 +569,7 @@ fn peer_checks(c: &mut Checks, r: &Resource, peer: Option<&NodeState>, ctx: &Con
 /// remain (rolling back) — not the action's own preflight, whose state the interrupted
 /// steps already changed.
 pub fn resume_preflight(
+    action: ActionKind,
     remaining: &[&super::plan::Step],
     r: &Resource,
     local: &NodeState,
@@ -592,14 +593,32 @@ pub fn resume_preflight(
         ctx.pacemaker.is_none(),
         ctx.pacemaker.clone().unwrap_or_else(|| "no Pacemaker CIB for it".into()),
     );
-    let split = local.split_brain() || peer.is_some_and(NodeState::split_brain);
-    c.require(
-        "C19",
-        me,
-        "no split brain",
-        !split,
-        if split { "split brain detected: drnfs recover-split-brain".into() } else { "none".into() },
-    );
+    // An interrupted split-brain recovery is resumed while the split brain still shows.
+    if action != ActionKind::RecoverSplitBrain {
+        let split = local.split_brain() || peer.is_some_and(NodeState::split_brain);
+        c.require(
+            "C19",
+            me,
+            "no split brain",
+            !split,
+            if split { "split brain detected: drnfs recover-split-brain".into() } else { "none".into() },
+        );
+    }
+    // A takeover goes on only while the peer is still silent and cannot write.
+    if action == ActionKind::Takeover
+        && remaining.iter().any(|st| {
+            st.node == Node::Local && matches!(&st.op, Op::Run { argv } if argv.get(1).is_some_and(|a| a == "primary"))
+        })
+    {
+        takeover_liveness(&mut c, peer, ctx);
+        match takeover_proof(local, ctx) {
+            Proof::Some(how) => c.add("C22", me, "the peer cannot write", Verdict::Pass, how),
+            Proof::Accepted => {
+                c.add("C22", me, "the peer cannot write", Verdict::Warn, "NO PROOF: accepted when the takeover started")
+            }
+            Proof::None => c.add("C22", me, "the peer cannot write", Verdict::Block, NO_PROOF),
+        }
+    }
     let on_peer = remaining.iter().any(|st| st.node == Node::Peer);
     if on_peer {
         match peer {

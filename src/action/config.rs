@@ -82,7 +82,9 @@ impl Peer {
     /// of prompting on the operator's terminal), a connect timeout, and keepalives that end
     /// a session whose peer vanished.
     pub fn drnfs_argv(&self, args: &[&str]) -> Vec<String> {
-        let ssh = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5"];
+        // LogLevel=ERROR whatever the user's ssh_config says: a takeover reads ssh's errors
+        // to tell a dead peer from a live one.
+        let ssh = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR"];
         let keepalive = ["-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3", "--"];
         ssh.iter()
             .chain(&keepalive)
@@ -140,7 +142,7 @@ fn default_journal_dir() -> PathBuf {
     PathBuf::from("/var/lib/drnfs/actions")
 }
 fn default_lock_dir() -> PathBuf {
-    PathBuf::from("/run/lock")
+    PathBuf::from("/run/drnfs/locks")
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -274,8 +276,8 @@ impl Config {
             if f.timeout_s == 0 || f.timeout_s > 3600 {
                 out.push(format!("fence timeout_s {} must be 1 to 3600", f.timeout_s));
             }
-            if f.silent_for_s > 600 {
-                out.push(format!("fence silent_for_s {} must be at most 600", f.silent_for_s));
+            if !(1..=600).contains(&f.silent_for_s) {
+                out.push(format!("fence silent_for_s {} must be 1 to 600", f.silent_for_s));
             }
         }
         for (k, p) in [

@@ -19,9 +19,6 @@ use super::plan::Op;
 use super::state::NodeState;
 use crate::process::Outcome;
 
-/// Programs an action may run (the agent refuses anything else).
-pub const ALLOWED_PROGRAMS: &[&str] = &["drbdadm", "systemctl", "mount", "umount"];
-
 /// A request to the peer's agent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -121,14 +118,13 @@ pub fn run_local(config: &Config, op: &Op, r: &Resource, timeout: Duration) -> O
         }
         Op::PeerSilent { .. } => Outcome::not_run("the peer's silence is checked by the action itself"),
         Op::Run { argv } => {
-            if !argv.first().is_some_and(|p| ALLOWED_PROGRAMS.contains(&p.as_str())) {
-                return Outcome {
-                    exit: None,
-                    stdout: String::new(),
-                    stderr: String::new(),
-                    duration_ms: 0,
-                    failure: Some(format!("refused: {:?} is not a program drnfs runs", argv.first())),
-                };
+            // What a plan of drnfs.toml holds, and nothing else (a resumed journal could
+            // say anything).
+            if !super::plan::commands(config).contains(argv) {
+                return Outcome::not_run(format!(
+                    "refused: {:?} is not a command of any plan for drnfs.toml",
+                    argv.join(" ")
+                ));
             }
             crate::process::run(argv, timeout)
         }
@@ -228,9 +224,12 @@ impl Peer {
         }
         let started = Instant::now();
         match self.answers.recv_timeout(deadline) {
-            Ok(Ok(answer)) => {
-                serde_json::from_str(&answer).map_err(|e| anyhow::anyhow!("{}: bad agent answer: {e}", self.name))
-            }
+            // An answer that cannot be read leaves the next one unattributable: the session
+            // is over.
+            Ok(Ok(answer)) => match serde_json::from_str(&answer) {
+                Ok(r) => Ok(r),
+                Err(e) => Err(self.lose(format!("an answer it sent cannot be read ({e})"))),
+            },
             Ok(Err(e)) => Err(self.lose(format!("reading its answer failed: {e}"))),
             Err(RecvTimeoutError::Disconnected) => {
                 Err(self.lose("the agent session closed (ssh failed, or drnfs is missing there)".to_owned()))

@@ -21,7 +21,18 @@ pub struct ModifiedFiles {
 }
 
 /// Files under `root` (one filesystem, symlinks not followed) modified after `since`.
+/// The walk runs on its own thread: a directory read that blocks (a filesystem whose
+/// device suspended I/O) is abandoned at the budget, and the result says it is partial.
 pub fn modified_since(root: &Path, since: SystemTime, limit: usize, budget: Duration) -> ModifiedFiles {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let root = root.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = tx.send(walk(&root, since, limit, budget));
+    });
+    rx.recv_timeout(budget + Duration::from_secs(1)).unwrap_or_default()
+}
+
+fn walk(root: &Path, since: SystemTime, limit: usize, budget: Duration) -> ModifiedFiles {
     let started = Instant::now();
     let mut out = ModifiedFiles { complete: true, ..Default::default() };
     let Ok(top) = std::fs::symlink_metadata(root) else {

@@ -101,11 +101,11 @@ impl Ending {
 fn run_id() -> String {
     std::fs::read_to_string("/proc/sys/kernel/random/uuid")
         .map(|s| s.trim().to_owned())
-        .unwrap_or_else(|_| format!("{}-{}", std::process::id(), crate::model::snapshot::now().unix_micros()))
+        .unwrap_or_else(|_| format!("{}-{}", std::process::id(), crate::clock::now().unix_micros()))
 }
 
 fn now() -> String {
-    crate::model::snapshot::now().to_rfc3339()
+    crate::clock::now().to_rfc3339()
 }
 
 /// Pacemaker manages this DRBD resource when its CIB names it.
@@ -221,28 +221,46 @@ impl Session<'_> {
     }
 
     /// Before this node promotes or mounts again in a rollback: the peer must be shown
-    /// not Primary, over a fresh session (the old one may be the one that died). On a
-    /// pair whose connection DRBD itself watches (Connected, peer Secondary), DRBD's view
-    /// is enough when the plan never touched the peer.
-    fn peer_not_primary(&mut self, plan: &Plan) -> Result<(), String> {
+    /// Secondary over a fresh session (the old one may be the one that died).
+    ///
+    /// When this plan promoted the peer (done, or unknown), the peer may have written while
+    /// it was Primary: this node must also still be replicating with it (Connected,
+    /// Established, UpToDate), or its data may lack those writes and serving it would split
+    /// the data. When the plan never promoted the peer, a pair DRBD itself watches
+    /// (Connected, peer Secondary) needs no more.
+    fn peer_not_primary(&mut self, journal: &Journal) -> Result<(), String> {
         let r = self.resource.clone();
-        let touched_peer = plan.steps.iter().any(|st| st.node == Node::Peer);
-        if !touched_peer
-            && let Ok((local, _)) = self.local.state(&r)
-            && local.connection.as_deref() == Some("Connected")
-            && local.peer_role.as_deref() == Some("Secondary")
+        let peer_promoted = journal.plan.steps.iter().zip(&journal.steps).any(|(st, state)| {
+            st.node == Node::Peer
+                && promotes(st)
+                && matches!(state, StepState::Done | StepState::Unknown | StepState::Running)
+        });
+        let local = self.local.state(&r).ok().map(|(s, _)| s);
+        let replicating = local.as_ref().is_some_and(|l| {
+            l.connection.as_deref() == Some("Connected")
+                && l.replication.as_deref() == Some("Established")
+                && l.disk.as_deref() == Some("UpToDate")
+        });
+        if !peer_promoted && replicating && local.as_ref().is_some_and(|l| l.peer_role.as_deref() == Some("Secondary"))
         {
             return Ok(());
+        }
+        if peer_promoted && !replicating {
+            let l = local.map_or_else(|| "unreadable".to_owned(), |l| l.summary());
+            return Err(format!(
+                "the peer was promoted by this action and may have written since; this node is not replicating with \
+                 it ({l}), so its data may lack those writes"
+            ));
         }
         if self.config.peer.is_none() {
             return Err("no [peer] in drnfs.toml to ask, and DRBD does not see a connected Secondary peer".into());
         }
         match self.reconnect_peer() {
+            Ok(st) if st.role.as_deref() == Some("Secondary") => Ok(()),
             Ok(st) if st.role.as_deref() == Some("Primary") => {
                 Err(format!("{} is Primary ({})", st.name, st.summary()))
             }
-            Ok(st) if st.role.is_none() => Err(format!("{}'s DRBD role is unknown ({})", st.name, st.summary())),
-            Ok(_) => Ok(()),
+            Ok(st) => Err(format!("{} is not seen Secondary ({})", st.name, st.summary())),
             Err(e) => Err(format!("its state could not be read over a fresh session: {e}")),
         }
     }
@@ -253,7 +271,7 @@ impl Session<'_> {
             return Ok(());
         }
         let r = self.resource.clone();
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::process::deadline_after(timeout);
         let mut last;
         loop {
             let Some(runner) = self.runner(node) else { return Err("no peer session".into()) };
@@ -292,6 +310,15 @@ impl Session<'_> {
             let routes = std::fs::read_to_string("/proc/net/route").unwrap_or_default();
             let (probes, _) = probe::look_at_peer(self.config, &r, &local, &routes);
             rounds += 1;
+            if !probes.silent() && probes.answered().is_none() {
+                return crate::process::Outcome {
+                    exit: Some(1),
+                    stdout: String::new(),
+                    stderr: "no path to the peer could be tried: its silence cannot be shown".to_owned(),
+                    duration_ms: started.elapsed().as_millis() as u64,
+                    failure: None,
+                };
+            }
             if let Some(p) = probes.answered() {
                 return crate::process::Outcome {
                     exit: Some(1),
@@ -301,7 +328,7 @@ impl Session<'_> {
                     failure: None,
                 };
             }
-            if started.elapsed() >= Duration::from_secs(seconds) {
+            if started.elapsed() >= Duration::from_secs(seconds.min(600)) {
                 break probes
                     .probes
                     .iter()
@@ -330,7 +357,7 @@ impl Session<'_> {
         let _ = write!(out, "[{tag}] {node_name}: {} ... ", st.title);
         let _ = out.flush();
         let r = self.resource.clone();
-        let timeout = Duration::from_secs(st.timeout_s.max(1));
+        let timeout = Duration::from_secs(st.timeout_s.clamp(1, 3600));
         // A session lost earlier: a fresh one before anything more is asked of the peer.
         if st.node == Node::Peer
             && self.peer.as_ref().is_none_or(Peer::lost)
@@ -387,6 +414,10 @@ impl Session<'_> {
         if op_ok && let Err(e) = self.verify(st.node, &st.expect, timeout) {
             problem = Some(e);
         }
+        // A command that failed (killed at its deadline, say) may still have done its
+        // work in the kernel: when its effect is there, it counts as done and is undone.
+        let took_effect =
+            !op_ok && !lost && !st.expect.is_empty() && self.verify(st.node, &st.expect, Duration::ZERO).is_ok();
         let ok = problem.is_none();
         match &problem {
             None => {
@@ -424,6 +455,7 @@ impl Session<'_> {
             (_, true) => StepResult::Ok,
             (_, false) if lost => StepResult::Unknown,
             (true, false) => StepResult::CheckFailed,
+            (false, _) if took_effect => StepResult::CheckFailed,
             (false, _) => StepResult::OpFailed,
         }
     }
@@ -455,12 +487,24 @@ fn holds(e: &Expect, s: &NodeState, r: &Resource) -> bool {
     }
 }
 
-/// An undo that makes this node Primary or mounts its filesystem: never run blind.
-fn promotes_or_mounts(st: &Step) -> bool {
+/// `drbdadm primary …`.
+fn promotes(st: &Step) -> bool {
+    matches!(&st.op, plan::Op::Run { argv }
+        if argv.first().is_some_and(|p| p == "drbdadm") && argv.get(1).is_some_and(|a| a == "primary"))
+}
+
+/// An undo that brings this node back into service where this plan took it out: a
+/// promotion, or a mount after this plan demoted it. Never run blind (a mount on a node
+/// that stayed Primary only restores what it had).
+fn needs_peer_check(st: &Step, journal: &Journal) -> bool {
+    let demoted_here = journal.plan.steps.iter().zip(&journal.steps).any(|(s, state)| {
+        s.node == Node::Local
+            && matches!(&s.op, plan::Op::Run { argv } if argv.first().is_some_and(|p| p == "drbdadm") && argv.get(1).is_some_and(|a| a == "secondary"))
+            && matches!(state, StepState::Done | StepState::Unknown)
+    });
     st.node == Node::Local
-        && matches!(&st.op, plan::Op::Run { argv }
-            if argv.first().is_some_and(|p| p == "mount")
-                || (argv.first().is_some_and(|p| p == "drbdadm") && argv.get(1).is_some_and(|a| a == "primary")))
+        && (promotes(st)
+            || (demoted_here && matches!(&st.op, plan::Op::Run { argv } if argv.first().is_some_and(|p| p == "mount"))))
 }
 
 /// Where `NodeState`s come from for this run: the configuration's resource (or, in a dry
@@ -559,26 +603,35 @@ pub fn run(
             }
         }
     };
-    if let Some(j) = Journal::unfinished(&config.paths.journal_dir, &r.name) {
-        ctx.busy = Some(format!(
-            "an interrupted {} (run {}, pid {}) left its journal: drnfs resume {}",
-            j.plan.action.name(),
-            j.run_id,
-            j.pid,
-            r.name
-        ));
+    match Journal::unfinished(&config.paths.journal_dir, &r.name) {
+        Ok(Some(j)) => {
+            ctx.busy = Some(format!(
+                "an interrupted {} (run {}, pid {}) left its journal: drnfs resume {}",
+                j.plan.action.name(),
+                j.run_id,
+                j.pid,
+                r.name
+            ))
+        }
+        Ok(None) => {}
+        Err(e) => ctx.busy = Some(e),
     }
     ctx.pacemaker = pacemaker_manages(&r.name);
     if ask.kind == ActionKind::Promote && !ask.recorded && config_error.is_none() {
         ctx.mount_point_users = Some(files::users_of(&r.mount_point, Path::new("/proc")));
     }
+    // `drbdadm primary --force` overrides DRBD's own fencing and quorum ("Forced into
+    // split brain situation"): only a fence drnfs runs first, or DRBD having fenced the
+    // peer already, may stand behind it — or the operator accepting the risk.
     if ask.kind == ActionKind::Takeover
         && ask.force
-        && checks::takeover_proof(&local_state, &ctx) == checks::Proof::None
+        && ctx.fence.is_none()
+        && local_state.peer_fenced.is_none()
+        && !ask.no_fencing_accepted
     {
         anyhow::bail!(
-            "--force (drbdadm primary --force) needs proof that the peer cannot write, or \
-             --no-fencing-i-accept-split-brain: forcing a Primary past DRBD's fencing makes a split brain"
+            "--force (drbdadm primary --force) overrides DRBD's fencing and quorum: it needs a [fence] in drnfs.toml, \
+             or DRBD's fence-peer handler having fenced the peer already, or --no-fencing-i-accept-split-brain"
         );
     }
 
@@ -601,7 +654,13 @@ pub fn run(
         ActionKind::Failover => plan::failover(&config, &r, &local_name),
         ActionKind::Takeover => {
             let accepted = checks::takeover_proof(&local_state, &ctx) == checks::Proof::Accepted;
-            plan::takeover(&config, &r, &local_name, ask.force, accepted)
+            let stale = ask.accept_stale && local_state.disk.as_deref() != Some("UpToDate");
+            plan::takeover(
+                &config,
+                &r,
+                &local_name,
+                plan::TakeoverOptions { force: ask.force, risk_accepted: accepted, stale },
+            )
         }
         ActionKind::RecoverSplitBrain => {
             plan::recover_split_brain(&config, &r, &local_name, if victim_is_local { Node::Local } else { Node::Peer })
@@ -660,7 +719,6 @@ pub fn run(
         state: RunState::Running,
         note: None,
     };
-    journal.save(&config.paths.journal_dir)?;
     let risk = (ask.kind == ActionKind::Takeover
         && checks::takeover_proof(&local_state, &ctx) == checks::Proof::Accepted)
         .then_some("takeover WITHOUT proof that the peer cannot write: the operator accepted a split brain");
@@ -671,6 +729,8 @@ pub fn run(
         "plan": plan, "state_before": before, "message": format!("started by {}{}", s.operator, risk.map_or(String::new(), |r| format!(" — {r}")))}),
         true,
     )?;
+    // Journaled only once the start is audited: no resumable action without its record.
+    journal.save(&config.paths.journal_dir)?;
     writeln!(out)?;
     let ending = execute(&mut s, &mut journal, 0, out)?;
     finish(&mut s, &journal, ending, &local_name)?;
@@ -693,8 +753,9 @@ fn finish(s: &mut Session<'_>, journal: &Journal, ending: Ending, node: &str) ->
         "message": journal.note.clone().unwrap_or_default()}),
         true,
     )?;
-    // A safe stop leaves the journal open: the next action is refused until `drnfs resume`.
-    if ending != Ending::StoppedSafe {
+    // A safe stop or an incomplete rollback leaves the journal open: the next action is
+    // refused until `drnfs resume`.
+    if matches!(ending, Ending::Done | Ending::RolledBack | Ending::Undone) {
         Journal::finish(&s.config.paths.journal_dir, &journal.plan.resource);
     }
     Ok(())
@@ -767,21 +828,34 @@ fn conclude_rollback(
         Ok(false) => {
             journal.state = RunState::Failed;
             journal.save(&dir)?;
-            writeln!(out, "\nROLLBACK INCOMPLETE: look at the steps above; drnfs did not retry.")?;
+            writeln!(
+                out,
+                "\nROLLBACK INCOMPLETE: look at the steps above. The journal stays: drnfs resume {} --rollback tries the \
+                 undos left again, and new actions wait until then.",
+                journal.plan.resource
+            )?;
             Ok(Ending::Failed)
         }
         Err(SafeStop(why)) => {
             let plan = &journal.plan;
             let peer = plan.peer.clone().unwrap_or_else(|| "the peer".into());
-            let r = s.resource;
-            let mp = r.mount_point.display();
+            let r = s.resource.clone();
+            let mp = r.mount_point.display().to_string();
+            let here = match s.local.state(&r) {
+                Ok((l, _)) => format!(
+                    "{} is {} with {mp} {}",
+                    plan.local,
+                    l.role.as_deref().unwrap_or("of unknown role"),
+                    if l.mounted(&mp) { "mounted" } else { "not mounted" }
+                ),
+                Err(e) => format!("{}'s state is unreadable ({e})", plan.local),
+            };
             let note = format!(
-                "STOPPED SAFE: {peer} was not shown to be Secondary ({why}). {local} stays as it is now — not promoted \
-                 again, {mp} not mounted again — so at most one node is Primary.\n\
+                "STOPPED SAFE: {peer} was not shown to be Secondary ({why}). {here}, and drnfs does not promote or mount \
+                 it again, so this action leaves at most one node Primary.\n\
                  Check on {peer}: drbdadm role {res}; is {mp} mounted; does nfsd run (drnfs doctor there).\n\
                  - If {peer} is Primary and serving, the action finished there: drnfs resume {res} (continues it).\n\
                  - If {peer} is Secondary: drnfs resume {res} --rollback (checks {peer} again, then serves here).",
-                local = plan.local,
                 res = r.name
             );
             journal.note = Some(note.clone());
@@ -810,9 +884,18 @@ fn rollback(
             continue;
         }
         let mut undone = true;
+        if journal.steps[j] == StepState::Unknown && plan.steps[j].undo.is_empty() {
+            writeln!(
+                out,
+                "[undo] {}: its outcome is unknown and it has no undo: look at that node",
+                plan.steps[j].title
+            )?;
+            all_ok = false;
+            continue;
+        }
         for u in &plan.steps[j].undo {
-            if promotes_or_mounts(u)
-                && let Err(why) = s.peer_not_primary(&plan)
+            if needs_peer_check(u, journal)
+                && let Err(why) = s.peer_not_primary(journal)
             {
                 return Ok(Err(SafeStop(why)));
             }
@@ -841,7 +924,10 @@ pub fn resume(
 ) -> anyhow::Result<Ending> {
     let config = Config::load(config_path)?;
     let r = config.resource(resource)?.clone();
-    let Some(mut journal) = Journal::unfinished(&config.paths.journal_dir, resource) else {
+    // The lock first: the journal read below must not be one another resume is finishing.
+    let _lock = Lock::try_take(&config.paths.lock_dir, resource, "resume").map_err(|e| anyhow::anyhow!(e))?;
+    let Some(mut journal) = Journal::unfinished(&config.paths.journal_dir, resource).map_err(|e| anyhow::anyhow!(e))?
+    else {
         writeln!(out, "No interrupted action on {resource}.")?;
         return Ok(Ending::Done);
     };
@@ -866,7 +952,6 @@ pub fn resume(
     if let Some(n) = &journal.note {
         writeln!(out, "  note: {}", n.lines().next().unwrap_or(""))?;
     }
-    let _lock = Lock::try_take(&config.paths.lock_dir, resource, &journal.run_id).map_err(|e| anyhow::anyhow!(e))?;
     let mut s = Session {
         config: &config,
         resource: &r,
@@ -893,7 +978,19 @@ pub fn resume(
     };
     let (local_state, _) = s.local.state(&r)?;
     let mut peer_state = None;
-    let mut ctx = Context { pacemaker: pacemaker_manages(resource), ..Default::default() };
+    let mut ctx = Context {
+        pacemaker: pacemaker_manages(resource),
+        fence: config.fence.as_ref().map(|f| f.command.clone()),
+        ..Default::default()
+    };
+    // A takeover resumed, perhaps hours later: the peer is looked at again, every path.
+    if journal.plan.action == ActionKind::Takeover && !roll_back {
+        let routes = std::fs::read_to_string("/proc/net/route").unwrap_or_default();
+        let (probes, snap) = probe::look_at_peer(&config, &r, &local_state, &routes);
+        peer_state = snap.map(|v| NodeState::from_snapshot(&v, &r.name, minor_of(&r)));
+        ctx.probes = Some(probes);
+        ctx.no_fencing_accepted = journal.plan.confirm.starts_with("I accept a split brain");
+    }
     if journal.plan.steps.iter().any(|st| st.node == Node::Peer) {
         match connect_peer(&config, &r, Some(&journal.run_id)) {
             Ok((p, st)) => {
@@ -903,7 +1000,7 @@ pub fn resume(
             Err(e) => ctx.peer_error = Some(e.to_string()),
         }
     }
-    let checks = checks::resume_preflight(&remaining, &r, &local_state, peer_state.as_ref(), &ctx);
+    let checks = checks::resume_preflight(journal.plan.action, &remaining, &r, &local_state, peer_state.as_ref(), &ctx);
     writeln!(out, "\nPreflight of what remains:\n{}", checks::render(&checks))?;
     let what = if roll_back { "resume_rollback" } else { "resume_continue" };
     if checks::blocked(&checks) {
@@ -992,7 +1089,7 @@ mod tests {
     }
 
     #[test]
-    fn undos_that_promote_or_mount_here_are_recognised() {
+    fn undos_that_bring_this_node_back_are_checked_first() {
         let st = |node, argv: &[&str]| Step {
             node,
             title: String::new(),
@@ -1001,10 +1098,33 @@ mod tests {
             timeout_s: 1,
             undo: vec![],
         };
-        assert!(promotes_or_mounts(&st(Node::Local, &["drbdadm", "primary", "r0"])));
-        assert!(promotes_or_mounts(&st(Node::Local, &["mount", "-t", "ext4", "/dev/drbd0", "/srv/nfs"])));
-        assert!(!promotes_or_mounts(&st(Node::Peer, &["drbdadm", "primary", "r0"])));
-        assert!(!promotes_or_mounts(&st(Node::Local, &["drbdadm", "secondary", "r0"])));
-        assert!(!promotes_or_mounts(&st(Node::Local, &["systemctl", "start", "nfs-server.service"])));
+        let journal = |steps: Vec<Step>, states: Vec<StepState>| Journal {
+            run_id: "r".into(),
+            pid: 1,
+            operator: "t".into(),
+            started_at: String::new(),
+            plan: Plan {
+                action: ActionKind::Failover,
+                resource: "r0".into(),
+                local: "nodea".into(),
+                peer: Some("nodeb".into()),
+                steps,
+                confirm: String::new(),
+                impact: vec![],
+            },
+            steps: states,
+            state: RunState::RollingBack,
+            note: None,
+        };
+        let demote = st(Node::Local, &["drbdadm", "secondary", "r0"]);
+        let mount = st(Node::Local, &["mount", "-t", "ext4", "/dev/drbd0", "/srv/nfs"]);
+        let promote = st(Node::Local, &["drbdadm", "primary", "r0"]);
+        let demoted = journal(vec![demote.clone()], vec![StepState::Done]);
+        let not_demoted = journal(vec![demote], vec![StepState::Failed]);
+        assert!(needs_peer_check(&promote, &not_demoted));
+        assert!(needs_peer_check(&mount, &demoted));
+        assert!(!needs_peer_check(&mount, &not_demoted), "a node that stayed Primary mounts what it had");
+        assert!(!needs_peer_check(&st(Node::Peer, &["drbdadm", "primary", "r0"]), &demoted));
+        assert!(!needs_peer_check(&st(Node::Local, &["systemctl", "start", "nfs-server.service"]), &demoted));
     }
 }

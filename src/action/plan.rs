@@ -419,9 +419,22 @@ pub fn failover(c: &Config, r: &Resource, local: &str) -> Plan {
     }
 }
 
+/// How a takeover was asked for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TakeoverOptions {
+    /// `drbdadm primary --force`.
+    pub force: bool,
+    /// No proof that the peer cannot write; the operator accepts a split brain.
+    pub risk_accepted: bool,
+    /// This node's data is Consistent or Outdated, accepted.
+    pub stale: bool,
+}
+
 /// Takeover: the peer is gone. With a `[fence]`, the peer is powered off first and must
-/// then stay silent; `risk_accepted` (no proof at all) gets a phrase that names the risk.
-pub fn takeover(c: &Config, r: &Resource, local: &str, force: bool, risk_accepted: bool) -> Plan {
+/// then stay silent. In every case the peer is probed once more right before the
+/// promotion (the operator may have taken long to type the phrase). The phrase names
+/// what the operator accepts: no proof, stale data.
+pub fn takeover(c: &Config, r: &Resource, local: &str, o: TakeoverOptions) -> Plan {
     let peer = peer_name(c).unwrap_or_else(|| "the peer".to_owned());
     let mut steps = Vec::new();
     if let Some(f) = &c.fence {
@@ -433,16 +446,17 @@ pub fn takeover(c: &Config, r: &Resource, local: &str, force: bool, risk_accepte
             timeout_s: f.timeout_s,
             undo: Vec::new(),
         });
-        steps.push(Step {
-            node: Node::Local,
-            title: format!("{peer} stays silent on every path for {} s", f.silent_for_s),
-            op: Op::PeerSilent { seconds: f.silent_for_s },
-            expect: Vec::new(),
-            timeout_s: f.silent_for_s + 60,
-            undo: Vec::new(),
-        });
     }
-    steps.extend(serve(Node::Local, r, c, force));
+    let silent_for = c.fence.as_ref().map_or(1, |f| f.silent_for_s.max(1));
+    steps.push(Step {
+        node: Node::Local,
+        title: format!("{peer} stays silent on every path for {silent_for} s"),
+        op: Op::PeerSilent { seconds: silent_for },
+        expect: Vec::new(),
+        timeout_s: silent_for + 60,
+        undo: Vec::new(),
+    });
+    steps.extend(serve(Node::Local, r, c, o.force));
     let mut impact = vec![
         format!("{local} serves {} WITHOUT redundancy until {peer} rejoins as Secondary", r.name),
         format!("if {peer} wrote data after the split, reconnecting it means a split-brain recovery"),
@@ -450,17 +464,24 @@ pub fn takeover(c: &Config, r: &Resource, local: &str, force: bool, risk_accepte
     if c.fence.is_some() {
         impact.insert(0, format!("{peer} is powered off by the fence command before anything else"));
     }
+    if o.stale {
+        impact.push(format!("{local}'s data is not UpToDate: the last writes {peer} made may be lost"));
+    }
+    let mut confirm = if o.risk_accepted {
+        format!("I accept a split brain of {} with {peer}", r.name)
+    } else {
+        format!("take over {} from {peer}", r.name)
+    };
+    if o.stale {
+        confirm.push_str(" with stale data");
+    }
     Plan {
         action: ActionKind::Takeover,
         resource: r.name.clone(),
         local: local.to_owned(),
-        peer: Some(peer.clone()),
+        peer: Some(peer),
         steps,
-        confirm: if risk_accepted {
-            format!("I accept a split brain of {} with {peer}", r.name)
-        } else {
-            format!("take over {} from {peer}", r.name)
-        },
+        confirm,
         impact,
     }
 }
@@ -517,6 +538,34 @@ pub fn recover_split_brain(c: &Config, r: &Resource, local: &str, victim: Node) 
             "every write made on {victim_name} since the split is lost; {victim_name} resyncs from {survivor_name}"
         )],
     }
+}
+
+/// Every command line a plan built from `c` can run on a node, undos included: all the
+/// agent will run for a peer. An allowlist of programs alone would let `systemctl link`,
+/// `drbdadm -c FILE` or `mount --bind` through.
+pub fn commands(c: &Config) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut add = |plan: Plan| {
+        for st in plan.steps.iter().flat_map(|st| std::iter::once(st).chain(&st.undo)) {
+            if let Op::Run { argv } = &st.op
+                && !out.contains(argv)
+            {
+                out.push(argv.clone());
+            }
+        }
+    };
+    for r in &c.resources {
+        add(promote(c, r, ""));
+        add(demote(c, r, ""));
+        add(failover(c, r, ""));
+        for force in [false, true] {
+            add(takeover(c, r, "", TakeoverOptions { force, ..Default::default() }));
+        }
+        for victim in [Node::Local, Node::Peer] {
+            add(recover_split_brain(c, r, "", victim));
+        }
+    }
+    out
 }
 
 /// The plan as an operator reads it: every command's argv and the node it runs on.

@@ -67,6 +67,10 @@ pub fn classify_ssh(outcome: &Outcome) -> (Liveness, String) {
         Some(127) => (Liveness::Answered, format!("ssh reached it, but drnfs is missing there (exit 127): {err}")),
         Some(255) => {
             let e = err.to_ascii_lowercase();
+            // A banner exchange that timed out had a TCP connection: its kernel answered.
+            if outcome.stderr.to_ascii_lowercase().contains("banner exchange") {
+                return (Liveness::Answered, format!("its TCP stack answered, its ssh server did not: {err}"));
+            }
             let silent = ["timed out", "no route to host", "network is unreachable", "host is down"];
             let unknown = ["could not resolve", "name or service not known", "temporary failure in name resolution"];
             if silent.iter().any(|s| e.contains(s)) {
@@ -82,12 +86,16 @@ pub fn classify_ssh(outcome: &Outcome) -> (Liveness, String) {
             }
         }
         Some(code) => (Liveness::Answered, format!("the command ran there and exited {code}: {err}")),
-        // Killed at the deadline: nothing came back in time (ssh's own ConnectTimeout is
-        // shorter, so a peer that answers TCP is not killed here).
         None if outcome.failure.as_deref().is_some_and(|f| f.contains("not installed")) => {
             (Liveness::Unknown, "ssh is not installed here".to_owned())
         }
-        None => (Liveness::Silent, format!("no answer before the deadline ({})", outcome.reason())),
+        // Killed at the deadline. ssh gives up connecting by itself much sooner
+        // (ConnectTimeout), so it was connected: a live peer whose drnfs is slow (loaded,
+        // or its I/O suspended).
+        None => (
+            Liveness::Answered,
+            format!("ssh connected but drnfs there did not answer before the deadline ({})", outcome.reason()),
+        ),
     }
 }
 
@@ -274,7 +282,9 @@ mod tests {
             assert_eq!(classify_ssh(&out(exit, stderr)).0, want, "{exit:?} {stderr}");
         }
         let killed = Outcome { failure: Some("ssh: no answer within 10s, killed".into()), ..out(None, "") };
-        assert_eq!(classify_ssh(&killed).0, Liveness::Silent);
+        assert_eq!(classify_ssh(&killed).0, Liveness::Answered, "connected, then slow: alive");
+        let banner = "Connection timed out during banner exchange\nConnection to 10.50.0.2 port 22 timed out";
+        assert_eq!(classify_ssh(&out(Some(255), banner)).0, Liveness::Answered);
         let missing = Outcome { failure: Some("ssh: not installed".into()), ..out(None, "") };
         assert_eq!(classify_ssh(&missing).0, Liveness::Unknown);
     }

@@ -28,8 +28,17 @@ impl Drop for Lock {
 
 impl Lock {
     /// Takes the lock without waiting; says who holds it when it cannot.
+    ///
+    /// The directory is drnfs's own (created 0700) and the file is never followed through
+    /// a symlink and must belong to this user: in a directory others can write, someone
+    /// could swap the file under a held lock, or hold it forever.
     pub fn try_take(dir: &Path, resource: &str, run_id: &str) -> Result<Lock, String> {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
         let path = dir.join(format!("drnfs-{resource}.lock"));
         let mut file = OpenOptions::new()
             .read(true)
@@ -37,8 +46,19 @@ impl Lock {
             .create(true)
             .truncate(false)
             .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&path)
             .map_err(|e| format!("{}: {e}", path.display()))?;
+        let me = rustix::process::geteuid().as_raw();
+        for (what, p) in [("directory", dir), ("lock file", path.as_path())] {
+            let owner = std::fs::symlink_metadata(p).map_err(|e| format!("{}: {e}", p.display()))?.uid();
+            if owner != me {
+                return Err(format!(
+                    "the lock {what} {} belongs to uid {owner}, not to this user (uid {me}): not trusted",
+                    p.display()
+                ));
+            }
+        }
         match file.try_lock() {
             Ok(()) => {
                 let _ = file.set_len(0);
@@ -118,11 +138,20 @@ impl Journal {
         Ok(())
     }
 
-    /// An unfinished action on `resource`, left by a drnfs that died.
-    pub fn unfinished(dir: &Path, resource: &str) -> Option<Journal> {
-        let text = std::fs::read_to_string(Self::path(dir, resource)).ok()?;
-        let j: Journal = serde_json::from_str(&text).ok()?;
-        matches!(j.state, RunState::Running | RunState::RollingBack).then_some(j)
+    /// An unfinished action on `resource`, left by a drnfs that died or stopped for a
+    /// human to look. A journal that exists but cannot be read is an error, not "none":
+    /// it may be an interrupted action this drnfs cannot understand.
+    pub fn unfinished(dir: &Path, resource: &str) -> Result<Option<Journal>, String> {
+        let path = Self::path(dir, resource);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        let j: Journal = serde_json::from_str(&text).map_err(|e| {
+            format!("{} cannot be read ({e}): look at it, then move it away to continue", path.display())
+        })?;
+        Ok(matches!(j.state, RunState::Running | RunState::RollingBack | RunState::Failed).then_some(j))
     }
 
     pub fn finish(dir: &Path, resource: &str) {

@@ -1,9 +1,9 @@
 //! Noisy clients: one client dominating nfsd's inbound bytes, or queueing behind nfsd.
 
 use super::{Finding, Severity};
+use crate::format::bytes;
 use crate::model::Model;
 use crate::model::clients::SHARE_WINDOW_SECONDS;
-use crate::report::text::bytes;
 
 /// A client above this share of inbound bytes is named.
 pub const NOISY_SHARE: f64 = 0.5;

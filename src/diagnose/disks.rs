@@ -4,8 +4,8 @@ use drnfs_parsers::drbd_state::{DiskState, ProcCs};
 
 use super::replication::resource_of_minor;
 use super::{Finding, Severity};
+use crate::format::kib;
 use crate::model::Model;
-use crate::report::text::kib;
 
 pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
     let Some(snap) = &model.snapshot else { return };

@@ -4,8 +4,8 @@
 use drnfs_parsers::drbd_state::{ConnectionState, ProcCs};
 
 use super::{Finding, Severity};
+use crate::format::{hms, kib};
 use crate::model::Model;
-use crate::report::text::{hms, kib};
 
 pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
     let Some(snap) = &model.snapshot else { return };

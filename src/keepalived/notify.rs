@@ -69,8 +69,7 @@ pub fn run(source: Option<&Path>, state_file: &Path, mut serving: impl FnMut() -
         );
         log(priority, &msg);
         println!("{msg}");
-        let record =
-            serde_json::json!({ "at": crate::model::snapshot::now().to_rfc3339(), "event": e, "meaning": what });
+        let record = serde_json::json!({ "at": crate::clock::now().to_rfc3339(), "event": e, "meaning": what });
         if let Some(dir) = state_file.parent() {
             let _ = std::fs::create_dir_all(dir);
         }

@@ -14,6 +14,7 @@ use drnfs_parsers::{LineError, drbd_status_json, events2, nfsd_fs, nfsd_stats, p
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::clock::now;
 use crate::source::proc_files::{CLIENTS_DIR, FileSet, NFSD_DIR};
 use crate::source::{SourceConfig, SourceError, drbdsetup};
 
@@ -581,11 +582,6 @@ fn push_line_errors(warnings: &mut Vec<Warning>, source: &str, errors: Vec<LineE
         line: Some(e.line),
         message: format!("{}: {:?}", e.kind, e.excerpt),
     }));
-}
-
-pub fn now() -> Timestamp {
-    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    Timestamp::from_unix_micros(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
 /// The client addresses of NFSv4 clients, for joining with sockets.

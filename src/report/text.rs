@@ -5,23 +5,9 @@ use std::io::Write;
 use drnfs_parsers::events2::{PeerDevice, Resource};
 use drnfs_parsers::proc_drbd::ProcMinor;
 
+use crate::format::{bytes, hms, kib};
 use crate::model::Snapshot;
 use crate::model::snapshot::{Drbd, Nfsd};
-
-/// Bytes as `1.5 GiB`.
-pub fn bytes(n: u64) -> String {
-    humansize::format_size(n, humansize::BINARY)
-}
-
-/// KiB (DRBD's unit) as `1.5 GiB`.
-pub fn kib(n: u64) -> String {
-    bytes(n.saturating_mul(1024))
-}
-
-/// Seconds as DRBD prints an ETA: `h:mm:ss`.
-pub fn hms(seconds: u64) -> String {
-    format!("{}:{:02}:{:02}", seconds / 3600, (seconds / 60) % 60, seconds % 60)
-}
 
 fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map_or_else(|| "?".to_owned(), ToString::to_string)

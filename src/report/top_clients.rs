@@ -4,9 +4,9 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::format::bytes;
 use crate::model::Model;
 use crate::model::snapshot::ClientSummary;
-use crate::report::text::bytes;
 use drnfs_parsers::timestamp::Timestamp;
 
 #[derive(Debug, Serialize)]

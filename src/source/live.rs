@@ -11,7 +11,7 @@ use tokio::sync::mpsc::Sender;
 
 use super::proc_files::FileSet;
 use super::{ProcRoot, sock_diag};
-use crate::model::snapshot::now;
+use crate::clock::now;
 use crate::model::{ChildStatus, Input};
 
 /// What to collect, and how.
@@ -133,14 +133,41 @@ pub fn config_fingerprint(dirs: &[&std::path::Path]) -> Vec<(PathBuf, u64, Optio
     out
 }
 
+/// The DRBD configuration files whose change means a new `drbdadm dump all`.
+const CONFIG_FILES: [&str; 2] = ["/etc/drbd.conf", "/etc/drbd.d"];
+
+type ConfigMemo = (PathBuf, Vec<(PathBuf, u64, Option<std::time::SystemTime>)>, Instant, String);
+
+/// The last `drbdadm dump all` this process ran, for the files as they were then. A
+/// long-lived process asked for the configuration again and again (the agent answering
+/// the peer's live view every few seconds) runs drbdadm only when a file changed or
+/// [`CONFIG_EVERY`] passed.
+static CONFIG_MEMO: std::sync::Mutex<Option<ConfigMemo>> = std::sync::Mutex::new(None);
+
 /// The DRBD configuration, once.
 pub fn read_config(source: &ConfigSource) -> Option<Result<String, crate::source::SourceError>> {
     match source {
-        ConfigSource::Drbdadm { program } => Some(crate::source::drbdsetup::run_with_timeout(
-            program,
-            &["dump", "all"],
-            crate::source::drbdsetup::ONE_SHOT_TIMEOUT,
-        )),
+        ConfigSource::Drbdadm { program } => {
+            let files: Vec<&std::path::Path> = CONFIG_FILES.iter().map(std::path::Path::new).collect();
+            let print = config_fingerprint(&files);
+            if let Ok(memo) = CONFIG_MEMO.lock()
+                && let Some((p, f, at, text)) = memo.as_ref()
+                && p == program
+                && *f == print
+                && at.elapsed() < CONFIG_EVERY
+            {
+                return Some(Ok(text.clone()));
+            }
+            let read = crate::source::drbdsetup::run_with_timeout(
+                program,
+                &["dump", "all"],
+                crate::source::drbdsetup::ONE_SHOT_TIMEOUT,
+            );
+            if let (Ok(text), Ok(mut memo)) = (&read, CONFIG_MEMO.lock()) {
+                *memo = Some((program.clone(), print, Instant::now(), text.clone()));
+            }
+            Some(read)
+        }
         ConfigSource::File(path) => {
             Some(std::fs::read_to_string(path).map_err(|e| crate::source::SourceError::Io {
                 path: path.display().to_string(),
@@ -204,7 +231,7 @@ pub fn spawn(opts: LiveOptions, tx: Sender<Input>, start: Instant) {
     let config = opts.drbd_config.clone();
     let config_tx = tx.clone();
     tokio::spawn(async move {
-        let files = [std::path::Path::new("/etc/drbd.conf"), std::path::Path::new("/etc/drbd.d")];
+        let files: Vec<&std::path::Path> = CONFIG_FILES.iter().map(std::path::Path::new).collect();
         loop {
             let c = config.clone();
             let Ok(Some(text)) = tokio::task::spawn_blocking(move || read_config(&c)).await else { return };
@@ -506,6 +533,8 @@ mod tests {
                 "BatchMode=yes",
                 "-o",
                 "ConnectTimeout=5",
+                "-o",
+                "LogLevel=ERROR",
                 "-o",
                 "ServerAliveInterval=5",
                 "-o",

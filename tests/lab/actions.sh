@@ -37,8 +37,8 @@ scenario_action_refusals() {
 	# The peer is Primary: promote refused.
 	refused nodea "promote while the peer is Primary" C06 drnfs promote r0 --confirm r0 || return 1
 	# Another action in progress holds the lock.
-	on nodeb 'systemd-run --unit=holdlock --quiet flock /run/lock/drnfs-r0.lock sleep 120' || return 1
-	wait_for nodeb 'flock -n /run/lock/drnfs-r0.lock true; echo "free $?"' '^free 1$' 30 || return 1
+	on nodeb 'install -d -m 0700 /run/drnfs/locks && systemd-run --unit=holdlock --quiet flock /run/drnfs/locks/drnfs-r0.lock sleep 120' || return 1
+	wait_for nodeb 'flock -n /run/drnfs/locks/drnfs-r0.lock true; echo "free $?"' '^free 1$' 30 || return 1
 	refused nodeb "failover while another action holds the lock" C18 drnfs failover r0 --confirm "'failover r0 to nodea'" || return 1
 	on nodeb 'systemctl stop holdlock' || return 1
 	# Pacemaker manages the resource.

@@ -153,8 +153,7 @@ scenario_rule_states() {
 	on nodea 'drbdadm connect r0' || { throttle_reads nodeb 0; return 1; }
 	wait_for nodea 'cat /proc/drbd' 'cs:SyncTarget' 60 || { throttle_reads nodeb 0; return 1; }
 	# drnfs calls a resync stalled after a minute without progress: the live view says so.
-	on nodea "$LAB/tui start" || { throttle_reads nodeb 0; return 1; }
-	tui_wait nodea findings 'made no progress' 180 >/dev/null || { throttle_reads nodeb 0; return 1; }
+	tui_wait nodea findings 'made no progress' 240 >/dev/null || { throttle_reads nodeb 0; return 1; }
 	wait_for nodea 'cat /proc/drbd' 'cs:SyncTarget' 5 || { throttle_reads nodeb 0; return 1; }
 	capture resync-stalled nodea || { throttle_reads nodeb 0; return 1; }
 	throttle_reads nodeb 0 || return 1

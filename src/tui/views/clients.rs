@@ -10,9 +10,9 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::{block, byte_rate, fit};
 use crate::diagnose::NOISY_SHARE;
+use crate::format::bytes;
 use crate::model::clients::ClientRow;
 use crate::model::health::Health;
-use crate::report::text::bytes;
 use crate::tui::app::{App, ClientSort};
 
 /// Does `row` match a filter: a CIDR (`10.50.0.0/24`), or text in its address or names.

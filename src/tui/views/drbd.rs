@@ -7,9 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{block, byte_rate, clock, fit};
+use crate::format::{hms, kib};
 use crate::model::health::Health;
 use crate::model::summary::{self, VolumeLine};
-use crate::report::text::{hms, kib};
 use crate::tui::app::App;
 
 /// The selectable rows (one per volume).

@@ -207,33 +207,7 @@ fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
     );
 }
 
-/// Seconds as `m:ss` or `h:mm:ss`.
-pub fn clock(seconds: f64) -> String {
-    let s = seconds.max(0.0) as u64;
-    if s >= 3600 {
-        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
-    } else {
-        format!("{}:{:02}", s / 60, s % 60)
-    }
-}
-
-/// Bytes per second as `12.3 MiB/s`; `–` when unknown.
-pub fn byte_rate(v: Option<f64>) -> String {
-    match v {
-        Some(x) if x.is_finite() => format!("{}/s", humansize::format_size(x.max(0.0) as u64, humansize::BINARY)),
-        _ => "–".to_owned(),
-    }
-}
-
-/// A count per second as `1234/s` or `12.3k/s`.
-pub fn per_second(v: Option<f64>) -> String {
-    match v {
-        Some(x) if x >= 10_000.0 => format!("{:.1}k/s", x / 1000.0),
-        Some(x) if x >= 100.0 => format!("{x:.0}/s"),
-        Some(x) if x.is_finite() => format!("{x:.1}/s"),
-        _ => "–".to_owned(),
-    }
-}
+pub use crate::format::{byte_rate, clock, per_second};
 
 /// Shortens `s` to `width` characters with an ellipsis.
 pub fn fit(s: &str, width: usize, theme: &Theme) -> String {

@@ -6,9 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{block, byte_rate, fit, per_second};
+use crate::format::{hms, kib};
 use crate::model::health::{self, Health};
 use crate::model::summary::{self, VolumeLine};
-use crate::report::text::{hms, kib};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
