@@ -446,15 +446,13 @@ fn tick(_load: &Load) {
     let proc = ProcRoot::new(capture.join("proc"));
     let text = events2_stream::stream(100, 30);
     let (dump, changes): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| !l.starts_with("change"));
-    let mut app = App::new(
-        Mode::Live { interval_ms: 1000 },
-        Theme { color: true, ascii: false },
-        vec!["10.50.0.100".parse().unwrap()],
-    );
+    let vips = vec!["10.50.0.100".parse().unwrap()];
+    let mut app = App::new(Mode::Live { interval_ms: 1000 }, Theme { color: true, ascii: false }, vips.clone());
+    let mut engine = drnfs::engine::Engine::new(vips);
     let wall = Timestamp::parse_rfc3339("2026-11-25T14:00:00Z").unwrap();
-    app.model.apply(Input::Events2Status { at: 0.0, status: ChildStatus::Running { source: "bench".into() } });
+    engine.apply(Input::Events2Status { at: 0.0, status: ChildStatus::Running { source: "bench".into() } });
     for l in dump {
-        app.model.apply(Input::Events2Line { at: 0.0, wall, line: l.to_owned() });
+        engine.apply(Input::Events2Line { at: 0.0, wall, line: l.to_owned() });
     }
     let per_tick = 100 * events2_stream::PEERS as usize * events2_stream::VOLUMES as usize;
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
@@ -467,12 +465,13 @@ fn tick(_load: &Load) {
         let files = FileSet::read(&proc);
         let raw = drnfs::source::sock_diag::dump_port(NFS_PORT, true).map(|d| d.raw);
         let t_collect = t.elapsed();
-        app.model.apply(Input::Files { at, wall, files: Box::new(files) });
-        app.model.apply(Input::Sockets { at, raw });
+        engine.apply(Input::Files { at, wall, files: Box::new(files) });
+        engine.apply(Input::Sockets { at, raw });
         for l in batch {
-            app.model.apply(Input::Events2Line { at, wall, line: (*l).to_owned() });
+            engine.apply(Input::Events2Line { at, wall, line: (*l).to_owned() });
         }
-        app.refresh();
+        engine.refresh();
+        app.set_report(engine.report());
         let t_model = t.elapsed();
         terminal.draw(|f| drnfs::tui::views::render(f, &app)).unwrap();
         let total = t.elapsed();
@@ -483,7 +482,7 @@ fn tick(_load: &Load) {
             parts[2].push((total - t_model).as_secs_f64());
         }
     }
-    let clients = app.model.clients.rows.len();
+    let clients = engine.model().clients.rows.len();
     let [collect, model, render] = parts.map(median);
     println!(
         "tick: 100 resources ({per_tick} peer-device changes/tick), {clients} clients, render 160x48: median {} (collect {}, model+findings {}, render {})",

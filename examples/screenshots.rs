@@ -5,8 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
-use drnfs::source::recording::{Player, Record, Recording};
-use drnfs::tui::app::{App, Mode, ReplayState, View};
+use drnfs::engine::Engine;
+use drnfs::engine::replay::Replay;
+use drnfs::engine::session::ReplayClock;
+use drnfs::source::recording::Recording;
+use drnfs::tui::app::{App, Mode, View};
 use drnfs::tui::keys::Action;
 use drnfs::tui::theme::Theme;
 use drnfs::tui::views;
@@ -42,33 +45,29 @@ fn font_path(name: &str) -> PathBuf {
     Path::new("/usr/share/fonts/truetype/dejavu").join(name)
 }
 
-fn replay_until(rec: &Recording, until: f64) -> App {
-    let mut app = App::new(
-        Mode::Replay(ReplayState {
-            name: "demo".into(),
-            paused: false,
-            speed: 4.0,
-            position: until,
-            duration: rec.duration(),
-            finished: false,
-            step_requested: false,
-        }),
-        Theme { color: true, ascii: false },
-        rec.header.vips.clone(),
-    );
-    let mut player = Player::new(&rec.header.proc_root);
-    for r in rec.records.iter().take_while(|r| r.t() <= until) {
-        app.model.apply(player.input(r));
-        app.refresh();
-    }
+fn app_at(rec: &Recording, engine: &Engine, at: f64) -> App {
+    let mut app = App::new(Mode::Replay("demo".into()), Theme { color: true, ascii: false }, rec.header.vips.clone());
+    app.replay = Some(ReplayClock {
+        paused: false,
+        speed: 4.0,
+        position: at,
+        duration: rec.duration(),
+        finished: false,
+        step_requested: false,
+    });
+    app.report = engine.report();
     app
 }
 
 /// The first sample time at which the overview's text contains `needle`.
 fn moment(rec: &Recording, needle: &str) -> f64 {
-    let times: Vec<f64> = rec.records.iter().filter(|r| matches!(r, Record::Files { .. })).map(Record::t).collect();
-    for t in times {
-        let app = replay_until(rec, t);
+    let mut engine = Engine::new(rec.header.vips.clone());
+    let mut replay = Replay::new(rec);
+    while let Some(t) = replay.next_at() {
+        if replay.step(&mut engine) != Some(true) {
+            continue;
+        }
+        let app = app_at(rec, &engine, t);
         let mut term = Terminal::new(TestBackend::new(COLS, ROWS)).unwrap();
         term.draw(|f| views::render(f, &app)).unwrap();
         let text: String = term.backend().buffer().content().iter().map(|c| c.symbol()).collect();
@@ -146,7 +145,8 @@ fn main() {
         ("events-split-brain", moment(&rec, "split brain between") + 2.0, View::Events),
     ];
     for (name, t, view) in shots {
-        let mut app = replay_until(&rec, t);
+        let engine = drnfs::engine::session::replay_to(&rec, t);
+        let mut app = app_at(&rec, &engine, t);
         app.update(Action::Show(view));
         paint(&app, &root.join(format!("screenshots/{name}.png")), &regular, &bold);
     }

@@ -8,11 +8,13 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand};
 
 use crate::action::plan::ActionKind;
-use crate::model::{ChildStatus, Input, Model};
+use crate::engine::session::Feed;
+use crate::engine::{Engine, oneshot};
 use crate::report;
-use crate::source::live::{self, ConfigSource, Events2Source, KernelLogSource, LiveOptions, PeerSource};
+use crate::source::SourceConfig;
+use crate::source::input::Input;
+use crate::source::live::{self, PeerSource};
 use crate::source::recording::{self, Recording};
-use crate::source::{ProcRoot, drbdsetup};
 use crate::tui;
 
 const EXAMPLES: &str = "\
@@ -442,50 +444,25 @@ pub const DEMO_RECORDING: Option<&[u8]> = Some(include_bytes!("../fixtures/demo/
 pub const DEMO_RECORDING: Option<&[u8]> = None;
 
 impl SourceArgs {
-    pub fn proc(&self) -> ProcRoot {
-        ProcRoot::new(self.proc_root.clone().unwrap_or_else(|| PathBuf::from("/proc")))
-    }
-
+    /// Reading this machine (no --proc-root).
     pub fn live(&self) -> bool {
         self.proc_root.is_none()
     }
 
-    /// VIPs from the command line, else from keepalived's configuration (live only).
-    fn vips(&self) -> Vec<IpAddr> {
-        if !self.vips.is_empty() || !self.live() { self.vips.clone() } else { crate::source::keepalived::detect() }
-    }
-
-    fn config_source(&self) -> ConfigSource {
-        match &self.drbd_config {
-            Some(f) => ConfigSource::File(f.clone()),
-            None if self.live() && self.proc().exists("drbd") => {
-                ConfigSource::Drbdadm { program: self.drbdadm.clone() }
-            }
-            None => ConfigSource::None,
-        }
-    }
-
-    fn live_options(&self, interval: Duration) -> LiveOptions {
+    /// The one source configuration every mode of the engine starts from. The peer is
+    /// asked only by a view of this machine whose drnfs.toml names one.
+    pub fn config(&self) -> SourceConfig {
         let live = self.live();
-        let events2 = match &self.events2_file {
-            Some(f) => Events2Source::File(f.clone()),
-            None if live => Events2Source::Child { program: self.drbdsetup.clone() },
-            None => Events2Source::None("reading a captured proc root; pass --events2-file".to_owned()),
-        };
-        let kernel_log = match &self.kernel_log_file {
-            Some(f) => KernelLogSource::File(f.clone()),
-            None if live => KernelLogSource::Kmsg,
-            None => KernelLogSource::None,
-        };
-        LiveOptions {
-            proc: self.proc(),
-            interval,
+        SourceConfig {
+            proc_root: self.proc_root.clone().unwrap_or_else(|| PathBuf::from("/proc")),
+            live,
+            events2_file: self.events2_file.clone(),
+            kernel_log_file: self.kernel_log_file.clone(),
+            drbd_config: self.drbd_config.clone(),
+            drbdadm: self.drbdadm.clone(),
+            drbdsetup: self.drbdsetup.clone(),
             nfs_port: self.nfs_port,
-            sockets: live,
-            events2,
-            kernel_log,
-            drbd_config: self.config_source(),
-            // Only the live view of a real node asks its peer.
+            vips: self.vips.clone(),
             peer: live
                 .then(|| crate::action::config::Config::load(&self.config).ok())
                 .flatten()
@@ -526,8 +503,8 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
             action(&cli, ActionKind::RecoverSplitBrain, &s.action, Flags::default(), s.victim.clone())
         }
         Some(Command::Resume(r)) => {
-            let sources = cli.sources.clone();
-            let snap = move || Ok(serde_json::to_value(gather(&sources, None)?)?);
+            let sources = cli.sources.config();
+            let snap = move || oneshot::take(&sources, None);
             let ending =
                 crate::action::resume(&cli.sources.config, &r.resource, r.rollback, snap, &mut std::io::stdout())?;
             Ok(ExitCode::from(ending.exit_code()))
@@ -543,7 +520,7 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 _ => None,
             };
             let res = crate::keepalived::check::check(
-                &cli.sources.proc(),
+                &cli.sources.config().proc(),
                 config.as_ref(),
                 resource.as_ref(),
                 &cli.sources.drbdsetup,
@@ -557,7 +534,7 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Notify(n)) => {
             let config = crate::action::config::Config::load(&cli.sources.config).ok();
-            let sources = cli.sources.clone();
+            let sources = cli.sources.config();
             crate::keepalived::notify::run(n.fifo.as_deref(), &n.state_file, || {
                 let r = config.as_ref().and_then(|c| c.resources.first());
                 crate::keepalived::check::check(&sources.proc(), config.as_ref(), r, &sources.drbdsetup).verdict
@@ -587,8 +564,8 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Agent) => {
             let config = crate::action::config::Config::load(&cli.sources.config)?;
-            let sources = cli.sources.clone();
-            crate::action::agent::serve(&config, || Ok(serde_json::to_value(gather(&sources, None)?)?))?;
+            let sources = cli.sources.config();
+            crate::action::agent::serve(&config, || oneshot::take(&sources, None))?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Debug(DebugCommand::Man)) => {
@@ -628,7 +605,8 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
         }
         None => {
             let theme = tui::theme(cli.view.ascii);
-            let feed = if cli.view.demo || cli.view.replay.is_some() {
+            let sources = cli.sources.config();
+            if cli.view.demo || cli.view.replay.is_some() {
                 let (recording, name) = match &cli.view.replay {
                     Some(path) => (Recording::open(path)?, path.display().to_string()),
                     None => {
@@ -639,34 +617,30 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 };
                 let speed = cli.view.speed.unwrap_or(if cli.view.demo { 4.0 } else { 1.0 }).clamp(0.25, 30.0);
-                let vips =
-                    if cli.sources.vips.is_empty() { recording.header.vips.clone() } else { cli.sources.vips.clone() };
-                let feed = tui::Feed::Replay { recording: Box::new(recording), name, speed };
+                let vips = if sources.vips.is_empty() { recording.header.vips.clone() } else { sources.vips.clone() };
+                let feed = Feed::Replay { recording: Box::new(recording), speed };
                 return run_tui(tui::TuiOptions {
                     feed,
+                    name,
                     theme,
                     vips,
                     config: cli.sources.config.clone(),
-                    live_snapshot: None,
+                    live: None,
                 });
-            } else if cli.sources.live() {
-                tui::Feed::Live(cli.sources.live_options(interval))
+            }
+            let (feed, live) = if sources.live {
+                (Feed::Live(sources.live_options(interval)), Some(sources.clone()))
             } else {
-                tui::Feed::Capture(cli.sources.live_options(interval))
+                (Feed::Capture(sources.live_options(interval)), None)
             };
-            let live_snapshot: Option<std::sync::Arc<dyn Fn() -> anyhow::Result<serde_json::Value> + Send + Sync>> =
-                if cli.sources.live() {
-                    let sources = cli.sources.clone();
-                    Some(std::sync::Arc::new(move || Ok(serde_json::to_value(gather(&sources, None)?)?)))
-                } else {
-                    None
-                };
+            let name = sources.proc_root.display().to_string();
             run_tui(tui::TuiOptions {
                 feed,
+                name,
                 theme,
-                vips: cli.sources.vips(),
+                vips: sources.vips(),
                 config: cli.sources.config.clone(),
-                live_snapshot,
+                live,
             })
         }
     }
@@ -681,9 +655,9 @@ fn run_tui(opts: tui::TuiOptions) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `drnfs snapshot`: one sample (or two, for rates) through the same model the TUI uses.
+/// `drnfs snapshot`: one sample (or two, for rates) through the same engine the TUI uses.
 fn snapshot(sources: &SourceArgs, args: &SnapshotArgs) -> anyhow::Result<ExitCode> {
-    let snapshot = gather(sources, args.sample_seconds)?;
+    let snapshot = oneshot::take(&sources.config(), args.sample_seconds)?;
     let mut out = std::io::stdout().lock();
     let written =
         if args.json { report::json::write(&mut out, &snapshot) } else { report::text::write(&mut out, &snapshot) };
@@ -700,7 +674,7 @@ fn snapshot(sources: &SourceArgs, args: &SnapshotArgs) -> anyhow::Result<ExitCod
 
 /// `drnfs doctor`: the findings; exit 1 when any is critical.
 fn doctor(sources: &SourceArgs, args: &DoctorArgs) -> anyhow::Result<ExitCode> {
-    let snapshot = gather(sources, args.sample_seconds)?;
+    let snapshot = oneshot::take(&sources.config(), args.sample_seconds)?;
     let mut out = std::io::stdout().lock();
     let written = if args.json {
         serde_json::to_writer_pretty(&mut out, &snapshot.findings).map_err(std::io::Error::from).and_then(|()| {
@@ -720,100 +694,6 @@ fn doctor(sources: &SourceArgs, args: &DoctorArgs) -> anyhow::Result<ExitCode> {
     }
     let critical = snapshot.findings.iter().any(|f| f.severity == crate::diagnose::Severity::Critical);
     Ok(if critical { ExitCode::from(1) } else { ExitCode::SUCCESS })
-}
-
-/// Reads every source once (twice, `sample_seconds` apart, for rates) into the model and
-/// returns its report.
-fn gather(sources: &SourceArgs, sample_seconds: Option<f64>) -> anyhow::Result<crate::model::Snapshot> {
-    let start = Instant::now();
-    let mut model = Model::new();
-    let proc = sources.proc();
-    let live = sources.live();
-    match &sources.events2_file {
-        Some(file) => {
-            let source = file.display().to_string();
-            match std::fs::read_to_string(file) {
-                Ok(text) if text.trim_start().starts_with('[') => model.load_status_json(&text, &source),
-                Ok(text) => feed_events2(&mut model, &text, source),
-                Err(e) => model.apply(Input::Events2Status {
-                    at: 0.0,
-                    status: ChildStatus::NotRunning { reason: format!("cannot read {source}: {e}") },
-                }),
-            }
-        }
-        None if live && proc.exists("drbd") => {
-            let source = format!("{} {}", sources.drbdsetup.display(), drbdsetup::events2_now_args().join(" "));
-            match drbdsetup::events2_now(&sources.drbdsetup) {
-                Ok(text) => feed_events2(&mut model, &text, source),
-                Err(e) => model
-                    .apply(Input::Events2Status { at: 0.0, status: ChildStatus::NotRunning { reason: e.to_string() } }),
-            }
-        }
-        None => {
-            let reason = if live { "DRBD is not loaded" } else { "reading a captured proc root; pass --events2-file" };
-            model
-                .apply(Input::Events2Status { at: 0.0, status: ChildStatus::NotRunning { reason: reason.to_owned() } });
-        }
-    }
-    if let Some(text) = live::read_config(&sources.config_source()) {
-        model.apply(Input::DrbdConfig { at: 0.0, text });
-    }
-    if let Some(f) = &sources.kernel_log_file {
-        let text = std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
-        for line in text.lines() {
-            model.apply(Input::KernelLog { at: 0.0, wall: None, line: line.to_owned() });
-        }
-    } else if live && proc.exists("drbd") {
-        // The ring buffer holds the split-brain and state-change lines the verdicts need.
-        match live::read_kmsg_once() {
-            Ok(records) => {
-                for (wall, line) in records {
-                    model.apply(Input::KernelLog { at: 0.0, wall: Some(wall), line });
-                }
-            }
-            Err(e) => tracing::warn!("DRBD kernel-log lines not read: {e}"),
-        }
-    }
-    for i in live::sample_blocking(&proc, live, sources.nfs_port, start) {
-        model.apply(i);
-    }
-    if let Some(secs) = sample_seconds {
-        let until = Instant::now() + Duration::from_secs_f64(secs.clamp(0.0, 3600.0));
-        // Meanwhile, who keeps nfsd's threads busy (where the kernel can say).
-        let activity = match (live, crate::source::rpc_status::RpcStatus::open()) {
-            (true, Ok(mut socket)) => {
-                let mut a = crate::source::rpc_status::RpcActivity::default();
-                let period = Duration::from_millis(1000 / crate::source::rpc_status::SAMPLE_HZ);
-                let mut result = Ok(());
-                while Instant::now() < until {
-                    match socket.dump() {
-                        Ok(rpcs) => a.add(&rpcs),
-                        Err(e) => {
-                            result = Err(e);
-                            break;
-                        }
-                    }
-                    std::thread::sleep(period);
-                }
-                result.map(|()| a)
-            }
-            (true, Err(e)) => Err(e),
-            (false, _) => Err(crate::source::SourceError::Io {
-                path: "netlink nfsd rpc-status".to_owned(),
-                message: "not read from a captured proc root".to_owned(),
-            }),
-        };
-        std::thread::sleep(until.saturating_duration_since(Instant::now()));
-        for i in live::sample_blocking(&proc, live, sources.nfs_port, start) {
-            model.apply(i);
-        }
-        model.apply(Input::RpcActivity { at: start.elapsed().as_secs_f64(), activity });
-    }
-    let vips = sources.vips();
-    let mut findings = crate::diagnose::evaluate(&model, &vips);
-    let now = model.snapshot.as_ref().map(|s| s.taken_at).unwrap_or_else(crate::clock::now);
-    crate::diagnose::FindingMemory::default().stamp(&mut findings, now);
-    model.report(findings).ok_or_else(|| anyhow::anyhow!("no sample was taken"))
 }
 
 /// The man page: drnfs(1) with every subcommand's options folded in.
@@ -893,59 +773,55 @@ fn action(
         victim,
         recorded: !cli.sources.live() || cli.view.replay.is_some(),
         peer_snapshot: match &a.peer_snapshot {
-            Some(p) => Some((
-                p.display().to_string(),
-                serde_json::from_str(
-                    &std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
-                )?,
-            )),
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                let report = serde_json::from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: not a drnfs snapshot --json document: {e}", p.display()))?;
+                Some((p.display().to_string(), report))
+            }
             None => None,
         },
     };
     if !a.dry_run && (!cli.sources.live() || cli.view.replay.is_some() || a.peer_snapshot.is_some()) {
         anyhow::bail!("recorded state (--proc-root, --events2-file, --replay, --peer-snapshot) is for --dry-run only");
     }
+    let sources = cli.sources.config();
     let recorded = match (&cli.view.replay, a.at) {
-        (Some(path), at) => Some(replay_snapshot(path, at.unwrap_or(f64::MAX), &cli.sources)?),
+        (Some(path), at) => {
+            let rec = Recording::open(path)?;
+            let at = at.unwrap_or(f64::MAX);
+            Some(
+                crate::engine::replay::report_at(&rec, at, &sources.vips)
+                    .ok_or_else(|| anyhow::anyhow!("{}: no sample before {at} s", path.display()))?,
+            )
+        }
         _ => None,
     };
-    let sources = cli.sources.clone();
     let snap = move || match &recorded {
-        Some(v) => Ok(v.clone()),
-        None => Ok(serde_json::to_value(gather(&sources, None)?)?),
+        Some(r) => Ok(r.clone()),
+        None => oneshot::take(&sources, None),
     };
     let ending = crate::action::run(&ask, snap, &mut std::io::stdout(), crate::action::prompt_tty)?;
     Ok(ExitCode::from(ending.exit_code()))
 }
 
-/// The model of a recording replayed up to `at` seconds, as a snapshot.
-fn replay_snapshot(path: &std::path::Path, at: f64, sources: &SourceArgs) -> anyhow::Result<serde_json::Value> {
-    let rec = Recording::open(path)?;
-    let mut model = Model::new();
-    let mut player = crate::source::recording::Player::new(&rec.header.proc_root);
-    for r in rec.records.iter().take_while(|r| r.t() <= at) {
-        model.apply(player.input(r));
-    }
-    let vips = if sources.vips.is_empty() { rec.header.vips.clone() } else { sources.vips.clone() };
-    let findings = crate::diagnose::evaluate(&model, &vips);
-    let snap = model.report(findings).ok_or_else(|| anyhow::anyhow!("{}: no sample before {at} s", path.display()))?;
-    Ok(serde_json::to_value(snap)?)
-}
-
 /// `drnfs top-clients`: sample, rank, print, every interval.
 fn top_clients(sources: &SourceArgs, args: &TopClientsArgs, interval: Duration) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
+    let sources = sources.config();
     let proc = sources.proc();
-    let mut model = Model::new();
+    let mut engine = Engine::new(sources.vips());
     let mut printed = 0u64;
     let mut next = Instant::now();
     loop {
-        for i in live::sample_blocking(&proc, sources.live(), sources.nfs_port, start) {
-            model.apply(i);
+        for i in live::sample_blocking(&proc, sources.live, sources.nfs_port, start) {
+            engine.apply(i);
         }
-        if model.nfsd_rates.is_some() {
+        if engine.model().nfsd_rates.is_some()
+            && let Some(report) = engine.report()
+        {
             let mut out = std::io::stdout().lock();
-            match report::top_clients::write(&mut out, &model, args.top, args.json) {
+            match report::top_clients::write(&mut out, &report, args.top, args.json) {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
                 other => other?,
             }
@@ -959,13 +835,6 @@ fn top_clients(sources: &SourceArgs, args: &TopClientsArgs, interval: Duration) 
     }
 }
 
-fn feed_events2(model: &mut Model, text: &str, source: String) {
-    model.apply(Input::Events2Status { at: 0.0, status: ChildStatus::Running { source } });
-    for line in text.lines() {
-        model.apply(Input::Events2Line { at: 0.0, wall: crate::clock::now(), line: line.to_owned() });
-    }
-}
-
 /// `drnfs record`: the live collectors, written to a file until stopped.
 fn record(sources: &SourceArgs, args: &RecordArgs, interval: Duration) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -976,6 +845,7 @@ fn record(sources: &SourceArgs, args: &RecordArgs, interval: Duration) -> anyhow
         } else {
             Box::new(std::io::BufWriter::new(file))
         };
+        let sources = sources.config();
         let mut opts = sources.live_options(interval);
         // A recording is one node's; the peer records itself.
         opts.peer = None;

@@ -9,6 +9,7 @@ pub mod action;
 pub mod cli;
 pub mod clock;
 pub mod diagnose;
+pub mod engine;
 pub mod format;
 pub mod keepalived;
 pub mod logging;

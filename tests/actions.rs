@@ -75,7 +75,12 @@ impl Node {
         self.dir.path().join(rel)
     }
 
-    /// This node's snapshot, built from the state file.
+    /// This node's report, built from the state file (as JSON, the way a peer's arrives).
+    fn report(state: &Path) -> drnfs::engine::Report {
+        serde_json::from_value(Node::snapshot(state)).expect("a report")
+    }
+
+    /// This node's `drnfs snapshot --json`, built from the state file.
     fn snapshot(state: &Path) -> Value {
         let text = std::fs::read_to_string(state).unwrap();
         let get = |k: &str| text.lines().rev().find_map(|l| l.strip_prefix(&format!("{k}="))).unwrap_or("").to_owned();
@@ -93,7 +98,7 @@ impl Node {
             "drbd": {"available": true, "version": "8.4.11", "resources": [], "minors": [{
                 "minor": 0, "connection": "Connected", "role": role, "peer_role": peer,
                 "disk": "UpToDate", "peer_disk": "UpToDate", "protocol": "C", "counters": {"oos": 0}}]},
-            "nfsd": {"threads": threads, "exports": if threads > 0 { json!([{"path": "/srv/nfs/export", "pseudo_root": false}]) } else { json!([]) }},
+            "nfsd": {"threads": threads, "exports": if threads > 0 { json!([{"path": "/srv/nfs/export", "client": "10.50.0.0/24", "pseudo_root": false}]) } else { json!([]) }},
             "findings": []
         })
     }
@@ -120,7 +125,7 @@ impl Node {
         unsafe_free_set_path(&format!("{}:{old}", self.path("bin").display()));
         let state = self.path("state");
         let mut out = Vec::new();
-        let ending = drnfs::action::run(ask, || Ok(Node::snapshot(&state)), &mut out, |_| Ok(String::new())).unwrap();
+        let ending = drnfs::action::run(ask, || Ok(Node::report(&state)), &mut out, |_| Ok(String::new())).unwrap();
         unsafe_free_set_path(&old);
         (ending, String::from_utf8(out).unwrap())
     }
@@ -241,7 +246,7 @@ fn an_interrupted_action_blocks_until_resumed() {
     let state = n.path("state");
     let mut out = Vec::new();
     let ending =
-        drnfs::action::resume(&n.path("drnfs.toml"), "r0", true, || Ok(Node::snapshot(&state)), &mut out).unwrap();
+        drnfs::action::resume(&n.path("drnfs.toml"), "r0", true, || Ok(Node::report(&state)), &mut out).unwrap();
     unsafe_free_set_path(&old);
     // A rollback asked for ends as "undone" (exit 0), not as a failed action rolled back.
     assert_eq!(ending, Ending::Undone, "{}", String::from_utf8_lossy(&out));

@@ -15,7 +15,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use drnfs::model::snapshot::SnapshotRequest;
 use drnfs::source::SourceConfig;
 use serde_json::Value;
 
@@ -190,14 +189,10 @@ fn snapshots_agree_with_the_usual_tools() {
             assert!(calls - n <= n / 10 + 200, "{ctx}: nfsstat calls {calls} far from drnfs {n}");
         }
 
-        // 2. Re-reading the captured files reaches the same states.
-        let sources = SourceConfig {
-            proc_root: dir.join("proc"),
-            live: false,
-            events2_file: Some(dir.join("events2-now.txt")),
-            drbdsetup: "drbdsetup".into(),
-        };
-        let replayed = serde_json::to_value(SnapshotRequest::new(&sources).take()).unwrap();
+        // 2. Re-reading the captured files through the engine's one-shot mode (what
+        // `drnfs snapshot` runs) reaches the same states.
+        let sources = SourceConfig::capture(dir);
+        let replayed = serde_json::to_value(drnfs::engine::oneshot::take(&sources, None).unwrap()).unwrap();
         for key in ["connection", "role", "peer_role", "disk", "peer_disk", "protocol"] {
             let a: Vec<String> = minors.iter().map(|m| s(&m[key])).collect();
             let b: Vec<String> = replayed["drbd"]["minors"].as_array().unwrap().iter().map(|m| s(&m[key])).collect();

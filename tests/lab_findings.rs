@@ -13,8 +13,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use drnfs::model::Model;
-use drnfs::source::recording::{Player, Recording};
+use drnfs::engine::Engine;
+use drnfs::engine::replay::Replay;
+use drnfs::source::recording::Recording;
 use drnfs_parsers::timestamp::Timestamp;
 
 mod common;
@@ -82,18 +83,18 @@ fn findings_at(node: &str, captures: &[&str]) -> BTreeMap<String, BTreeSet<Strin
         })
         .collect();
     moments.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut model = Model::new();
-    let mut player = Player::new(&rec.header.proc_root);
-    let mut records = rec.records.iter().peekable();
+    // Through the engine's replay mode, as `drnfs --replay` plays it.
+    let mut engine = Engine::new(rec.header.vips.clone());
+    let mut replay = Replay::new(&rec);
     let mut out = BTreeMap::new();
     for (at, capture) in moments {
         assert!(at > 0.0 && at <= rec.duration() + 2.0, "{capture}: taken at {at:.0} s, outside the recording");
-        while let Some(r) = records.next_if(|r| r.t() <= at) {
-            model.apply(player.input(r));
-        }
+        replay.until(&mut engine, at);
+        engine.refresh();
         // Finding ids are `rule:subject`; the table names rules.
-        let ids = drnfs::diagnose::evaluate(&model, &rec.header.vips)
-            .into_iter()
+        let ids = engine
+            .findings()
+            .iter()
             .map(|f| f.id.split_once(':').map_or(f.id.clone(), |(rule, _)| rule.to_owned()))
             .collect();
         out.insert(capture.to_owned(), ids);

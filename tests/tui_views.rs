@@ -4,9 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use drnfs::model::{ChildStatus, Input};
+use drnfs::engine::Engine;
+use drnfs::engine::replay::Replay;
+use drnfs::engine::session::ReplayClock;
+use drnfs::source::input::{ChildStatus, Input};
 use drnfs::source::proc_files::FileSet;
-use drnfs::source::recording::{Player, Recording};
+use drnfs::source::recording::Recording;
 use drnfs::source::{ProcRoot, SourceError};
 use drnfs::tui::app::{App, Mode, View};
 use drnfs::tui::keys::{self, Action};
@@ -49,16 +52,29 @@ fn screens(app: &mut App) -> String {
     out
 }
 
-/// An app fed a lab capture: its events2 dump, kernel log, proc files (twice, one second
-/// apart) and socket dump, with a fixed clock.
-fn app_from_capture(dir: &Path) -> App {
-    let mut app = App::new(
-        Mode::Capture { root: "capture".into() },
-        Theme { color: false, ascii: false },
-        vec!["10.50.0.100".parse().unwrap()],
-    );
+/// A view and the engine behind it.
+struct Shown {
+    app: App,
+    engine: Engine,
+}
+
+impl Shown {
+    /// Feeds the engine one input and shows the new report.
+    fn feed(&mut self, input: Input) {
+        self.engine.apply(input);
+        self.engine.refresh();
+        self.app.set_report(self.engine.report());
+    }
+}
+
+/// An app fed a lab capture through the engine: its events2 dump, kernel log, proc files
+/// (twice, one second apart) and socket dump, with a fixed clock.
+fn shown_capture(dir: &Path) -> Shown {
+    let vips = vec!["10.50.0.100".parse().unwrap()];
+    let app = App::new(Mode::Capture { root: "capture".into() }, Theme { color: false, ascii: false }, vips.clone());
+    let mut engine = Engine::new(vips);
     let wall = Timestamp::parse_rfc3339("2026-11-25T14:00:00Z").unwrap();
-    let m = &mut app.model;
+    let m = &mut engine;
     m.apply(Input::Events2Status { at: 0.0, status: ChildStatus::Running { source: "events2-now.txt".into() } });
     for line in std::fs::read_to_string(dir.join("events2-now.txt")).unwrap_or_default().lines() {
         m.apply(Input::Events2Line { at: 0.0, wall, line: line.to_owned() });
@@ -85,8 +101,14 @@ fn app_from_capture(dir: &Path) -> App {
         m.apply(Input::Files { at, wall, files: Box::new(files.clone()) });
         m.apply(Input::Sockets { at, raw: Ok(raw.clone()) });
     }
-    app.refresh();
-    app
+    engine.refresh();
+    let mut shown = Shown { app, engine };
+    shown.app.set_report(shown.engine.report());
+    shown
+}
+
+fn app_from_capture(dir: &Path) -> App {
+    shown_capture(dir).app
 }
 
 #[test]
@@ -109,48 +131,43 @@ fn every_view_of_every_lab_capture() {
     assert!(seen >= 14, "expected the lab captures under fixtures/, found {seen}");
 }
 
+fn demo_app(rec: &Recording, engine: &Engine, at: f64) -> App {
+    let mut app = App::new(Mode::Replay("demo".into()), Theme { color: false, ascii: false }, rec.header.vips.clone());
+    app.replay = Some(ReplayClock {
+        paused: true,
+        speed: 1.0,
+        position: at,
+        duration: rec.duration(),
+        finished: false,
+        step_requested: false,
+    });
+    app.set_report(engine.report());
+    app
+}
+
 /// Replays the demo recording up to `until` seconds.
 fn app_from_demo(until: f64) -> App {
     let rec = Recording::open(&fixtures().join("demo/lab-incident.drnfs.gz")).unwrap();
-    let mut app = App::new(
-        Mode::Replay(drnfs::tui::app::ReplayState {
-            name: "demo".into(),
-            paused: true,
-            speed: 1.0,
-            position: until,
-            duration: rec.duration(),
-            finished: false,
-            step_requested: false,
-        }),
-        Theme { color: false, ascii: false },
-        rec.header.vips.clone(),
-    );
-    let mut player = Player::new(&rec.header.proc_root);
-    for r in rec.records.iter().take_while(|r| r.t() <= until) {
-        app.model.apply(player.input(r));
-    }
-    app.refresh();
-    app
+    let engine = drnfs::engine::session::replay_to(&rec, until);
+    demo_app(&rec, &engine, until)
 }
 
 /// The first moment (seconds into the demo) the overview shows `text`: the recording is
 /// played once, and the overview drawn after every sample.
 fn first_moment(text: &str) -> f64 {
     let rec = Recording::open(&fixtures().join("demo/lab-incident.drnfs.gz")).unwrap();
-    let mut app = app_from_demo(0.0);
-    app.update(Action::Show(View::Overview));
-    let mut player = Player::new(&rec.header.proc_root);
+    let mut engine = Engine::new(rec.header.vips.clone());
+    let mut replay = Replay::new(&rec);
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
-    for r in rec.records.iter().skip_while(|r| r.t() <= 0.0) {
-        app.model.apply(player.input(r));
-        if !matches!(r, drnfs::source::recording::Record::Files { .. }) {
+    while let Some(t) = replay.next_at() {
+        if replay.step(&mut engine) != Some(true) {
             continue;
         }
-        app.refresh();
+        let app = demo_app(&rec, &engine, t);
         terminal.draw(|f| views::render(f, &app)).unwrap();
         let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
         if screen.contains(text) {
-            return r.t();
+            return t;
         }
     }
     panic!("the demo never shows {text:?}");
@@ -203,26 +220,26 @@ fn keys_drive_the_views() {
 
 #[test]
 fn the_overview_shows_the_peer_beside_this_node() {
-    let mut app = app_from_capture(&fixtures().join("failover/nodea"));
+    let mut s = shown_capture(&fixtures().join("failover/nodea"));
     // Before its first answer the peer has its line: being asked, for how long.
-    app.model.apply(Input::PeerAsking { at: app.model.at.unwrap() - 3.0, name: "nodeb".into() });
-    let text = screen_text(&app, 120, 30);
+    let now = s.app.report.as_ref().unwrap().at;
+    s.feed(Input::PeerAsking { at: now - 3.0, name: "nodeb".into() });
+    let text = screen_text(&s.app, 120, 30);
     assert!(text.contains("peer nodeb: asking over ssh… (3 s)"), "{text}");
     let peer: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixtures().join("failover/nodeb/drnfs-snapshot.json")).unwrap())
             .unwrap();
-    app.model.apply(Input::Peer { at: 0.0, name: "nodeb".into(), snapshot: Ok(peer) });
-    app.refresh();
-    let text = screen_text(&app, 120, 30);
+    s.feed(Input::Peer { at: 0.0, name: "nodeb".into(), snapshot: Ok(peer) });
+    let text = screen_text(&s.app, 120, 30);
     // After the failover nodea is Secondary and nodeb, asked over ssh, serves.
     assert!(text.contains("Secondary/Primary"), "{text}");
     assert!(text.contains("peer nodeb Primary UpToDate  nfsd 8 threads  mounted (1 s ago)"), "{text}");
-    app.model.apply(Input::Peer {
+    s.feed(Input::Peer {
         at: 1.0,
         name: "nodeb".into(),
         snapshot: Err("exit 255: ssh: connect to host nodeb port 22: No route to host".into()),
     });
-    let text = screen_text(&app, 120, 30);
+    let text = screen_text(&s.app, 120, 30);
     assert!(text.contains("peer nodeb: cannot ask it: exit 255: ssh: connect to host nodeb"), "{text}");
 }
 
@@ -243,7 +260,6 @@ fn ascii_mode_draws_nothing_but_ascii() {
         }
     };
     let mut empty = App::new(Mode::Capture { root: "capture".into() }, ascii, vec![]);
-    empty.refresh();
     check(&mut empty, "before the first sample");
     for capture in ["split-brain/nodea", "client-load/nodea", "resync/nodeb", "config-mismatch/nodea", "failover/nodeb"]
     {

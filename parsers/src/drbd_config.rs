@@ -10,7 +10,7 @@
 //! ```
 //! Values set in `common { }` apply to every resource unless the resource sets its own.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorKind, LineError};
 
@@ -137,7 +137,8 @@ pub fn parse(text: &str) -> Result<Section, LineError> {
 }
 
 /// What drnfs needs to know about one resource.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ResourceConfig {
     pub name: String,
@@ -162,7 +163,8 @@ pub struct ResourceConfig {
     pub fence_peer_handler: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HostConfig {
     pub name: String,

@@ -1,7 +1,7 @@
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What was wrong with one line of input.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ErrorKind {
@@ -23,7 +23,7 @@ pub enum ErrorKind {
 }
 
 /// An error tied to the line (1-based) where it was found, with a short excerpt of it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[error("line {line}: {kind} in {excerpt:?}")]
 pub struct LineError {
@@ -52,7 +52,7 @@ impl LineError {
 }
 
 /// A value parsed from a multi-line input, with the lines that could not be used.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Parsed<T> {
     pub value: T,
     pub errors: Vec<LineError>,

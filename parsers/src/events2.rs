@@ -17,13 +17,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::drbd_state::{ConnectionState, DiskState, ReplicationState, Role};
 use crate::error::{ErrorKind, LineError, Parsed};
 use crate::timestamp::Timestamp;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
@@ -36,7 +36,7 @@ pub enum Action {
     Rename,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ObjectKind {
@@ -162,7 +162,8 @@ fn split_token(s: &str) -> (&str, &str) {
 // State model
 
 /// Full DRBD state rebuilt from an events2 stream (or converted from `status --json`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Events2State {
     pub resources: BTreeMap<String, Resource>,
@@ -174,7 +175,8 @@ pub struct Events2State {
     pub skipped_events: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Resource {
     pub name: String,
@@ -190,11 +192,12 @@ pub struct Resource {
     /// Recent usermode helper calls (`call helper`/`response helper`), oldest first.
     pub helpers: Vec<HelperCall>,
     /// Keys this version of drnfs does not know, as printed.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Device {
     pub volume: u32,
@@ -215,11 +218,12 @@ pub struct Device {
     pub al_suspended: Option<bool>,
     /// `no`, `upper`, `lower` or `upper,lower`.
     pub blocked: Option<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Connection {
     /// The peer's connection name (`conn-name`; the literal `peer` on DRBD 8.4).
@@ -236,11 +240,12 @@ pub struct Connection {
     pub tls: Option<bool>,
     pub paths: Vec<Path>,
     pub peer_devices: Vec<PeerDevice>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Path {
     /// `ipv4:10.50.0.1:7789` as printed.
@@ -249,7 +254,8 @@ pub struct Path {
     pub established: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PeerDevice {
     pub volume: u32,
@@ -264,15 +270,16 @@ pub struct PeerDevice {
     pub pending: Option<u64>,
     pub unacked: Option<u64>,
     /// Resync details, present while a resync or verify is in progress.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync: Option<ResyncStats>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,
 }
 
 /// Progress keys of a peer device during a resync (`done`, `eta`, `dbdt1`, and with
 /// `--full` the raw `rs-*` counters).
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ResyncStats {
     /// `done:` percent of this resync.
@@ -302,7 +309,8 @@ pub struct ResyncStats {
     pub ov_skipped: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HelperCall {
     pub timestamp: Option<Timestamp>,
@@ -315,7 +323,7 @@ pub struct HelperCall {
 }
 
 /// What one applied line changed, for timelines. Statistics never produce a change.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Change {
     pub timestamp: Option<Timestamp>,
@@ -325,7 +333,7 @@ pub struct Change {
     pub what: ChangeKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChangeKind {

@@ -10,11 +10,11 @@
 //! `drbd RES PEER:` (9 connection), `drbd RES/VOL drbdN:` (9 device), `drbd RES/VOL drbdN
 //! PEER:` (9 peer device), `d-con RES:` (early 8.4). Lines of other subsystems are skipped.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::timestamp::Timestamp;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct KernelLogLine {
     pub time: LogTime,
@@ -25,7 +25,8 @@ pub struct KernelLogLine {
 }
 
 /// Whatever clock the log line carried.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LogTime {
     /// Kernel monotonic time (`[  232.569733]`, `/dev/kmsg`), microseconds since boot.
@@ -36,7 +37,8 @@ pub struct LogTime {
     pub wall_text: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Subject {
     pub resource: Option<String>,
@@ -45,7 +47,8 @@ pub struct Subject {
     pub peer: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Transition {
     /// `role`, `peer`, `conn`, `disk`, `pdsk`, `repl`, `susp-io`, `quorum`, `resync-susp`, …
@@ -54,7 +57,7 @@ pub struct Transition {
     pub to: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SplitBrainOutcome {
@@ -68,7 +71,7 @@ pub enum SplitBrainOutcome {
     Other,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum KernelEvent {
@@ -110,7 +113,7 @@ pub enum KernelEvent {
 }
 
 /// Whose generation identifiers a handshake line shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HandshakeSide {

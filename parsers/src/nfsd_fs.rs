@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorKind, LineError, Parsed};
 
@@ -13,7 +13,8 @@ use crate::error::{ErrorKind, LineError, Parsed};
 
 /// One line of `pool_stats`. Columns are mapped by the header's names (they changed
 /// over time: `xprts-enqueued`, `starved`, `no-work`), by position when there is no header.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PoolStats {
     pub pool: u32,
@@ -25,7 +26,7 @@ pub struct PoolStats {
     /// Hard-coded 0 since 6.6.
     pub threads_timedout: Option<u64>,
     /// Columns of newer kernels, by header name.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub other: BTreeMap<String, u64>,
 }
 
@@ -96,7 +97,8 @@ pub fn threads(input: &str) -> Result<u64, ErrorKind> {
     t.parse().map_err(|_| ErrorKind::BadValue { field: "threads".into(), value: t.chars().take(40).collect() })
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VersionFlag {
     /// `2`, `3`, `4`, `4.1`, `4.2`.
@@ -130,7 +132,8 @@ pub fn versions(input: &str) -> Parsed<Vec<VersionFlag>> {
 
 // --------------------------------------------------------------------------------- exports
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Export {
     pub path: String,
@@ -200,7 +203,8 @@ fn unescape_octal(s: &str) -> String {
 
 // ---------------------------------------------------------------------------- export_stats
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ExportStats {
     pub path: String,
@@ -258,7 +262,8 @@ pub fn export_stats(input: &str) -> Parsed<Vec<ExportStats>> {
 // --------------------------------------------------------------------- clients/<id>/info
 
 /// `clients/<id>/info` of one NFSv4 client (Linux 5.3+; lines added over time).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClientInfo {
     /// `0x…` as printed.
@@ -280,7 +285,7 @@ pub struct ClientInfo {
     pub callback_state: Option<String>,
     pub callback_address: Option<String>,
     pub admin_revoked_states: Option<u64>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub other: BTreeMap<String, String>,
 }
 
@@ -415,7 +420,8 @@ fn hex(c: u8) -> Option<u8> {
 // -------------------------------------------------------------------- clients/<id>/states
 
 /// One stateid of `clients/<id>/states`: an open, lock, delegation or layout.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClientState {
     pub stateid: String,
@@ -426,7 +432,7 @@ pub struct ClientState {
     /// `major:minor:inode`; missing for some courtesy-client delegations.
     pub superblock: Option<String>,
     pub filename: Option<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub other: BTreeMap<String, String>,
 }
 

@@ -28,7 +28,8 @@ pub const NFSD_FAMILY_NAME: &str = "nfsd";
 pub const NFSD_CMD_RPC_STATUS_GET: u8 = 1;
 
 /// One RPC an nfsd thread was executing at the moment of the dump.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct InFlightRpc {
     pub xid: u32,

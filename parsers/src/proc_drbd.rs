@@ -15,13 +15,14 @@
 //! glued to the `finish:` line (`)Mfinish:`) by some 8.3/8.4 builds; amounts are KiB or MiB;
 //! speeds have thousands separators; `want:` and `(stalled)` are optional.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::drbd_state::{DiskState, ProcCs, Role};
 use crate::error::{ErrorKind, LineError, Parsed};
 use crate::words::{hms_seconds, key_value, u64_with_commas};
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProcDrbd {
     pub version: Option<DrbdVersion>,
@@ -40,7 +41,8 @@ impl ProcDrbd {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DrbdVersion {
     /// As printed, including a package suffix: `8.4.11`, `9.0.22-2`.
@@ -55,7 +57,8 @@ pub struct DrbdVersion {
     pub compat_84: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProcMinor {
     pub minor: u32,
@@ -74,7 +77,8 @@ pub struct ProcMinor {
 }
 
 /// The six I/O state letters after the protocol, e.g. `r-----`, `s---n-`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IoFlags {
     pub raw: String,
@@ -94,7 +98,8 @@ pub struct IoFlags {
 }
 
 /// The `ns: nr: dw: …` line. Sizes are KiB; `al`/`bm` are counts; `lo`…`ep` are gauges.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Counters {
     pub ns: u64,
@@ -113,16 +118,18 @@ pub struct Counters {
     pub oos: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SyncKind {
+    #[default]
     Resync,
     Verify,
 }
 
 /// The progress bar and `finish:` lines of a running resync or verify.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SyncProgress {
     pub kind: SyncKind,

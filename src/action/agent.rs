@@ -9,7 +9,10 @@ use super::exec::{Request, Response, write_hold};
 use super::record::{Journal, Lock, audit};
 
 /// Serves requests until stdin closes. Locks taken are held until then.
-pub fn serve(config: &Config, mut snapshot: impl FnMut() -> anyhow::Result<serde_json::Value>) -> anyhow::Result<()> {
+pub fn serve(
+    config: &Config,
+    mut snapshot: impl FnMut() -> anyhow::Result<crate::engine::Report>,
+) -> anyhow::Result<()> {
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout().lock();
     let mut locks: Vec<Lock> = Vec::new();
@@ -33,11 +36,11 @@ pub fn serve(config: &Config, mut snapshot: impl FnMut() -> anyhow::Result<serde
 fn handle(
     config: &Config,
     req: Request,
-    snapshot: &mut impl FnMut() -> anyhow::Result<serde_json::Value>,
+    snapshot: &mut impl FnMut() -> anyhow::Result<crate::engine::Report>,
     locks: &mut Vec<Lock>,
 ) -> Response {
     match req {
-        Request::State { .. } => match snapshot() {
+        Request::State { .. } => match snapshot().and_then(|r| Ok(serde_json::to_value(r)?)) {
             Ok(s) => Response { snapshot: Some(s), ..Response::ok() },
             Err(e) => Response::error(e.to_string()),
         },

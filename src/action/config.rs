@@ -205,6 +205,11 @@ impl Resource {
         }
     }
 
+    /// The device minor of its `/dev/drbdN`.
+    pub fn minor(&self) -> Option<u32> {
+        self.device.to_string_lossy().strip_prefix("/dev/drbd")?.parse().ok()
+    }
+
     /// Where the NFS state directory lives on the volume, when it does.
     pub fn state_source(&self) -> Option<PathBuf> {
         self.state_dir.as_ref().map(|d| self.mount_point.join(d))

@@ -79,7 +79,8 @@ impl Response {
 /// Where a plan step runs.
 pub trait Runner {
     fn run(&mut self, op: &Op, r: &Resource, timeout: Duration) -> Outcome;
-    fn state(&mut self, r: &Resource) -> anyhow::Result<(NodeState, serde_json::Value)>;
+    /// The node's state for `r`, read now.
+    fn state(&mut self, r: &Resource) -> anyhow::Result<NodeState>;
     fn name(&self) -> String;
     /// The way to the node broke (its session died or missed a deadline): what was
     /// running there may or may not have happened.
@@ -138,8 +139,8 @@ pub fn run_local(config: &Config, op: &Op, r: &Resource, timeout: Duration) -> O
 /// This node.
 pub struct Local<'a> {
     pub config: &'a Config,
-    /// Reads this node's snapshot.
-    pub snapshot: Box<dyn FnMut() -> anyhow::Result<serde_json::Value> + 'a>,
+    /// Reads this node's report (the engine's one-shot mode, or a recorded moment).
+    pub report: Box<dyn FnMut() -> anyhow::Result<crate::engine::Report> + 'a>,
 }
 
 impl Runner for Local<'_> {
@@ -147,10 +148,10 @@ impl Runner for Local<'_> {
         run_local(self.config, op, r, timeout)
     }
 
-    fn state(&mut self, r: &Resource) -> anyhow::Result<(NodeState, serde_json::Value)> {
-        let snap = (self.snapshot)()?;
-        let minor = r.device.to_string_lossy().trim_start_matches("/dev/drbd").parse().ok();
-        Ok((NodeState::from_snapshot(&snap, &r.name, minor), snap))
+    fn state(&mut self, r: &Resource) -> anyhow::Result<NodeState> {
+        let report = (self.report)()?;
+        let peer = self.config.peer.as_ref().map(|p| p.name.as_str());
+        Ok(NodeState::from_report(&report, &r.name, r.minor(), peer))
     }
 
     fn name(&self) -> String {
@@ -243,6 +244,15 @@ impl Peer {
         self.request_within(req, ANSWER_DEADLINE)
     }
 
+    /// The peer's report, read typed once.
+    pub fn report(&mut self) -> anyhow::Result<crate::engine::Report> {
+        let resp = self.request(&Request::State { resource: String::new() })?;
+        let value =
+            resp.snapshot.ok_or_else(|| anyhow::anyhow!("{}: {}", self.name, resp.error.unwrap_or_default()))?;
+        serde_json::from_value(value)
+            .map_err(|e| anyhow::anyhow!("{}: its drnfs answered with a report this drnfs cannot read: {e}", self.name))
+    }
+
     /// The session is unusable from now on: ssh and whatever it started are killed.
     fn lose(&mut self, why: String) -> anyhow::Error {
         if let Some(pid) = rustix::process::Pid::from_raw(self.child.id() as i32) {
@@ -310,11 +320,9 @@ impl Runner for Peer {
         }
     }
 
-    fn state(&mut self, r: &Resource) -> anyhow::Result<(NodeState, serde_json::Value)> {
-        let resp = self.request(&Request::State { resource: r.name.clone() })?;
-        let snap = resp.snapshot.ok_or_else(|| anyhow::anyhow!("{}: {}", self.name, resp.error.unwrap_or_default()))?;
-        let minor = r.device.to_string_lossy().trim_start_matches("/dev/drbd").parse().ok();
-        Ok((NodeState::from_snapshot(&snap, &r.name, minor), snap))
+    fn state(&mut self, r: &Resource) -> anyhow::Result<NodeState> {
+        let report = self.report()?;
+        Ok(NodeState::from_report(&report, &r.name, r.minor(), None))
     }
 
     fn name(&self) -> String {

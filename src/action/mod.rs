@@ -59,7 +59,7 @@ pub struct Ask {
     pub victim: Option<String>,
     /// The peer's snapshot from a file (dry runs on captures) instead of over ssh: the
     /// file's name and its JSON.
-    pub peer_snapshot: Option<(String, serde_json::Value)>,
+    pub peer_snapshot: Option<(String, crate::engine::Report)>,
     /// The local state is recorded (a capture or a replay): never ssh to the real peer.
     pub recorded: bool,
 }
@@ -133,11 +133,6 @@ pub fn prompt_tty(phrase: &str) -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\n', '\r']).to_owned())
 }
 
-/// The device minor of a resource's `/dev/drbdN`.
-fn minor_of(r: &Resource) -> Option<u32> {
-    r.device.to_string_lossy().trim_start_matches("/dev/drbd").parse().ok()
-}
-
 /// Opens the agent session on the peer; with `lock`, takes the peer's lock for the
 /// resource before anything is read there.
 fn connect_peer(config: &Config, r: &Resource, lock: Option<&str>) -> anyhow::Result<(Peer, NodeState)> {
@@ -148,7 +143,7 @@ fn connect_peer(config: &Config, r: &Resource, lock: Option<&str>) -> anyhow::Re
             anyhow::bail!("the peer's lock: {}", resp.error.unwrap_or_default());
         }
     }
-    let (st, _) = p.state(r)?;
+    let st = p.state(r)?;
     Ok((p, st))
 }
 
@@ -198,12 +193,12 @@ impl Session<'_> {
 
     fn states(&mut self) -> serde_json::Value {
         let r = self.resource.clone();
-        let local = self.local.state(&r).map(|(s, _)| s.summary()).unwrap_or_else(|e| format!("unreadable: {e}"));
+        let local = self.local.state(&r).map(|s| s.summary()).unwrap_or_else(|e| format!("unreadable: {e}"));
         let peer = self.peer.as_mut().map(|p| {
             if p.lost() {
                 return "unknown: its session was lost".to_owned();
             }
-            p.state(&r).map(|(s, _)| s.summary()).unwrap_or_else(|e| format!("unreadable: {e}"))
+            p.state(&r).map(|s| s.summary()).unwrap_or_else(|e| format!("unreadable: {e}"))
         });
         json!({ "local": local, "peer": peer })
     }
@@ -235,7 +230,7 @@ impl Session<'_> {
                 && promotes(st)
                 && matches!(state, StepState::Done | StepState::Unknown | StepState::Running)
         });
-        let local = self.local.state(&r).ok().map(|(s, _)| s);
+        let local = self.local.state(&r).ok();
         let replicating = local.as_ref().is_some_and(|l| {
             l.connection.as_deref() == Some("Connected")
                 && l.replication.as_deref() == Some("Established")
@@ -279,7 +274,7 @@ impl Session<'_> {
                 return Err("the peer's session is lost".into());
             }
             match runner.state(&r) {
-                Ok((s, _)) => {
+                Ok(s) => {
                     let unmet: Vec<String> =
                         expect.iter().filter(|e| !holds(e, &s, &r)).map(ToString::to_string).collect();
                     if unmet.is_empty() {
@@ -304,7 +299,7 @@ impl Session<'_> {
         let mut rounds = 0;
         let last = loop {
             let local = match self.local.state(&r) {
-                Ok((s, _)) => s,
+                Ok(s) => s,
                 Err(e) => return crate::process::Outcome::not_run(format!("this node's state: {e}")),
             };
             let routes = std::fs::read_to_string("/proc/net/route").unwrap_or_default();
@@ -516,10 +511,10 @@ fn resource_for(config: Option<&Config>, name: &str) -> anyhow::Result<Resource>
     }
 }
 
-/// Runs an action as asked. `local_snapshot` reads this node's snapshot (JSON).
+/// Runs an action as asked. `local_report` reads this node (its report, now).
 pub fn run(
     ask: &Ask,
-    local_snapshot: impl FnMut() -> anyhow::Result<serde_json::Value>,
+    local_report: impl FnMut() -> anyhow::Result<crate::engine::Report>,
     out: &mut dyn Write,
     mut confirm: impl FnMut(&str) -> anyhow::Result<String>,
 ) -> anyhow::Result<Ending> {
@@ -534,12 +529,12 @@ pub fn run(
     let mut s = Session {
         config: &config,
         resource: &r,
-        local: Local { config: &config, snapshot: Box::new(local_snapshot) },
+        local: Local { config: &config, report: Box::new(local_report) },
         peer: None,
         run_id: run_id.clone(),
         operator: record::operator(),
     };
-    let (local_state, _) = s.local.state(&r)?;
+    let local_state = s.local.state(&r)?;
     let local_name = local_state.name.clone();
     let peer_name = config.peer.as_ref().map(|p| p.name.clone());
     if let Some(v) = ask.victim.as_deref()
@@ -566,13 +561,13 @@ pub fn run(
     let mut peer_state = None;
     if let Some((file, snap)) = &ask.peer_snapshot {
         ctx.peer_from_file = Some(file.clone());
-        peer_state = Some(NodeState::from_snapshot(snap, &r.name, minor_of(&r)));
+        peer_state = Some(NodeState::from_report(snap, &r.name, r.minor(), None));
     } else if ask.kind == ActionKind::Takeover && !ask.recorded {
         // A takeover does not open an agent session: it asks every path whether the peer
         // is still there.
         let routes = std::fs::read_to_string("/proc/net/route").unwrap_or_default();
         let (probes, snap) = probe::look_at_peer(&config, &r, &local_state, &routes);
-        peer_state = snap.map(|v| NodeState::from_snapshot(&v, &r.name, minor_of(&r)));
+        peer_state = snap.map(|v| NodeState::from_report(&v, &r.name, r.minor(), None));
         ctx.probes = Some(probes);
     } else if needs_peer && ask.recorded {
         ctx.peer_error = Some("recorded state: pass the peer's snapshot with --peer-snapshot".into());
@@ -842,7 +837,7 @@ fn conclude_rollback(
             let r = s.resource.clone();
             let mp = r.mount_point.display().to_string();
             let here = match s.local.state(&r) {
-                Ok((l, _)) => format!(
+                Ok(l) => format!(
                     "{} is {} with {mp} {}",
                     plan.local,
                     l.role.as_deref().unwrap_or("of unknown role"),
@@ -919,7 +914,7 @@ pub fn resume(
     config_path: &std::path::Path,
     resource: &str,
     roll_back: bool,
-    local_snapshot: impl FnMut() -> anyhow::Result<serde_json::Value>,
+    local_report: impl FnMut() -> anyhow::Result<crate::engine::Report>,
     out: &mut dyn Write,
 ) -> anyhow::Result<Ending> {
     let config = Config::load(config_path)?;
@@ -955,7 +950,7 @@ pub fn resume(
     let mut s = Session {
         config: &config,
         resource: &r,
-        local: Local { config: &config, snapshot: Box::new(local_snapshot) },
+        local: Local { config: &config, report: Box::new(local_report) },
         peer: None,
         run_id: journal.run_id.clone(),
         operator: record::operator(),
@@ -976,7 +971,7 @@ pub fn resume(
     } else {
         journal.plan.steps[first_open..].iter().collect()
     };
-    let (local_state, _) = s.local.state(&r)?;
+    let local_state = s.local.state(&r)?;
     let mut peer_state = None;
     let mut ctx = Context {
         pacemaker: pacemaker_manages(resource),
@@ -987,7 +982,7 @@ pub fn resume(
     if journal.plan.action == ActionKind::Takeover && !roll_back {
         let routes = std::fs::read_to_string("/proc/net/route").unwrap_or_default();
         let (probes, snap) = probe::look_at_peer(&config, &r, &local_state, &routes);
-        peer_state = snap.map(|v| NodeState::from_snapshot(&v, &r.name, minor_of(&r)));
+        peer_state = snap.map(|v| NodeState::from_report(&v, &r.name, r.minor(), None));
         ctx.probes = Some(probes);
         ctx.no_fencing_accepted = journal.plan.confirm.starts_with("I accept a split brain");
     }

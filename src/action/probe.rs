@@ -184,7 +184,7 @@ pub fn look_at_peer(
     r: &super::config::Resource,
     local: &super::state::NodeState,
     routes: &str,
-) -> (PeerProbes, Option<serde_json::Value>) {
+) -> (PeerProbes, Option<crate::engine::Report>) {
     let mut probes = Vec::new();
     let mut snapshot = None;
     std::thread::scope(|scope| {
@@ -193,8 +193,7 @@ pub fn look_at_peer(
                 let argv = p.drnfs_argv(&["snapshot", "--json"]);
                 let outcome = crate::process::run(&argv, SSH_DEADLINE);
                 let (liveness, evidence) = classify_ssh(&outcome);
-                let snap =
-                    serde_json::from_str::<serde_json::Value>(&outcome.stdout).ok().filter(|v| v.get("host").is_some());
+                let snap = serde_json::from_str::<crate::engine::Report>(&outcome.stdout).ok();
                 (Probe { path: format!("ssh {}", p.destination()), liveness, evidence }, snap)
             })
         });

@@ -4,7 +4,8 @@
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+
+use crate::engine::Report;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NodeState {
@@ -59,130 +60,91 @@ pub struct SplitFacts {
     pub promoted_here_at: Vec<String>,
 }
 
-fn st(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_owned)
+fn name<T: std::fmt::Display>(v: &Option<T>) -> Option<String> {
+    v.as_ref().map(ToString::to_string)
 }
 
 impl NodeState {
-    /// From `drnfs snapshot --json`, for one resource (`minor` is its device minor when
-    /// known, for DRBD 8 `/proc/drbd`).
-    pub fn from_snapshot(snap: &Value, resource: &str, minor: Option<u32>) -> Self {
+    /// One resource of a node's report (`minor` is its device minor when known, for
+    /// DRBD 8's `/proc/drbd`; `peer` the peer's name, to pick its connection where DRBD 9
+    /// has several — a tiebreaker, a third node).
+    pub fn from_report(report: &Report, resource: &str, minor: Option<u32>, peer: Option<&str>) -> Self {
         let mut n = NodeState {
-            name: st(&snap["host"]["hostname"]).unwrap_or_default(),
-            drbd_loaded: snap["drbd"]["available"].as_bool().unwrap_or(false),
-            drbd_version: st(&snap["drbd"]["version"]),
-            nfsd_threads: snap["nfsd"]["threads"].as_u64().unwrap_or(0),
+            name: report.host.hostname.clone().unwrap_or_default(),
+            drbd_loaded: report.drbd.available,
+            drbd_version: report.drbd.version.clone(),
+            nfsd_threads: report.nfsd.threads.unwrap_or(0),
             ..Default::default()
         };
-        let empty = Vec::new();
-        let resources = snap["drbd"]["resources"].as_array().unwrap_or(&empty);
-        let res = resources.iter().find(|r| r["name"].as_str() == Some(resource));
-        let minor = minor.or_else(|| res.and_then(|r| r["devices"][0]["minor"].as_u64()).map(|m| m as u32));
+        let res = report.drbd.resources.iter().find(|r| r.name == resource);
+        let minor = minor.or_else(|| res.and_then(|r| r.devices.first()?.minor));
         if let Some(r) = res {
-            n.role = st(&r["role"]);
-            n.disk = st(&r["devices"][0]["disk"]);
-            n.quorum = r["devices"][0]["quorum"].as_bool();
-            n.suspended = r["suspended"].as_str().is_some_and(|s| s != "no");
-            let c = &r["connections"][0];
-            n.connection = st(&c["state"]);
-            n.peer_role = st(&c["peer_role"]);
-            n.peer_disk = st(&c["peer_devices"][0]["peer_disk"]);
-            n.replication = st(&c["peer_devices"][0]["replication"]);
-            n.out_of_sync_kib = c["peer_devices"][0]["out_of_sync_kib"].as_u64();
-            if c.is_null() {
+            let device = r.devices.first();
+            n.role = name(&r.role);
+            n.disk = device.and_then(|d| name(&d.disk));
+            n.quorum = device.and_then(|d| d.quorum);
+            n.suspended = r.suspended.as_deref().is_some_and(|s| s != "no");
+            let c = peer.and_then(|p| r.connections.iter().find(|c| c.peer == p)).or_else(|| r.connections.first());
+            match c {
+                Some(c) => {
+                    let pd = c.peer_devices.first();
+                    n.connection = name(&c.state);
+                    n.peer_role = name(&c.peer_role);
+                    n.peer_disk = pd.and_then(|p| name(&p.peer_disk));
+                    n.replication = pd.and_then(|p| name(&p.replication));
+                    n.out_of_sync_kib = pd.and_then(|p| p.out_of_sync_kib);
+                }
                 // DRBD 8.4 with no network configuration lists no connection at all.
-                n.connection = Some("StandAlone".into());
+                None => n.connection = Some("StandAlone".into()),
             }
         }
         // DRBD 8: /proc/drbd is authoritative and has what 8.4's events2 lacks.
-        let minors = snap["drbd"]["minors"].as_array().unwrap_or(&empty);
-        if let Some(m) = minor.and_then(|mi| minors.iter().find(|m| m["minor"].as_u64() == Some(u64::from(mi)))) {
-            let cs = m["connection"].as_str().unwrap_or("");
-            let split = drnfs_parsers::drbd_state::ProcCs::parse(cs).split();
-            if let Some((c, r)) = split {
+        if let Some(m) = minor.and_then(|mi| report.drbd.minors.iter().find(|m| m.minor == mi)) {
+            if let Some((c, r)) = m.connection.split() {
                 n.connection = Some(c.to_string());
                 n.replication = Some(r.to_string());
             }
-            n.role = st(&m["role"]).or(n.role);
-            n.peer_role = st(&m["peer_role"]).or(n.peer_role);
-            n.disk = st(&m["disk"]).or(n.disk);
-            n.peer_disk = st(&m["peer_disk"]).or(n.peer_disk);
-            n.out_of_sync_kib = m["counters"]["oos"].as_u64().or(n.out_of_sync_kib);
-            n.suspended |= m["io_flags"]["io_suspended"].as_bool().unwrap_or(false);
+            n.role = name(&m.role).or(n.role);
+            n.peer_role = name(&m.peer_role).or(n.peer_role);
+            n.disk = name(&m.disk).or(n.disk);
+            n.peer_disk = name(&m.peer_disk).or(n.peer_disk);
+            n.out_of_sync_kib = m.counters.as_ref().map(|c| c.oos).or(n.out_of_sync_kib);
+            n.suspended |= m.io_flags.as_ref().is_some_and(|f| f.io_suspended);
         }
-        n.drbd_mounts = snap["host"]["drbd_mounts"]
-            .as_array()
-            .unwrap_or(&empty)
-            .iter()
-            .map(|m| (st(&m["device"]).unwrap_or_default(), st(&m["mount_point"]).unwrap_or_default()))
-            .collect();
-        n.exports = snap["nfsd"]["exports"]
-            .as_array()
-            .unwrap_or(&empty)
-            .iter()
-            .filter(|e| e["pseudo_root"].as_bool() != Some(true))
-            .filter_map(|e| st(&e["path"]))
-            .collect();
-        n.addresses = snap["host"]["addresses"]
-            .as_array()
-            .unwrap_or(&empty)
-            .iter()
-            .filter_map(|a| a.as_str()?.parse().ok())
-            .collect();
-        n.in_grace = snap["nfsd"]["in_grace"].as_bool();
-        n.nfsd_write_bytes = snap["nfsd"]["io"]["write_bytes"].as_u64();
-        let sb = &snap["drbd"]["split_brain"];
-        let facts = [Some(resource.to_owned()), minor.map(|m| format!("minor{m}"))]
-            .into_iter()
-            .flatten()
-            .map(|k| &sb[k.as_str()])
-            .find(|v| v.is_object());
-        n.split = facts.map(|e| SplitFacts {
-            blocks_changed_here: e["blocks_changed_here"].as_u64(),
-            blocks_changed_peer: e["blocks_changed_peer"].as_u64(),
-            apart_since: st(&e["apart_since"]),
-            promoted_here_at: e["promoted_here_at"]
-                .as_array()
-                .unwrap_or(&empty)
-                .iter()
-                .filter_map(|t| t.as_str().map(str::to_owned))
-                .collect(),
+        n.drbd_mounts = report.host.drbd_mounts.iter().map(|m| (m.device.clone(), m.mount_point.clone())).collect();
+        n.exports = report.nfsd.exports.iter().filter(|e| !e.pseudo_root).map(|e| e.path.clone()).collect();
+        n.addresses = report.host.addresses.clone();
+        n.in_grace = report.nfsd.in_grace;
+        n.nfsd_write_bytes = report.nfsd.io.map(|io| io.write_bytes);
+        let keys = [Some(resource.to_owned()), minor.map(|m| format!("minor{m}"))];
+        n.split = keys.iter().flatten().find_map(|k| report.drbd.split_brain.get(k)).map(|e| SplitFacts {
+            blocks_changed_here: e.blocks_changed_here,
+            blocks_changed_peer: e.blocks_changed_peer,
+            apart_since: e.apart_since.map(|t| t.to_rfc3339()),
+            promoted_here_at: e.promoted_here_at.iter().map(|t| t.to_rfc3339()).collect(),
         });
-        let config = snap["drbd"]["config"].as_array().unwrap_or(&empty).iter().find(|c| c["name"] == resource);
-        if let Some(c) = config {
-            n.fencing = st(&c["fencing"]);
-            n.fence_peer_handler = st(&c["fence_peer_handler"]);
-            n.quorum_setting = st(&c["quorum"]);
-            n.on_no_quorum = st(&c["on_no_quorum"]);
+        if let Some(c) = report.drbd.config.iter().find(|c| c.name == resource) {
+            n.fencing = Some(c.fencing.clone());
+            n.fence_peer_handler = c.fence_peer_handler.clone();
+            n.quorum_setting = Some(c.quorum.clone());
+            n.on_no_quorum = c.on_no_quorum.clone();
             // The address after the family (`ipv4 10.50.0.2:7789`) of the host that is not us.
-            n.peer_address = c["hosts"]
-                .as_array()
-                .unwrap_or(&empty)
+            n.peer_address = c
+                .hosts
                 .iter()
-                .filter(|h| h["name"].as_str().is_some_and(|name| name != n.name))
-                .find_map(|h| h["address"].as_str()?.split_whitespace().last().map(str::to_owned));
+                .filter(|h| h.name != n.name && peer.is_none_or(|p| h.name == p))
+                .find_map(|h| h.address.as_deref()?.split_whitespace().last().map(str::to_owned));
         }
-        n.peer_fenced = snap["findings"].as_array().unwrap_or(&empty).iter().find_map(|f| {
-            let id = f["id"].as_str()?;
-            let mine = id == format!("drbd.peer-fenced:{resource}")
-                || minor.is_some_and(|m| id == format!("drbd.peer-fenced:minor{m}"));
-            mine.then(|| {
-                let seen = f["evidence"][0].as_str().unwrap_or("");
-                format!("{} (read from {seen})", f["summary"].as_str().unwrap_or(id))
-            })
-        });
-        n.findings = snap["findings"]
-            .as_array()
-            .unwrap_or(&empty)
+        let mine = |id: &str, rule: &str| {
+            id.strip_prefix(rule).is_some_and(|s| keys.iter().flatten().any(|k| s == format!(":{k}")))
+        };
+        n.peer_fenced = report
+            .findings
             .iter()
-            .map(|f| {
-                (
-                    st(&f["id"]).unwrap_or_default(),
-                    st(&f["severity"]).unwrap_or_default(),
-                    st(&f["summary"]).unwrap_or_default(),
-                )
-            })
-            .collect();
+            .find(|f| mine(&f.id, "drbd.peer-fenced"))
+            .map(|f| format!("{} (read from {})", f.summary, f.evidence.first().map_or("?", String::as_str)));
+        n.findings =
+            report.findings.iter().map(|f| (f.id.clone(), f.severity.as_str().to_owned(), f.summary.clone())).collect();
         n
     }
 

@@ -17,7 +17,7 @@ use crate::model::Model;
 pub use crate::model::timeline::Level as Severity;
 pub use clients::NOISY_SHARE;
 
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     /// Stable identifier of the rule and subject, e.g. `drbd.split-brain:r0`.
     pub id: String,

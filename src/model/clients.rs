@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 
 use drnfs_parsers::sock_diag::TcpSocket;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::snapshot::ClientV4;
 
@@ -13,7 +13,7 @@ use super::snapshot::ClientV4;
 pub const SHARE_WINDOW_SECONDS: f64 = 60.0;
 
 /// One TCP connection of a client.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ClientConnection {
     pub local: SocketAddr,
     pub remote: SocketAddr,
@@ -50,7 +50,7 @@ pub fn estimated_calls(segs: u64, bytes: u64, mss: u32) -> f64 {
 }
 
 /// The NFSv4 identity of a client address (several when it mounts with several ids).
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Nfs4Identity {
     pub name: Option<String>,
     pub minor_version: Option<u32>,
@@ -58,20 +58,26 @@ pub struct Nfs4Identity {
     pub callback_state: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ClientRow {
     pub address: IpAddr,
     /// Reverse DNS, when resolved.
     pub hostname: Option<String>,
     /// NFSv4 client name (`Linux NFSv4.2 db1`), the first of `nfs4`.
     pub nfs4_name: Option<String>,
+    #[serde(default)]
     pub nfs4: Vec<Nfs4Identity>,
+    #[serde(default, deserialize_with = "connections_or_count")]
     pub connections: Vec<ClientConnection>,
+    #[serde(default)]
     pub bytes_in: u64,
+    #[serde(default)]
     pub bytes_out: u64,
     /// Bytes waiting for nfsd to read them (summed Recv-Q): the client is queued behind
     /// busy nfsd threads.
+    #[serde(default)]
     pub recv_q: u64,
+    #[serde(default)]
     pub send_q: u64,
     pub in_bytes_per_s: Option<f64>,
     pub out_bytes_per_s: Option<f64>,
@@ -80,18 +86,36 @@ pub struct ClientRow {
     /// Share of all clients' inbound bytes over the last [`SHARE_WINDOW_SECONDS`].
     pub share_in_window: Option<f64>,
     /// Inbound bytes over that window.
+    #[serde(default)]
     pub window_bytes_in: u64,
     /// RPC calls per second in the last interval, estimated from TCP ([`estimated_calls`]).
     pub calls_per_s: Option<f64>,
     /// Share of all clients' (estimated) RPC calls over the window: its share of the ops.
     pub calls_share: Option<f64>,
     /// Estimated calls over the window.
+    #[serde(default)]
     pub window_calls: f64,
     /// Share of the nfsd threads seen busy with this client's RPCs over the window
     /// (rpc-status samples, Linux 6.7+): its share of nfsd's thread time.
     pub busy_share: Option<f64>,
     /// This client's operations seen in flight over the window, most frequent first.
+    #[serde(default)]
     pub top_ops: Vec<(String, u32)>,
+}
+
+/// Reports of drnfs 0.1 (a peer not upgraded yet, the first lab captures) held only the
+/// number of connections here: read as none known.
+fn connections_or_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ClientConnection>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        List(Vec<ClientConnection>),
+        Count(#[allow(dead_code)] u64),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::List(l) => l,
+        Either::Count(_) => Vec::new(),
+    })
 }
 
 impl ClientRow {

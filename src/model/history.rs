@@ -2,11 +2,34 @@
 
 use std::collections::VecDeque;
 
-/// The last `capacity` samples of one quantity (`None` where it was unknown).
+/// The last `capacity` samples of one quantity (`None` where it was unknown). In JSON, the
+/// values oldest first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     capacity: usize,
     values: VecDeque<Option<f64>>,
+}
+
+impl serde::Serialize for Series {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.values.iter())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Series {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let values: VecDeque<Option<f64>> = serde::Deserialize::deserialize(d)?;
+        Ok(Self { capacity: values.len().max(1), values })
+    }
+}
+
+impl schemars::JsonSchema for Series {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Series".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <Vec<Option<f64>>>::json_schema(g)
+    }
 }
 
 impl Series {

@@ -23,65 +23,16 @@ pub use history::Series;
 pub use snapshot::Snapshot;
 pub use timeline::{EventSource, Level, Timeline, TimelineEvent};
 
+pub use crate::source::input::{ChildStatus, Input};
 use crate::source::proc_files::FileSet;
 use snapshot::{Events2Input, SnapshotInputs};
 
 /// Samples kept for sparklines and trends (at the default 1 s interval: two minutes).
 pub const HISTORY_LEN: usize = 120;
 
-/// Something a source delivered.
-#[derive(Debug, Clone)]
-pub enum Input {
-    /// One sample of the proc files. `at` is monotonic seconds (since drnfs started, or
-    /// since the recording began).
-    Files { at: f64, wall: Timestamp, files: Box<FileSet> },
-    /// A line of the long-lived `drbdsetup events2` child.
-    Events2Line { at: f64, wall: Timestamp, line: String },
-    /// The events2 child started, stopped, or could not run.
-    Events2Status { at: f64, status: ChildStatus },
-    /// A line of the kernel log (`/dev/kmsg` record or dmesg line); `wall` is when the
-    /// kernel logged it, when known (a dmesg file has only the time since boot).
-    KernelLog { at: f64, wall: Option<Timestamp>, line: String },
-    /// A netlink sock_diag dump of the NFS port (raw reply bytes), or why there is none.
-    Sockets { at: f64, raw: Result<Vec<u8>, crate::source::SourceError> },
-    /// Samples of nfsd's in-flight RPCs over one interval (rpc-status), or why none.
-    RpcActivity { at: f64, activity: Result<crate::source::rpc_status::RpcActivity, crate::source::SourceError> },
-    /// The DRBD configuration (`drbdadm dump all`), or why it could not be read.
-    DrbdConfig { at: f64, text: Result<String, crate::source::SourceError> },
-    /// Reverse DNS answered for a client address (`None`: no name).
-    Hostname { address: std::net::IpAddr, name: Option<String> },
-    /// The live view asks the peer (drnfs.toml names one); its first answer is pending.
-    PeerAsking { at: f64, name: String },
-    /// The peer's own `drnfs snapshot --json` over ssh, or why it could not be had.
-    Peer { at: f64, name: String, snapshot: Result<serde_json::Value, String> },
-}
-
-/// The peer node as its own drnfs last described it.
-#[derive(Debug, Clone)]
-pub struct PeerView {
-    /// The peer's name from drnfs.toml.
-    pub name: String,
-    /// When it answered, or (no answer yet) when it was first asked: monotonic seconds,
-    /// as `Input`s carry.
-    pub at: f64,
-    /// Its snapshot or why it could not be had; `None` while the first answer is pending,
-    /// which is not the same as "no peer".
-    pub snapshot: Option<Result<serde_json::Value, String>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum ChildStatus {
-    /// Not started (no DRBD, or reading a capture without events2).
-    NotRunning { reason: String },
-    /// Lines are coming from `source` (the command line, or a file).
-    Running { source: String },
-    /// It exited or could not start; drnfs retries after `retry_in_seconds`.
-    Failed { reason: String, retry_in_seconds: u64 },
-}
-
 /// Per-second rates of the nfsd counters over the last interval.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(default)]
 pub struct NfsdRates {
     pub interval_seconds: f64,
     pub calls: Option<f64>,
@@ -99,7 +50,7 @@ pub struct NfsdRates {
     pub counters_reset: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct OpRate {
     pub version: String,
     pub name: String,
@@ -107,7 +58,8 @@ pub struct OpRate {
 }
 
 /// Per-minor replication traffic from the /proc/drbd counters, KiB/s.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(default)]
 pub struct MinorRates {
     pub minor: u32,
     pub net_send_kib_s: Option<f64>,
@@ -116,8 +68,9 @@ pub struct MinorRates {
     pub disk_read_kib_s: Option<f64>,
 }
 
-/// Recent history per quantity.
-#[derive(Debug, Clone, Default)]
+/// Recent history per quantity, one value a sample, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(default)]
 pub struct History {
     pub calls: Option<Series>,
     pub read_bytes: Option<Series>,
@@ -137,7 +90,7 @@ fn series() -> Series {
 /// The fence-peer handler's answer (DRBD's peer-fencing interface): 3 the peer is
 /// Inconsistent, 4 it was outdated, 5 it could not be reached, 6 it is Primary, 7 it was
 /// STONITHed (powered off).
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct FenceResult {
     pub exit_code: i32,
     /// The line it was read from (kernel log or events2).
@@ -172,7 +125,8 @@ struct Apart {
 }
 
 /// Split-brain evidence seen in the kernel log or events2, per resource (or `minorN`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(default)]
 pub struct SplitBrainEvidence {
     pub helper_called: bool,
     pub kernel_detected_unresolved: bool,
@@ -200,8 +154,6 @@ pub struct Model {
     /// Resource of each minor as kernel-log lines name them (`drbd r0/0 drbd0:`), so split-
     /// brain evidence is found and cleared by either name when /proc/drbd is all there is.
     kernel_minor_resource: BTreeMap<u32, String>,
-    /// The peer's view, when drnfs.toml names a peer and the live view asks it.
-    pub peer: Option<PeerView>,
     pub clients: clients::ClientTracker,
     /// Effective DRBD settings per resource, from `drbdadm dump all`.
     pub drbd_config: Option<Result<Vec<drnfs_parsers::drbd_config::ResourceConfig>, String>>,
@@ -279,19 +231,8 @@ impl Model {
             }
             Input::Hostname { address, name: Some(name) } => self.clients.set_hostname(address, name),
             Input::Hostname { name: None, .. } => {}
-            Input::PeerAsking { at, name } => {
-                if self.peer.is_none() {
-                    self.peer = Some(PeerView { name, at, snapshot: None });
-                }
-            }
-            Input::Peer { at, name, snapshot } => {
-                if let Err(e) = &snapshot
-                    && self.peer.as_ref().is_none_or(|p| p.snapshot.as_ref().and_then(|s| s.as_ref().err()) != Some(e))
-                {
-                    tracing::warn!("peer {name}: {e}");
-                }
-                self.peer = Some(PeerView { name, at, snapshot: Some(snapshot) });
-            }
+            // The peer's answers are the engine's (they become a typed report there).
+            Input::PeerAsking { .. } | Input::Peer { .. } => {}
         }
     }
 
@@ -300,10 +241,11 @@ impl Model {
             Some(ChildStatus::Running { .. }) => {
                 Events2Input::State(&self.events2, self.events2_kind.unwrap_or(snapshot::DrbdSource::Events2))
             }
-            Some(ChildStatus::Failed { reason, .. }) | Some(ChildStatus::NotRunning { reason }) => {
-                Events2Input::Unavailable(reason.clone())
+            Some(ChildStatus::Failed { reason, retry_in_seconds }) => {
+                Events2Input::Unavailable(reason.clone(), Some(*retry_in_seconds))
             }
-            None => Events2Input::Unavailable("not started".to_owned()),
+            Some(ChildStatus::NotRunning { reason }) => Events2Input::Unavailable(reason.clone(), None),
+            None => Events2Input::Unavailable("not started".to_owned(), None),
         }
     }
 
@@ -590,48 +532,6 @@ impl Model {
                 message: e.to_string(),
             }),
         }
-    }
-
-    /// The latest snapshot with everything derived from the history: rates, clients,
-    /// findings (as `findings` says) and the timeline.
-    pub fn report(&self, findings: Vec<crate::diagnose::Finding>) -> Option<Snapshot> {
-        let mut s = self.snapshot.clone()?;
-        s.rates = self.nfsd_rates.clone();
-        s.clients = self
-            .clients
-            .rows
-            .iter()
-            .map(|r| snapshot::ClientSummary {
-                address: r.address,
-                hostname: r.hostname.clone(),
-                connections: r.connections.len(),
-                bytes_in: r.bytes_in,
-                bytes_out: r.bytes_out,
-                recv_q: r.recv_q,
-                send_q: r.send_q,
-                nfs4_name: r.nfs4_name.clone(),
-                in_bytes_per_s: r.in_bytes_per_s,
-                out_bytes_per_s: r.out_bytes_per_s,
-                share_in: r.share_in,
-                calls_per_s: r.calls_per_s,
-                ops_share: r.calls_share,
-                busy_share: r.busy_share,
-                top_ops: r.top_ops.clone(),
-                sockets: r.connections.clone(),
-            })
-            .collect();
-        s.drbd.split_brain = self.split_brain.clone();
-        match &self.drbd_config {
-            Some(Ok(resources)) => s.drbd.config = resources.clone(),
-            Some(Err(e)) => s.drbd.config_error = Some(e.clone()),
-            None => {}
-        }
-        s.clients_error = self.clients.error.clone();
-        s.client_ops_error = self.clients.activity_error.clone();
-        s.findings = findings;
-        s.timeline = self.timeline.iter().cloned().collect();
-        s.warnings.extend(self.input_warnings.iter().cloned());
-        Some(s)
     }
 
     /// The resource stopped replicating at `at` (the first time since it last did).

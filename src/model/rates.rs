@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 /// What happened to one counter between two samples.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Delta {
     /// It grew by this much (a 32-bit wrap already accounted for).

@@ -14,15 +14,15 @@ use drnfs_parsers::{LineError, drbd_status_json, events2, nfsd_fs, nfsd_stats, p
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::clock::now;
+use crate::source::SourceError;
 use crate::source::proc_files::{CLIENTS_DIR, FileSet, NFSD_DIR};
-use crate::source::{SourceConfig, SourceError, drbdsetup};
 
 /// Version of the snapshot document. Bumped when a field changes meaning or goes away
 /// (added fields do not bump it).
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+/// One sample of every file and stream, parsed: what the engine's report starts from.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
 pub struct Snapshot {
     pub schema_version: u32,
     pub drnfs_version: String,
@@ -31,58 +31,12 @@ pub struct Snapshot {
     pub host: Host,
     pub drbd: Drbd,
     pub nfsd: Nfsd,
-    /// Per-second rates of the nfsd counters, when two samples were taken
-    /// (`--sample-seconds`, or any view of the live model).
-    pub rates: Option<crate::model::NfsdRates>,
-    /// NFS clients by address, busiest first (sock_diag on the NFS port).
-    pub clients: Vec<ClientSummary>,
-    /// Why the client sockets could not be read, if they could not.
-    pub clients_error: Option<String>,
-    /// Why per-client operations (rpc-status) are not available, if they are not.
-    pub client_ops_error: Option<String>,
-    /// What drnfs makes of it all, most severe first.
-    pub findings: Vec<crate::diagnose::Finding>,
-    /// Recent state changes, oldest first.
-    pub timeline: Vec<crate::model::TimelineEvent>,
     /// Lines or files that could not be used; everything else still is.
     pub warnings: Vec<Warning>,
 }
 
-/// One NFS client address in a snapshot.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct ClientSummary {
-    pub address: IpAddr,
-    pub hostname: Option<String>,
-    /// TCP connections to the NFS port.
-    pub connections: usize,
-    /// Bytes received from the client over its current connections' lives.
-    pub bytes_in: u64,
-    pub bytes_out: u64,
-    /// Bytes waiting for nfsd (summed Recv-Q).
-    pub recv_q: u64,
-    pub send_q: u64,
-    pub nfs4_name: Option<String>,
-    /// Only with two samples (`--sample-seconds`).
-    pub in_bytes_per_s: Option<f64>,
-    pub out_bytes_per_s: Option<f64>,
-    /// Share of all clients' inbound bytes between the two samples (0–1).
-    pub share_in: Option<f64>,
-    /// RPC calls per second this client sent, estimated from TCP data segments (one
-    /// segment per call that fits one; large WRITEs corrected by their bytes). Only with
-    /// two samples.
-    pub calls_per_s: Option<f64>,
-    /// Share of all clients' estimated RPC calls that came from this client (0–1): a
-    /// metadata storm leads here while moving few bytes.
-    pub ops_share: Option<f64>,
-    /// Share of nfsd's busy thread time working for this client (rpc-status samples of
-    /// the RPCs in flight, Linux 6.7+; absent where the kernel lacks it).
-    pub busy_share: Option<f64>,
-    /// Its operations seen in flight (rpc-status samples), most frequent first.
-    pub top_ops: Vec<(String, u32)>,
-    pub sockets: Vec<crate::model::clients::ClientConnection>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, JsonSchema)]
+#[serde(default)]
 pub struct Host {
     pub hostname: Option<String>,
     pub kernel: Option<String>,
@@ -93,7 +47,7 @@ pub struct Host {
     pub addresses: Vec<IpAddr>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
 pub struct Mount {
     pub device: String,
     pub mount_point: String,
@@ -101,7 +55,7 @@ pub struct Mount {
     pub read_only: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DrbdSource {
     /// `/proc/drbd` (DRBD 8.x): device lines with resync progress.
@@ -112,7 +66,8 @@ pub enum DrbdSource {
     StatusJson,
 }
 
-#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, JsonSchema)]
+#[serde(default)]
 pub struct Drbd {
     pub available: bool,
     /// Why DRBD state could not be read (module not loaded, permission denied, …).
@@ -140,13 +95,17 @@ pub struct Drbd {
     pub split_brain: BTreeMap<String, crate::model::SplitBrainEvidence>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, JsonSchema)]
+#[serde(default)]
 pub struct SourceStatus {
     pub available: bool,
     pub reason: Option<String>,
+    /// A child that died is started again after this many seconds.
+    pub retry_in_seconds: Option<u64>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, JsonSchema)]
+#[serde(default)]
 pub struct Nfsd {
     pub available: bool,
     pub reason: Option<String>,
@@ -187,7 +146,7 @@ pub struct Nfsd {
     pub other_lines: BTreeMap<String, Vec<String>>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
 pub struct ClientV4 {
     /// The directory name under `/proc/fs/nfsd/clients/`.
     pub id: String,
@@ -197,23 +156,12 @@ pub struct ClientV4 {
     pub states: BTreeMap<String, u64>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
 pub struct Warning {
     /// The file or command the problem is in.
     pub source: String,
     pub line: Option<usize>,
     pub message: String,
-}
-
-impl Snapshot {
-    /// True when no source at all could be read.
-    pub fn nothing_readable(&self) -> bool {
-        !self.drbd.available && !self.nfsd.available
-    }
-
-    pub fn unavailable_reasons(&self) -> Vec<String> {
-        [&self.drbd.reason, &self.nfsd.reason].into_iter().flatten().cloned().collect()
-    }
 }
 
 /// How events2 state reaches a snapshot.
@@ -222,8 +170,8 @@ pub enum Events2Input<'a> {
     Text { text: &'a str, source: String },
     /// The state a long-lived events2 child (or a status JSON) has built.
     State(&'a Events2State, DrbdSource),
-    /// Not readable, and why.
-    Unavailable(String),
+    /// Not readable, why, and when it is tried again (a child that died).
+    Unavailable(String, Option<u64>),
 }
 
 /// Everything one snapshot is made of, already read.
@@ -251,49 +199,7 @@ pub fn build(inputs: &SnapshotInputs<'_>) -> Snapshot {
         host,
         drbd,
         nfsd,
-        rates: None,
-        clients: Vec::new(),
-        clients_error: None,
-        client_ops_error: None,
-        findings: Vec::new(),
-        timeline: Vec::new(),
         warnings,
-    }
-}
-
-/// `drnfs snapshot`: reads every source once, from the proc root and either an events2
-/// file or a one-shot `drbdsetup events2 --now`.
-pub struct SnapshotRequest<'a> {
-    sources: &'a SourceConfig,
-}
-
-impl<'a> SnapshotRequest<'a> {
-    pub fn new(sources: &'a SourceConfig) -> Self {
-        Self { sources }
-    }
-
-    pub fn take(&self) -> Snapshot {
-        let taken_at = now();
-        let files = FileSet::read(&self.sources.proc());
-        let drbd_loaded = files.get("drbd").is_ok();
-        let text = match (&self.sources.events2_file, self.sources.live) {
-            (Some(file), _) => Some(
-                std::fs::read_to_string(file)
-                    .map(|t| (t, file.display().to_string()))
-                    .map_err(|e| SourceError::Io { path: file.display().to_string(), message: e.to_string() }),
-            ),
-            (None, true) if drbd_loaded => Some(drbdsetup::events2_now(&self.sources.drbdsetup).map(|t| {
-                (t, format!("{} {}", self.sources.drbdsetup.display(), drbdsetup::events2_now_args().join(" ")))
-            })),
-            _ => None,
-        };
-        let events2 = match &text {
-            Some(Ok((text, source))) => Events2Input::Text { text, source: source.clone() },
-            Some(Err(e)) => Events2Input::Unavailable(e.to_string()),
-            None if self.sources.live => Events2Input::Unavailable("DRBD is not loaded".to_owned()),
-            None => Events2Input::Unavailable("reading a captured proc root; pass --events2-file".to_owned()),
-        };
-        build(&SnapshotInputs { files: &files, events2, taken_at })
     }
 }
 
@@ -325,13 +231,13 @@ fn read_drbd(files: &FileSet, events2: &Events2Input<'_>, warnings: &mut Vec<War
             Some((kind, r))
         }
         Events2Input::State(state, kind) => Some((*kind, state.resources.values().cloned().collect())),
-        Events2Input::Unavailable(reason) => {
-            d.events2 = SourceStatus { available: false, reason: Some(reason.clone()) };
+        Events2Input::Unavailable(reason, retry) => {
+            d.events2 = SourceStatus { available: false, reason: Some(reason.clone()), retry_in_seconds: *retry };
             None
         }
     };
     if let Some((kind, resources)) = resources {
-        d.events2 = SourceStatus { available: true, reason: None };
+        d.events2 = SourceStatus { available: true, reason: None, retry_in_seconds: None };
         d.resources = resources;
         if d.source.is_none() && !d.resources.is_empty() {
             d.source = Some(kind);
@@ -494,12 +400,13 @@ fn read_nfsd_fs(files: &FileSet, n: &mut Nfsd, warnings: &mut Vec<Warning>) {
     match files.list(NFSD_DIR) {
         Ok(entries) if entries.is_empty() => {
             let reason = format!("{} is empty: {NFSD_FS_MISSING}", files.path(NFSD_DIR));
-            n.nfsd_fs = SourceStatus { available: false, reason: Some(reason) };
+            n.nfsd_fs = SourceStatus { available: false, reason: Some(reason), retry_in_seconds: None };
             return;
         }
-        Ok(_) => n.nfsd_fs = SourceStatus { available: true, reason: None },
+        Ok(_) => n.nfsd_fs = SourceStatus { available: true, reason: None, retry_in_seconds: None },
         Err(e) => {
-            n.nfsd_fs = SourceStatus { available: false, reason: Some(with_hint(e, NFSD_FS_MISSING)) };
+            n.nfsd_fs =
+                SourceStatus { available: false, reason: Some(with_hint(e, NFSD_FS_MISSING)), retry_in_seconds: None };
             return;
         }
     }

@@ -3,8 +3,8 @@
 
 use drnfs_parsers::drbd_state::{DiskState, ProcCs, Role};
 
-use super::Snapshot;
 use super::health::{self, Health};
+use super::snapshot::Drbd;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct VolumeLine {
@@ -39,10 +39,10 @@ pub struct SyncLine {
     pub target: bool,
 }
 
-pub fn volumes(s: &Snapshot) -> Vec<VolumeLine> {
+pub fn volumes(d: &Drbd) -> Vec<VolumeLine> {
     let mut out = Vec::new();
-    for m in &s.drbd.minors {
-        let res = s.drbd.resources.iter().find(|r| r.devices.iter().any(|d| d.minor == Some(m.minor)));
+    for m in &d.minors {
+        let res = d.resources.iter().find(|r| r.devices.iter().any(|d| d.minor == Some(m.minor)));
         out.push(VolumeLine {
             name: res.map_or_else(|| format!("minor{}", m.minor), |r| r.name.clone()),
             volume: res.and_then(|r| r.devices.iter().find(|d| d.minor == Some(m.minor)).map(|d| d.volume)),
@@ -69,10 +69,10 @@ pub fn volumes(s: &Snapshot) -> Vec<VolumeLine> {
             out_of_sync_kib: m.counters.as_ref().map(|c| c.oos),
         });
     }
-    if !s.drbd.minors.is_empty() {
+    if !d.minors.is_empty() {
         return out;
     }
-    for r in &s.drbd.resources {
+    for r in &d.resources {
         for d in &r.devices {
             let conn = r.connections.first();
             let pd = conn.and_then(|c| c.peer_devices.iter().find(|p| p.volume == d.volume));

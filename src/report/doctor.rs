@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::diagnose::{Finding, Severity};
-use crate::model::Snapshot;
+use crate::engine::Report;
 
 pub fn label(s: Severity) -> &'static str {
     match s {
@@ -13,7 +13,7 @@ pub fn label(s: Severity) -> &'static str {
     }
 }
 
-pub fn write(out: &mut impl Write, snapshot: &Snapshot) -> std::io::Result<()> {
+pub fn write(out: &mut impl Write, snapshot: &Report) -> std::io::Result<()> {
     writeln!(
         out,
         "drnfs doctor on {} at {}",

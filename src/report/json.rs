@@ -1,15 +1,15 @@
-//! `drnfs snapshot --json`: the snapshot as one pretty-printed JSON document.
+//! `drnfs snapshot --json`: the report as one pretty-printed JSON document.
 
 use std::io::Write;
 
-use crate::model::Snapshot;
+use crate::engine::Report;
 
-pub fn write(out: &mut impl Write, snapshot: &Snapshot) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, snapshot)?;
+pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
     writeln!(out)
 }
 
-/// The JSON Schema of the snapshot document, generated from the Rust types.
+/// The JSON Schema of the document, generated from the Rust types.
 pub fn schema() -> serde_json::Value {
-    serde_json::to_value(schemars::schema_for!(Snapshot)).unwrap_or_default()
+    Report::schema()
 }

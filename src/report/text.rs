@@ -5,15 +5,15 @@ use std::io::Write;
 use drnfs_parsers::events2::{PeerDevice, Resource};
 use drnfs_parsers::proc_drbd::ProcMinor;
 
+use crate::engine::Report;
 use crate::format::{bytes, hms, kib};
-use crate::model::Snapshot;
 use crate::model::snapshot::{Drbd, Nfsd};
 
 fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map_or_else(|| "?".to_owned(), ToString::to_string)
 }
 
-pub fn write(out: &mut impl Write, s: &Snapshot) -> std::io::Result<()> {
+pub fn write(out: &mut impl Write, s: &Report) -> std::io::Result<()> {
     writeln!(
         out,
         "drnfs {} on {} (kernel {}) at {}",

@@ -4,9 +4,9 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::engine::Report;
 use crate::format::bytes;
-use crate::model::Model;
-use crate::model::snapshot::ClientSummary;
+use crate::model::clients::ClientRow;
 use drnfs_parsers::timestamp::Timestamp;
 
 #[derive(Debug, Serialize)]
@@ -15,7 +15,7 @@ pub struct Ranking<'a> {
     pub total_in_bytes_per_s: Option<f64>,
     pub total_out_bytes_per_s: Option<f64>,
     pub total_calls_per_s: Option<f64>,
-    pub clients: &'a [ClientSummary],
+    pub clients: &'a [ClientRow],
     pub error: Option<&'a str>,
 }
 
@@ -28,16 +28,16 @@ fn calls(v: Option<f64>) -> String {
 }
 
 /// One ranking, as text or one JSON line.
-pub fn write(out: &mut impl Write, model: &Model, top: Option<usize>, json: bool) -> std::io::Result<()> {
-    let Some(snapshot) = model.report(Vec::new()) else { return Ok(()) };
+pub fn write(out: &mut impl Write, snapshot: &Report, top: Option<usize>, json: bool) -> std::io::Result<()> {
     let n = top.unwrap_or(usize::MAX).min(snapshot.clients.len());
+    let t = &snapshot.client_totals;
     let ranking = Ranking {
         at: snapshot.taken_at,
-        total_in_bytes_per_s: model.clients.total_in_per_s,
-        total_out_bytes_per_s: model.clients.total_out_per_s,
-        total_calls_per_s: model.clients.total_calls_per_s,
+        total_in_bytes_per_s: t.in_bytes_per_s,
+        total_out_bytes_per_s: t.out_bytes_per_s,
+        total_calls_per_s: t.calls_per_s,
         clients: &snapshot.clients[..n],
-        error: model.clients.error.as_deref(),
+        error: snapshot.clients_error.as_deref(),
     };
     if json {
         serde_json::to_writer(&mut *out, &ranking)?;
@@ -61,19 +61,19 @@ pub fn write(out: &mut impl Write, model: &Model, top: Option<usize>, json: bool
         "#", "client", "name", "conns", "in", "out", "share", "calls", "ops%", "recv-q"
     )?;
     for (i, c) in ranking.clients.iter().enumerate() {
-        let name = c.hostname.clone().or_else(|| c.nfs4_name.clone()).unwrap_or_default();
+        let name = c.display_name().unwrap_or_default();
         writeln!(
             out,
             "{:>3}  {:<39} {:<20} {:>5} {:>13} {:>13} {:>6} {:>9} {:>6} {:>10}",
             i + 1,
             c.address.to_string(),
             name.chars().take(20).collect::<String>(),
-            c.connections,
+            c.connections.len(),
             rate(c.in_bytes_per_s),
             rate(c.out_bytes_per_s),
             c.share_in.map_or_else(|| "–".to_owned(), |s| format!("{:.0}%", s * 100.0)),
             calls(c.calls_per_s),
-            c.ops_share.map_or_else(|| "–".to_owned(), |s| format!("{:.0}%", s * 100.0)),
+            c.calls_share.map_or_else(|| "–".to_owned(), |s| format!("{:.0}%", s * 100.0)),
             bytes(c.recv_q)
         )?;
     }

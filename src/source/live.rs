@@ -9,10 +9,10 @@ use drnfs_parsers::timestamp::Timestamp;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt};
 use tokio::sync::mpsc::Sender;
 
+use super::input::{ChildStatus, Input};
 use super::proc_files::FileSet;
 use super::{ProcRoot, sock_diag};
 use crate::clock::now;
-use crate::model::{ChildStatus, Input};
 
 /// What to collect, and how.
 #[derive(Debug, Clone)]

@@ -18,8 +18,8 @@ use drnfs_parsers::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::SourceError;
+use super::input::{ChildStatus, Input};
 use super::proc_files::FileSet;
-use crate::model::{ChildStatus, Input};
 
 pub const FORMAT: &str = "drnfs-recording";
 pub const VERSION: u32 = 1;

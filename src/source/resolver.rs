@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::Sender;
 
-use crate::model::Input;
+use super::input::Input;
 
 /// Longest drnfs waits for one answer.
 pub const TIMEOUT: Duration = Duration::from_secs(3);

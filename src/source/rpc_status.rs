@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc::Sender;
 
 use super::SourceError;
-use crate::model::Input;
+use super::input::Input;
 
 /// Dumps per second.
 pub const SAMPLE_HZ: u64 = 20;
@@ -137,6 +137,24 @@ impl RpcStatus {
 }
 
 /// Samples at [`SAMPLE_HZ`] on a thread and sends one [`Input::RpcActivity`] per interval.
+/// Samples nfsd's in-flight RPCs at [`SAMPLE_HZ`] for `window` (a one-shot read with
+/// `--sample-seconds`); the activity seen, or why it could not be read. Takes `window`
+/// either way.
+pub fn sample_for(window: Duration) -> Result<RpcActivity, SourceError> {
+    let until = Instant::now() + window;
+    let period = Duration::from_millis(1000 / SAMPLE_HZ);
+    let result = RpcStatus::open().and_then(|mut socket| {
+        let mut a = RpcActivity::default();
+        while Instant::now() < until {
+            a.add(&socket.dump()?);
+            std::thread::sleep(period);
+        }
+        Ok(a)
+    });
+    std::thread::sleep(until.saturating_duration_since(Instant::now()));
+    result
+}
+
 pub fn spawn_sampler(interval: Duration, tx: Sender<Input>, start: Instant) {
     std::thread::Builder::new()
         .name("rpc-status".into())

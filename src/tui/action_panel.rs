@@ -90,14 +90,14 @@ impl Write for Lines {
     }
 }
 
-/// Starts `kind` on `resource` on a worker thread. `snapshot` reads this node's state
+/// Starts `kind` on `resource` on a worker thread. `report` reads this node's state
 /// (live, or the recorded state for a dry run).
 pub fn start(
     kind: ActionKind,
     resource: String,
     config_path: std::path::PathBuf,
     dry_run: bool,
-    snapshot: impl FnMut() -> anyhow::Result<serde_json::Value> + Send + 'static,
+    report: impl FnMut() -> anyhow::Result<crate::engine::Report> + Send + 'static,
     tx: UnboundedSender<ActionEvent>,
 ) {
     std::thread::Builder::new()
@@ -123,7 +123,7 @@ pub fn start(
                 let _ = ask_tx.send(ActionEvent::NeedPhrase(phrase.to_owned(), reply));
                 Ok(typed.recv().unwrap_or_default())
             };
-            let result = crate::action::run(&ask, snapshot, &mut out, confirm);
+            let result = crate::action::run(&ask, report, &mut out, confirm);
             let _ = out.flush();
             let text = match result {
                 Ok(Ending::Done) => "done".to_owned(),

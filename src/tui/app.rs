@@ -1,12 +1,13 @@
-//! The TUI's state: the model, which view is shown, selection, search, replay controls.
-//! [`App::update`] is the only place that changes it in answer to a key.
+//! The TUI's state: the report on screen, which view is shown, selection, search, replay
+//! controls. [`App::update`] is the only place that changes it in answer to a key.
 
 use std::net::IpAddr;
 
 use super::keys::Action;
 use super::theme::Theme;
 use crate::diagnose::Finding;
-use crate::model::Model;
+use crate::engine::Report;
+use crate::engine::session::ReplayClock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -52,20 +53,8 @@ pub enum Mode {
     Capture {
         root: String,
     },
-    Replay(ReplayState),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReplayState {
-    pub name: String,
-    pub paused: bool,
-    pub speed: f64,
-    /// Seconds into the recording, and its length.
-    pub position: f64,
-    pub duration: f64,
-    pub finished: bool,
-    /// Set by the step key; the replay driver clears it after one sample.
-    pub step_requested: bool,
+    /// Playing the recording named so ([`App::replay`] holds its clock).
+    Replay(String),
 }
 
 pub const SPEEDS: [f64; 7] = [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0];
@@ -118,9 +107,10 @@ pub struct Search {
 }
 
 pub struct App {
-    pub model: Model,
-    pub findings: Vec<Finding>,
-    finding_memory: crate::diagnose::FindingMemory,
+    /// What the engine reported last; `None` before the first sample.
+    pub report: Option<Report>,
+    /// The replay's clock (replay mode): the keys pause, step and change its speed.
+    pub replay: Option<ReplayClock>,
     pub view: View,
     pub help: bool,
     pub mode: Mode,
@@ -144,9 +134,8 @@ pub struct App {
 impl App {
     pub fn new(mode: Mode, theme: Theme, vips: Vec<IpAddr>) -> Self {
         Self {
-            model: Model::new(),
-            findings: Vec::new(),
-            finding_memory: Default::default(),
+            report: None,
+            replay: None,
             view: View::Overview,
             help: false,
             mode,
@@ -163,41 +152,20 @@ impl App {
         }
     }
 
-    /// Recomputes what is derived from the model (after inputs were applied), and notes
-    /// findings raised and cleared on the timeline.
-    pub fn refresh(&mut self) {
-        let mut findings = crate::diagnose::evaluate(&self.model, &self.vips);
-        let Some(now) = self.model.snapshot.as_ref().map(|s| s.taken_at) else { return };
-        let (raised, cleared) = self.finding_memory.stamp(&mut findings, now);
-        for id in raised {
-            if let Some(f) = findings.iter().find(|f| f.id == id) {
-                self.model.timeline.push(crate::model::TimelineEvent {
-                    at: Some(now),
-                    source: crate::model::EventSource::Drnfs,
-                    level: f.severity,
-                    subject: f.subject.clone(),
-                    text: format!("finding: {}", f.summary),
-                });
-            }
+    /// Shows a new report.
+    pub fn set_report(&mut self, report: Option<Report>) {
+        if report.is_some() {
+            self.report = report;
         }
-        for id in cleared {
-            let subject = id.split_once(':').map_or(id.as_str(), |(_, s)| s).to_owned();
-            self.model.timeline.push(crate::model::TimelineEvent {
-                at: Some(now),
-                source: crate::model::EventSource::Drnfs,
-                level: crate::model::Level::Info,
-                subject,
-                text: format!("cleared: {}", id.split_once(':').map_or(id.as_str(), |(r, _)| r)),
-            });
-        }
-        self.findings = findings;
     }
 
-    pub fn replay_mut(&mut self) -> Option<&mut ReplayState> {
-        match &mut self.mode {
-            Mode::Replay(r) => Some(r),
-            _ => None,
-        }
+    /// The findings on screen.
+    pub fn findings(&self) -> &[Finding] {
+        self.report.as_ref().map_or(&[], |r| &r.findings)
+    }
+
+    pub fn replay_mut(&mut self) -> Option<&mut ReplayClock> {
+        self.replay.as_mut()
     }
 
     /// Applies one key action.
@@ -317,7 +285,7 @@ impl App {
         match self.view {
             View::Events => {
                 // Up goes back in time (further from the newest event).
-                let max = self.model.timeline.len().saturating_sub(1);
+                let max = self.report.as_ref().map_or(0, |r| r.timeline.len()).saturating_sub(1);
                 self.events_scroll = clamp_add(self.events_scroll, -by, max);
             }
             View::Drbd | View::Clients | View::Findings => {
@@ -332,7 +300,7 @@ impl App {
         match self.view {
             View::Drbd => super::views::drbd::items(self).len(),
             View::Clients => super::views::clients::visible_rows(self).len(),
-            View::Findings => self.findings.len(),
+            View::Findings => self.findings().len(),
             _ => 0,
         }
     }
@@ -348,19 +316,16 @@ mod tests {
     use super::*;
 
     fn app() -> App {
-        App::new(
-            Mode::Replay(ReplayState {
-                name: "t".into(),
-                paused: false,
-                speed: 1.0,
-                position: 0.0,
-                duration: 10.0,
-                finished: false,
-                step_requested: false,
-            }),
-            Theme::plain(),
-            vec![],
-        )
+        let mut a = App::new(Mode::Replay("t".into()), Theme::plain(), vec![]);
+        a.replay = Some(ReplayClock {
+            paused: false,
+            speed: 1.0,
+            position: 0.0,
+            duration: 10.0,
+            finished: false,
+            step_requested: false,
+        });
+        a
     }
 
     #[test]
@@ -387,12 +352,11 @@ mod tests {
         a.update(Action::Faster);
         a.update(Action::Faster);
         a.update(Action::Step);
-        let Mode::Replay(r) = &a.mode else { panic!() };
+        let r = a.replay.as_ref().unwrap();
         assert!(r.paused && r.step_requested);
         assert_eq!(r.speed, 5.0);
         a.update(Action::Slower);
-        let Mode::Replay(r) = &a.mode else { panic!() };
-        assert_eq!(r.speed, 2.0);
+        assert_eq!(a.replay.as_ref().unwrap().speed, 2.0);
     }
 
     #[test]

@@ -223,8 +223,8 @@ impl Pair {
         std::fs::write(p, c.replace("__ROOT__", &self.dir.path().display().to_string())).unwrap();
     }
 
-    /// A node's snapshot as its drnfs reads it.
-    pub fn snapshot(&self, node: &str) -> anyhow::Result<Value> {
+    /// A node's report as its drnfs reads it (`drnfs snapshot --json`).
+    pub fn snapshot(&self, node: &str) -> anyhow::Result<drnfs::engine::Report> {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_drnfs"))
             .arg("--proc-root")
             .arg(self.path(&format!("{node}/proc")))

@@ -48,7 +48,8 @@ fn in_cidr(ip: IpAddr, net: IpAddr, len: u32) -> bool {
 
 /// The rows shown, filtered and sorted.
 pub fn visible_rows(app: &App) -> Vec<&ClientRow> {
-    let mut rows: Vec<&ClientRow> = app.model.clients.rows.iter().filter(|r| matches(r, &app.search.text)).collect();
+    let all = app.report.as_ref().map_or(&[][..], |r| &r.clients[..]);
+    let mut rows: Vec<&ClientRow> = all.iter().filter(|r| matches(r, &app.search.text)).collect();
     let f = |v: Option<f64>| v.unwrap_or(-1.0);
     match app.client_sort {
         ClientSort::InRate => rows.sort_by(|a, b| f(b.in_bytes_per_s).total_cmp(&f(a.in_bytes_per_s))),
@@ -128,23 +129,26 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Constraint::Length(9),
         Constraint::Length(14),
     ];
-    let c = &app.model.clients;
+    let report = app.report.as_ref();
+    let totals = report.map(|r| r.client_totals.clone()).unwrap_or_default();
     let mut title = format!(
         "Clients: {} ({} connections), in {} out {}  sort: {} (s)",
         rows.len(),
         rows.iter().map(|r| r.connections.len()).sum::<usize>(),
-        byte_rate(c.total_in_per_s),
-        byte_rate(c.total_out_per_s),
+        byte_rate(totals.in_bytes_per_s),
+        byte_rate(totals.out_bytes_per_s),
         app.client_sort.label()
     );
     if !app.search.text.is_empty() {
         title.push_str(&format!("  filter: {}", app.search.text));
     }
-    if let Some(e) = &c.activity_error {
+    if let Some(e) = report.and_then(|r| r.client_ops_error.as_ref()) {
         title.push_str(&format!("  (ops: {})", fit(e, 40, t)));
     }
     if rows.is_empty() {
-        let msg = c.error.clone().unwrap_or_else(|| "no client connections to the NFS port".to_owned());
+        let msg = report
+            .and_then(|r| r.clients_error.clone())
+            .unwrap_or_else(|| "no client connections to the NFS port".to_owned());
         frame.render_widget(Paragraph::new(Span::styled(msg, t.dim())).block(block(&title, t)), table_area);
     } else {
         frame.render_widget(Table::new(body, widths).header(header).block(block(&title, t)), table_area);

@@ -14,7 +14,7 @@ use crate::tui::app::App;
 
 /// The selectable rows (one per volume).
 pub fn items(app: &App) -> Vec<VolumeLine> {
-    app.model.snapshot.as_ref().map(summary::volumes).unwrap_or_default()
+    app.report.as_ref().map(|r| summary::volumes(&r.drbd)).unwrap_or_default()
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
@@ -31,7 +31,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         }
         lines.push(l);
     }
-    if let Some(d) = app.model.snapshot.as_ref().map(|s| &s.drbd) {
+    if let Some(d) = app.report.as_ref().map(|s| &s.drbd) {
         if !d.available {
             lines.push(Line::from(Span::styled(d.reason.clone().unwrap_or_default(), t.health(Health::Critical))));
         } else if vols.is_empty() {
@@ -53,7 +53,7 @@ fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
 
 fn render_detail(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
     let t = &app.theme;
-    let snap = app.model.snapshot.as_ref();
+    let snap = app.report.as_ref();
     let mut lines = vec![Line::from(vec![
         Span::styled(format!("{} ", v.name), t.title()),
         Span::raw(format!(
@@ -122,7 +122,7 @@ fn render_detail(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
                 lines.push(Line::from(Span::styled(notes.join("  "), t.health(Health::Degraded))));
             }
         }
-        if let Some(r) = app.model.minor_rates.iter().find(|r| r.minor == m.minor) {
+        if let Some(r) = snap.and_then(|s| s.minor_rates.iter().find(|r| r.minor == m.minor)) {
             let k = |v: Option<f64>| byte_rate(v.map(|x| x * 1024.0));
             lines.push(Line::from(Span::styled(
                 format!(
@@ -153,8 +153,12 @@ fn render_detail(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
 fn render_timeline(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
     let t = &app.theme;
     let minor = v.minor.map(|m| format!("minor{m}"));
-    let events: Vec<_> =
-        app.model.timeline.iter().filter(|e| e.subject == v.name || Some(&e.subject) == minor.as_ref()).collect();
+    let events: Vec<_> = app
+        .report
+        .iter()
+        .flat_map(|r| &r.timeline)
+        .filter(|e| e.subject == v.name || Some(&e.subject) == minor.as_ref())
+        .collect();
     let height = area.height.saturating_sub(2) as usize;
     let width = area.width.saturating_sub(2) as usize;
     let lines: Vec<Line> = events
@@ -172,7 +176,7 @@ fn render_timeline(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
         "Timeline of {} ({} events{})",
         v.name,
         events.len(),
-        app.model.at.map(|a| format!(", {}", clock(a))).unwrap_or_default()
+        app.report.as_ref().map(|r| format!(", {}", clock(r.at))).unwrap_or_default()
     );
     frame.render_widget(Paragraph::new(lines).block(block(&title, t)), area);
 }

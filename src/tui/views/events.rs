@@ -12,9 +12,9 @@ use crate::tui::app::App;
 /// Events matching the search (case-insensitive), oldest first.
 pub fn matching(app: &App) -> Vec<&TimelineEvent> {
     let q = app.search.text.to_lowercase();
-    app.model
-        .timeline
+    app.report
         .iter()
+        .flat_map(|r| &r.timeline)
         .filter(|e| q.is_empty() || e.text.to_lowercase().contains(&q) || e.subject.to_lowercase().contains(&q))
         .collect()
 }
@@ -44,7 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             t.dim(),
         )));
     }
-    let mut title = format!("Events ({} of {})", events.len(), app.model.timeline.len());
+    let mut title = format!("Events ({} of {})", events.len(), app.report.as_ref().map_or(0, |r| r.timeline.len()));
     if !app.search.text.is_empty() {
         title.push_str(&format!(" matching \"{}\"", app.search.text));
     }

@@ -12,7 +12,8 @@ use crate::tui::app::App;
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut lines = Vec::new();
-    for (i, f) in app.findings.iter().enumerate().skip(app.selected.min(app.findings.len().saturating_sub(1))) {
+    let findings = app.findings();
+    for (i, f) in findings.iter().enumerate().skip(app.selected.min(findings.len().saturating_sub(1))) {
         let since = f.since.map(|s| s.to_rfc3339()[11..19].to_owned()).unwrap_or_default();
         let mut head = vec![
             Span::styled(format!("{:<8} ", label(f.severity)), t.level(f.severity)),
@@ -30,9 +31,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         }
         lines.push(Line::from(""));
     }
-    if app.findings.is_empty() {
+    if findings.is_empty() {
         lines.push(Line::from(Span::styled("nothing to report", t.health(crate::model::health::Health::Ok))));
     }
-    let title = format!("Findings ({}; ↑↓ scroll)", app.findings.len());
+    let title = format!("Findings ({}; ↑↓ scroll)", findings.len());
     frame.render_widget(Paragraph::new(lines).block(block(&title, t)).wrap(Wrap { trim: false }), area);
 }

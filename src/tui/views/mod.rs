@@ -17,7 +17,6 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::app::{App, Mode, View};
 use super::keys::BINDINGS;
 use super::theme::Theme;
-use crate::model::ChildStatus;
 
 /// Draws the whole screen.
 pub fn render(frame: &mut Frame, app: &App) {
@@ -114,7 +113,7 @@ pub fn block<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
 
 fn render_header(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let snap = app.model.snapshot.as_ref();
+    let snap = app.report.as_ref();
     let host = snap.and_then(|s| s.host.hostname.clone()).unwrap_or_else(|| t.ellipsis().to_owned());
     let mut spans = vec![Span::styled(" drnfs ", t.title()), Span::raw(format!("{host} "))];
     if let Some(role) = node_role(app) {
@@ -127,16 +126,19 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App) {
     let mode = match &app.mode {
         Mode::Live { interval_ms } => format!("{} live, every {} ms", t.dot(), interval_ms),
         Mode::Capture { root } => format!("capture {}", fit(root, 40, t)),
-        Mode::Replay(r) => format!(
-            "replay {} {} {}/{} {}{}{}",
-            fit(&r.name, 30, t),
-            if r.paused { "paused" } else { "playing" },
-            clock(r.position),
-            clock(r.duration),
-            t.times(),
-            r.speed,
-            if r.finished { " (end)" } else { "" }
-        ),
+        Mode::Replay(name) => match &app.replay {
+            Some(r) => format!(
+                "replay {} {} {}/{} {}{}{}",
+                fit(name, 30, t),
+                if r.paused { "paused" } else { "playing" },
+                clock(r.position),
+                clock(r.duration),
+                t.times(),
+                r.speed,
+                if r.finished { " (end)" } else { "" }
+            ),
+            None => format!("replay {}", fit(name, 30, t)),
+        },
     };
     spans.push(Span::styled(format!("{} {mode} ", t.sep()), t.dim()));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -144,7 +146,7 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App) {
 
 /// `Primary`, `Secondary`, or `Primary+Secondary` over this node's resources.
 pub fn node_role(app: &App) -> Option<String> {
-    let snap = app.model.snapshot.as_ref()?;
+    let snap = app.report.as_ref()?;
     let mut roles: Vec<String> =
         snap.drbd.minors.iter().filter_map(|m| m.role.as_ref().map(ToString::to_string)).collect();
     if roles.is_empty() {
@@ -169,11 +171,14 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     // A source that is down says so here, in every view.
     let mut problems = Vec::new();
-    if let Some(ChildStatus::Failed { reason, retry_in_seconds }) = &app.model.events2_status {
-        problems.push(format!("events2: {reason} (retry in {retry_in_seconds} s)"));
-    }
-    if let Some(e) = &app.model.clients.error {
-        problems.push(format!("sockets: {e}"));
+    if let Some(r) = &app.report {
+        let e = &r.drbd.events2;
+        if let (false, Some(reason), Some(retry)) = (e.available, &e.reason, e.retry_in_seconds) {
+            problems.push(format!("events2: {reason} (retry in {retry} s)"));
+        }
+        if let Some(e) = &r.clients_error {
+            problems.push(format!("sockets: {e}"));
+        }
     }
     let line = if app.search.typing {
         Line::from(vec![Span::styled(" search: ", t.title()), Span::raw(app.search.text.clone()), Span::raw("_")])

@@ -12,7 +12,7 @@ use crate::tui::app::App;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let Some(snap) = &app.model.snapshot else {
+    let Some(snap) = &app.report else {
         let waiting = format!("waiting for the first sample{}", t.ellipsis());
         frame.render_widget(Paragraph::new(waiting).block(block("NFS server", t)), area);
         return;
@@ -26,7 +26,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let exports_height = (n.exports.iter().filter(|e| !e.pseudo_root).count() as u16 + 2).clamp(3, 6);
     let [summary, ops, bottom] =
         Layout::vertical([Constraint::Length(6), Constraint::Min(4), Constraint::Length(exports_height)]).areas(area);
-    let r = app.model.nfsd_rates.as_ref();
+    let r = snap.rates.as_ref();
     let versions: Vec<String> =
         n.versions.iter().map(|v| format!("{}{}", if v.enabled { "+" } else { "-" }, v.version)).collect();
     let threads = n.threads.unwrap_or(0);
@@ -55,7 +55,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             per_second(r.and_then(|r| r.thread_waits)),
         )),
     ];
-    if let Some(f) = app.findings.iter().find(|f| f.id.starts_with("nfsd.grace")) {
+    if let Some(f) = app.findings().iter().find(|f| f.id.starts_with("nfsd.grace")) {
         lines.push(Line::from(Span::styled(f.summary.clone(), t.health(Health::Degraded))));
     } else if r.is_some_and(|r| r.counters_reset) {
         lines.push(Line::from(Span::styled("counters were reset (nfsd restarted)", t.health(Health::Degraded))));
@@ -91,13 +91,9 @@ fn render_ops(frame: &mut Frame, area: Rect, app: &App) {
         height: area.height.saturating_sub(2),
     };
     // Busiest by recent mean, so an op that just stopped still shows with its history.
-    let mut ranked: Vec<(&String, f64)> = app
-        .model
-        .history
-        .ops
-        .iter()
-        .filter_map(|(name, s)| s.mean_of_last(10).filter(|m| *m > 0.0).map(|m| (name, m)))
-        .collect();
+    let Some(history) = app.report.as_ref().map(|r| &r.history) else { return };
+    let mut ranked: Vec<(&String, f64)> =
+        history.ops.iter().filter_map(|(name, s)| s.mean_of_last(10).filter(|m| *m > 0.0).map(|m| (name, m))).collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     if ranked.is_empty() {
         frame.render_widget(Paragraph::new(Span::styled("no NFS operations", t.dim())), inner);
@@ -106,7 +102,7 @@ fn render_ops(frame: &mut Frame, area: Rect, app: &App) {
     for (i, (name, _)) in ranked.iter().take(inner.height as usize).enumerate() {
         let row = Rect { x: inner.x, y: inner.y + i as u16, width: inner.width, height: 1 };
         let [label, spark] = Layout::horizontal([Constraint::Length(28), Constraint::Min(1)]).areas(row);
-        let series = &app.model.history.ops[*name];
+        let series = &history.ops[*name];
         let now = series.last();
         frame.render_widget(Paragraph::new(format!("{:<16} {:>10}", fit(name, 16, t), per_second(now))), label);
         let data = series.as_u64();

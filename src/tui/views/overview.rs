@@ -13,8 +13,8 @@ use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
-    let volumes = app.model.snapshot.as_ref().map(summary::volumes).unwrap_or_default();
-    let peer_rows = u16::from(app.model.peer.is_some());
+    let volumes = app.report.as_ref().map(|r| summary::volumes(&r.drbd)).unwrap_or_default();
+    let peer_rows = u16::from(app.report.as_ref().is_some_and(|r| r.peer.is_some()));
     let drbd_height =
         (2 + peer_rows + volumes.iter().map(|v| if v.sync.is_some() { 2 } else { 1 }).sum::<u16>()).clamp(3, 11);
     let [drbd, middle, findings] =
@@ -75,7 +75,7 @@ pub fn volume_lines(v: &VolumeLine, t: &Theme, width: usize) -> Vec<Line<'static
 fn render_drbd(frame: &mut Frame, area: Rect, app: &App, volumes: &[VolumeLine]) {
     let t = &app.theme;
     let mut lines = Vec::new();
-    match app.model.snapshot.as_ref().map(|s| &s.drbd) {
+    match app.report.as_ref().map(|s| &s.drbd) {
         Some(d) if !d.available => {
             lines.push(Line::from(Span::styled(d.reason.clone().unwrap_or_default(), t.health(Health::Critical))))
         }
@@ -87,27 +87,25 @@ fn render_drbd(frame: &mut Frame, area: Rect, app: &App, volumes: &[VolumeLine])
         }
         None => lines.push(Line::from(format!("waiting for the first sample{}", t.ellipsis()))),
     }
-    if let Some(p) = &app.model.peer {
-        lines.push(peer_line(p, volumes.first(), app.model.at, t));
+    if let Some(r) = &app.report
+        && let Some(p) = &r.peer
+    {
+        lines.push(peer_line(p, volumes.first(), r.at, t));
     }
-    let title = app
-        .model
-        .snapshot
-        .as_ref()
-        .and_then(|s| s.drbd.version.clone())
-        .map_or("DRBD".to_owned(), |v| format!("DRBD {v}"));
+    let title =
+        app.report.as_ref().and_then(|s| s.drbd.version.clone()).map_or("DRBD".to_owned(), |v| format!("DRBD {v}"));
     frame.render_widget(Paragraph::new(lines).block(block(&title, t)).wrap(Wrap { trim: false }), area);
 }
 
 fn render_nfs(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut lines = Vec::new();
-    if let Some(s) = &app.model.snapshot {
+    if let Some(s) = &app.report {
         let n = &s.nfsd;
         if !n.available {
             lines.push(Line::from(Span::styled(n.reason.clone().unwrap_or_default(), t.health(Health::Critical))));
         } else {
-            let r = app.model.nfsd_rates.as_ref();
+            let r = s.rates.as_ref();
             let threads = n.threads.unwrap_or(0);
             lines.push(Line::from(vec![
                 Span::raw("threads "),
@@ -144,13 +142,13 @@ fn render_nfs(frame: &mut Frame, area: Rect, app: &App) {
 
 fn render_clients(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let c = &app.model.clients;
+    let (rows, error) = app.report.as_ref().map_or((&[][..], None), |r| (&r.clients[..], r.clients_error.as_ref()));
     let mut lines = Vec::new();
-    if let Some(e) = &c.error {
+    if let Some(e) = error {
         lines.push(Line::from(Span::styled(e.clone(), t.health(Health::Degraded))));
     }
     let width = area.width.saturating_sub(2) as usize;
-    for row in c.rows.iter().take(3) {
+    for row in rows.iter().take(3) {
         let name = row.display_name().unwrap_or_default();
         let text = format!(
             "{:<15} {:<12} in {:>11} out {:>11} {:>4}",
@@ -162,13 +160,13 @@ fn render_clients(frame: &mut Frame, area: Rect, app: &App) {
         );
         lines.push(Line::from(fit(&text, width, t)));
     }
-    if c.rows.is_empty() && c.error.is_none() {
+    if rows.is_empty() && error.is_none() {
         lines.push(Line::from(Span::styled("no client connections", t.dim())));
     }
     let title = format!(
         "Top clients ({} with {} connections)",
-        c.rows.len(),
-        c.rows.iter().map(|r| r.connections.len()).sum::<usize>()
+        rows.len(),
+        rows.iter().map(|r| r.connections.len()).sum::<usize>()
     );
     frame.render_widget(Paragraph::new(lines).block(block(&title, t)), area);
 }
@@ -176,7 +174,7 @@ fn render_clients(frame: &mut Frame, area: Rect, app: &App) {
 fn render_findings(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut lines = Vec::new();
-    for f in &app.findings {
+    for f in app.findings() {
         let tag = match f.severity {
             crate::model::Level::Critical => "CRIT",
             crate::model::Level::Warning => "WARN",
@@ -191,16 +189,16 @@ fn render_findings(frame: &mut Frame, area: Rect, app: &App) {
     if lines.is_empty() {
         lines.push(Line::from(Span::styled("nothing to report", t.health(Health::Ok))));
     }
-    let title = format!("Findings ({})", app.findings.len());
+    let title = format!("Findings ({})", app.findings().len());
     frame.render_widget(Paragraph::new(lines).block(block(&title, t)).wrap(Wrap { trim: false }), area);
 }
 
 /// The peer as its own drnfs sees itself (asked over ssh), on one line beside ours.
-fn peer_line(p: &crate::model::PeerView, first: Option<&VolumeLine>, now: Option<f64>, t: &Theme) -> Line<'static> {
-    let age = now.map(|n| format!(" ({:.0} s ago)", (n - p.at).max(0.0))).unwrap_or_default();
-    let v = match &p.snapshot {
+fn peer_line(p: &crate::engine::PeerReport, first: Option<&VolumeLine>, now: f64, t: &Theme) -> Line<'static> {
+    let age = format!(" ({:.0} s ago)", (now - p.at).max(0.0));
+    let v = match &p.answer {
         None => {
-            let waited = now.map(|n| format!(" ({:.0} s)", (n - p.at).max(0.0))).unwrap_or_default();
+            let waited = format!(" ({:.0} s)", (now - p.at).max(0.0));
             return Line::from(vec![
                 Span::styled(format!("peer {}: ", p.name), t.dim()),
                 Span::styled(format!("asking over ssh{}{waited}", t.ellipsis()), t.dim()),
@@ -215,7 +213,7 @@ fn peer_line(p: &crate::model::PeerView, first: Option<&VolumeLine>, now: Option
         Some(Ok(v)) => v,
     };
     let (resource, minor) = first.map_or((String::new(), None), |f| (f.name.clone(), f.minor));
-    let n = crate::action::state::NodeState::from_snapshot(v, &resource, minor);
+    let n = crate::action::state::NodeState::from_report(v, &resource, minor, None);
     let role = n.role.clone().unwrap_or_else(|| "?".to_owned());
     let disk = n.disk.clone().unwrap_or_else(|| "?".to_owned());
     let serving = n.nfsd_threads > 0;

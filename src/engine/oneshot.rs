@@ -1,0 +1,106 @@
+//! The one-shot mode: every source read once (twice, `sample_seconds` apart, for rates)
+//! into a fresh engine, for `drnfs snapshot`, `doctor`, the actions' preflight and the
+//! agent answering its peer.
+
+use std::time::{Duration, Instant};
+
+use super::{Engine, Report};
+use crate::source::input::{ChildStatus, Input};
+use crate::source::{SourceConfig, drbdsetup, live, rpc_status};
+
+/// The events2 text of a one-shot read: the file given, else `drbdsetup events2 --now`
+/// on a live node with DRBD, else why there is none.
+fn events2(sources: &SourceConfig, engine: &mut Engine) {
+    let proc = sources.proc();
+    match &sources.events2_file {
+        Some(file) => {
+            let source = file.display().to_string();
+            match std::fs::read_to_string(file) {
+                Ok(text) if text.trim_start().starts_with('[') => engine.load_status_json(&text, &source),
+                Ok(text) => feed_events2(engine, &text, source),
+                Err(e) => engine.apply(Input::Events2Status {
+                    at: 0.0,
+                    status: ChildStatus::NotRunning { reason: format!("cannot read {source}: {e}") },
+                }),
+            }
+        }
+        None if sources.live && proc.exists("drbd") => {
+            let source = format!("{} {}", sources.drbdsetup.display(), drbdsetup::events2_now_args().join(" "));
+            match drbdsetup::events2_now(&sources.drbdsetup) {
+                Ok(text) => feed_events2(engine, &text, source),
+                Err(e) => engine
+                    .apply(Input::Events2Status { at: 0.0, status: ChildStatus::NotRunning { reason: e.to_string() } }),
+            }
+        }
+        None => {
+            let reason =
+                if sources.live { "DRBD is not loaded" } else { "reading a captured proc root; pass --events2-file" };
+            engine
+                .apply(Input::Events2Status { at: 0.0, status: ChildStatus::NotRunning { reason: reason.to_owned() } });
+        }
+    }
+}
+
+/// Lines of an events2 dump, as if a child had printed them.
+pub fn feed_events2(engine: &mut Engine, text: &str, source: String) {
+    engine.apply(Input::Events2Status { at: 0.0, status: ChildStatus::Running { source } });
+    for line in text.lines() {
+        engine.apply(Input::Events2Line { at: 0.0, wall: crate::clock::now(), line: line.to_owned() });
+    }
+}
+
+/// The kernel log: the file given, else the ring buffer on a live node with DRBD.
+fn kernel_log(sources: &SourceConfig, engine: &mut Engine) -> anyhow::Result<()> {
+    if let Some(f) = &sources.kernel_log_file {
+        let text = std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        for line in text.lines() {
+            engine.apply(Input::KernelLog { at: 0.0, wall: None, line: line.to_owned() });
+        }
+    } else if sources.live && sources.proc().exists("drbd") {
+        // The ring buffer holds the split-brain and state-change lines the verdicts need.
+        match live::read_kmsg_once() {
+            Ok(records) => {
+                for (wall, line) in records {
+                    engine.apply(Input::KernelLog { at: 0.0, wall: Some(wall), line });
+                }
+            }
+            Err(e) => tracing::warn!("DRBD kernel-log lines not read: {e}"),
+        }
+    }
+    Ok(())
+}
+
+/// Reads every source once (twice, `sample_seconds` apart, for rates) and returns the
+/// report.
+pub fn take(sources: &SourceConfig, sample_seconds: Option<f64>) -> anyhow::Result<Report> {
+    let start = Instant::now();
+    let mut engine = Engine::new(sources.vips());
+    let proc = sources.proc();
+    events2(sources, &mut engine);
+    if let Some(text) = live::read_config(&sources.config_source()) {
+        engine.apply(Input::DrbdConfig { at: 0.0, text });
+    }
+    kernel_log(sources, &mut engine)?;
+    for i in live::sample_blocking(&proc, sources.live, sources.nfs_port, start) {
+        engine.apply(i);
+    }
+    if let Some(secs) = sample_seconds {
+        let window = Duration::from_secs_f64(secs.clamp(0.0, 3600.0));
+        // Meanwhile, who keeps nfsd's threads busy (where the kernel can say).
+        let activity = if sources.live {
+            rpc_status::sample_for(window)
+        } else {
+            std::thread::sleep(window);
+            Err(crate::source::SourceError::Io {
+                path: "netlink nfsd rpc-status".to_owned(),
+                message: "not read from a captured proc root".to_owned(),
+            })
+        };
+        for i in live::sample_blocking(&proc, sources.live, sources.nfs_port, start) {
+            engine.apply(i);
+        }
+        engine.apply(Input::RpcActivity { at: start.elapsed().as_secs_f64(), activity });
+    }
+    engine.refresh();
+    engine.report().ok_or_else(|| anyhow::anyhow!("no sample was taken"))
+}
