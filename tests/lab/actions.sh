@@ -214,7 +214,7 @@ scenario_action_takeover_partition() {
 	out=$(refused nodea "takeover of a partitioned peer without a fence" C22 drnfs takeover r0 --confirm "'take over r0 from nodeb'" 2>&1) || { printf '%s\n' "$out" >&2; return 1; }
 	out=$(on nodea "drnfs takeover r0 --dry-run" 2>&1) || true
 	for path in "silent on ssh nodeb" "silent on DRBD replication address 10.50.0.2:7789" "silent on ARP for 10.50.0.100"; do
-		grep -q "PASS C21.*$path" <<<"$out" || { log "probe '$path' not shown as silent"; printf '%s\n' "$out" >&2; return 1; }
+		grep -Eq "PASS +C21 .*$path" <<<"$out" || { log "probe '$path' not shown as silent"; printf '%s\n' "$out" >&2; return 1; }
 	done
 	grep -q "unreachable is not dead" <<<"$out" || { log "the refusal does not say why"; printf '%s\n' "$out" >&2; return 1; }
 	printf '%s\n' "$out" >"$WORK/takeover-refused.out"

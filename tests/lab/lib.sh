@@ -157,17 +157,25 @@ stop_nodes() {
 	done
 }
 
-# capture SCENARIO NODE...: runs the capture script on each node and copies the result
-# into $WORK/captures/SCENARIO/NODE.
+# capture SCENARIO NODE...: runs the capture script on the nodes (at once: each VM has its
+# own host core to run on) and copies the results into $WORK/captures/SCENARIO/NODE.
 capture() {
-	local scenario=$1 node; shift
+	local scenario=$1 node pids=() rc=0; shift
 	for node in "$@"; do
-		# A capture reads every source and tool of a node that may be serving a client storm
-		# under TCG on a busy host: minutes, not seconds, at worst.
-		ON_TIMEOUT=600 on "$node" "/usr/local/lib/drnfs-lab/capture /root/captures/$scenario" ||
-			{ log "capture of $scenario on $node failed"; return 1; }
-		mkdir -p "$WORK/captures/$scenario/$node"
-		on "$node" "tar -C /root/captures/$scenario -cf - ." | tar -C "$WORK/captures/$scenario/$node" -xf - ||
-			{ log "copying $scenario from $node failed"; return 1; }
+		capture_one "$scenario" "$node" &
+		pids+=($!)
 	done
+	for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+	return $rc
+}
+
+capture_one() {
+	local scenario=$1 node=$2
+	# A capture reads every source and tool of a node that may be serving a client storm
+	# under TCG on a busy host: minutes, not seconds, at worst.
+	ON_TIMEOUT=600 on "$node" "/usr/local/lib/drnfs-lab/capture /root/captures/$scenario" ||
+		{ log "capture of $scenario on $node failed"; return 1; }
+	mkdir -p "$WORK/captures/$scenario/$node"
+	on "$node" "tar -C /root/captures/$scenario -cf - ." | tar -C "$WORK/captures/$scenario/$node" -xf - ||
+		{ log "copying $scenario from $node failed"; return 1; }
 }
