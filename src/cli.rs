@@ -72,7 +72,7 @@ pub struct LogArgs {
 #[command(next_help_heading = "Sources")]
 pub struct SourceArgs {
     /// The drnfs configuration (resources, mount points, NFS units, VIP, peer).
-    #[arg(long, value_name = "FILE", global = true, env = "DRNFS_CONFIG", default_value = crate::action::config::DEFAULT_PATH)]
+    #[arg(long, value_name = "FILE", global = true, env = "DRNFS_CONFIG", default_value = crate::config::DEFAULT_PATH)]
     pub config: PathBuf,
 
     /// Read DIR/drbd, DIR/net/rpc/nfsd, DIR/fs/nfsd/… instead of /proc/… (a captured tree,
@@ -464,7 +464,7 @@ impl SourceArgs {
             nfs_port: self.nfs_port,
             vips: self.vips.clone(),
             peer: live
-                .then(|| crate::action::config::Config::load(&self.config).ok())
+                .then(|| crate::config::Config::load(&self.config).ok())
                 .flatten()
                 .and_then(|c| c.peer)
                 .map(|p| PeerSource::new(&p)),
@@ -510,7 +510,7 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(ending.exit_code()))
         }
         Some(Command::Check(c)) => {
-            let config = crate::action::config::Config::load(&cli.sources.config).ok();
+            let config = crate::config::Config::load(&cli.sources.config).ok();
             let resource = match (&config, &c.resource) {
                 (Some(cfg), Some(name)) => Some(cfg.resource(name)?.clone()),
                 (Some(cfg), None) if cfg.resources.len() == 1 => Some(cfg.resources[0].clone()),
@@ -533,7 +533,7 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(res.verdict.code()))
         }
         Some(Command::Notify(n)) => {
-            let config = crate::action::config::Config::load(&cli.sources.config).ok();
+            let config = crate::config::Config::load(&cli.sources.config).ok();
             let sources = cli.sources.config();
             crate::keepalived::notify::run(n.fifo.as_deref(), &n.state_file, || {
                 let r = config.as_ref().and_then(|c| c.resources.first());
@@ -543,7 +543,7 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Config(ConfigCommand::Check)) => {
-            let c = crate::action::config::Config::load(&cli.sources.config)?;
+            let c = crate::config::Config::load(&cli.sources.config)?;
             println!("{}: ok", cli.sources.config.display());
             if let Some(p) = &c.peer {
                 println!("  peer {} (ssh {})", p.name, p.destination());
@@ -563,7 +563,7 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Agent) => {
-            let config = crate::action::config::Config::load(&cli.sources.config)?;
+            let config = crate::config::Config::load(&cli.sources.config)?;
             let sources = cli.sources.config();
             crate::action::agent::serve(&config, || oneshot::take(&sources, None))?;
             Ok(ExitCode::SUCCESS)

@@ -8,12 +8,14 @@
 pub mod action;
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod diagnose;
 pub mod engine;
 pub mod format;
 pub mod keepalived;
 pub mod logging;
 pub mod model;
+pub mod peer;
 pub mod process;
 pub mod report;
 pub mod source;

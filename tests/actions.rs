@@ -218,7 +218,7 @@ fn an_interrupted_action_blocks_until_resumed() {
     let _g = PATH_LOCK.lock().unwrap();
     let n = Node::serving(false);
     // A journal as a drnfs killed after step 2 leaves it.
-    let config = drnfs::action::config::Config::load(&n.path("drnfs.toml")).unwrap();
+    let config = drnfs::config::Config::load(&n.path("drnfs.toml")).unwrap();
     let r = config.resource("r0").unwrap();
     let plan = drnfs::action::plan::demote(&config, r, "nodea");
     let journal = drnfs::action::record::Journal {

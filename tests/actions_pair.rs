@@ -424,3 +424,68 @@ fn split_brain_recovery_compares_both_sides_first() {
     assert!(out.contains("nodeb LOSES every change it made since the split: 14 blocks (56 KiB)"), "{out}");
     assert!(out.contains("drbdadm connect --discard-my-data r0"), "the plan: {out}");
 }
+
+/// The peer's agent of a session whose network vanished (nothing arrives, nothing
+/// closes: ssh on the peer's side may not learn for hours) lets go of its lock after
+/// drnfs::peer::AGENT_IDLE_LIMIT, so that resuming the action can take it; a live
+/// session's pings keep it held meanwhile.
+#[test]
+fn a_silent_session_lets_go_of_the_peers_lock_and_a_live_one_keeps_it() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let p = Pair::serving();
+    let agent = |stdin: Stdio| {
+        Command::new(p.path("nodea/bin/ssh"))
+            .args(["--", "nodeb", "drnfs", "agent"])
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let lock_dir = p.path("nodeb/lock");
+    let lock = r#"{"op":"lock","resource":"r0","run_id":"run-1"}"#;
+
+    // A silent session: the lock taken, then nothing, with stdin left open.
+    let mut silent = agent(Stdio::piped());
+    let mut to_agent = silent.stdin.take().unwrap();
+    writeln!(to_agent, "{lock}").unwrap();
+    let mut answer = String::new();
+    BufReader::new(silent.stdout.take().unwrap()).read_line(&mut answer).unwrap();
+    assert!(answer.contains(r#""ok":true"#), "{answer}");
+    assert!(drnfs::action::record::Lock::try_take(&lock_dir, "r0", "other").is_err(), "held while the session lives");
+
+    // A live session on another resource name's lock would be a different file: use a
+    // second pair for it, kept alive by its pings alone.
+    let q = Pair::serving();
+    let mut live = drnfs::peer::Session::spawn(
+        "nodeb",
+        &[q.path("nodea/bin/ssh").display().to_string(), "--".into(), "nodeb".into(), "drnfs".into(), "agent".into()],
+    )
+    .unwrap();
+    let resp = live.request(&drnfs::peer::Request::Lock { resource: "r0".into(), run_id: "run-2".into() }).unwrap();
+    assert!(resp.ok, "{resp:?}");
+
+    let started = Instant::now();
+    let limit = drnfs::peer::AGENT_IDLE_LIMIT;
+    let status = loop {
+        if let Some(status) = silent.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < limit + Duration::from_secs(15), "the silent session's agent still runs");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(started.elapsed() >= limit - Duration::from_secs(1), "let go too early: {:?}", started.elapsed());
+    assert!(status.success(), "{status}");
+    let mut why = String::new();
+    std::io::Read::read_to_string(&mut silent.stderr.take().unwrap(), &mut why).unwrap();
+    assert!(why.contains("taken as lost"), "{why}");
+    drop(to_agent);
+    let taken = drnfs::action::record::Lock::try_take(&lock_dir, "r0", "run-1");
+    assert!(taken.is_ok(), "the lock is free after the silent session's agent ended: {:?}", taken.err());
+
+    // The live session, idle as long, still holds its lock and answers.
+    assert!(!live.lost());
+    assert!(drnfs::action::record::Lock::try_take(&q.path("nodeb/lock"), "r0", "other").is_err());
+    assert!(live.request(&drnfs::peer::Request::Ping).unwrap().ok);
+}

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::drbd_state::{ConnectionState, DiskState, ReplicationState, Role};
 use crate::error::ErrorKind;
-use crate::events2::{Connection, Device, Path, PeerDevice, Resource, ResyncStats};
+use crate::events2::{Connection, Device, Path, PeerDevice, Resource, ResyncStats, mib_to_kib};
 
 /// drbd-utils prints this ETA when no progress has been measured yet.
 pub const ETA_UNKNOWN: f64 = 987_654_321.0;
@@ -255,10 +255,10 @@ fn convert_peer_device(p: JsonPeerDevice) -> PeerDevice {
     let sync = resyncing.then(|| ResyncStats {
         percent: p.percent_resync_done,
         eta_seconds: p.eta.filter(|e| *e != ETA_UNKNOWN && e.is_finite()),
-        speed_mib_s: p.dbdt1,
-        avg_speed_mib_s: p.dbdt,
-        dbdt0_mib_s: p.dbdt0,
-        want_mib_s: p.want,
+        speed_kib_s: p.dbdt1.map(mib_to_kib),
+        avg_speed_kib_s: p.dbdt.map(mib_to_kib),
+        dbdt0_kib_s: p.dbdt0.map(mib_to_kib),
+        want_kib_s: p.want.map(mib_to_kib),
         rs_total_sectors: p.rs_total,
         rs_dt_start_ms: p.rs_dt_start_ms,
         rs_paused_ms: p.rs_paused_ms,
@@ -310,8 +310,8 @@ mod tests {
         assert_eq!(c.paths[0].local, "ipv4:10.0.0.1:7789");
         let s = c.peer_devices[0].sync.as_ref().unwrap();
         assert_eq!(
-            (s.percent, s.eta_seconds, s.speed_mib_s, s.rs_total_sectors),
-            (Some(3.35), Some(213.0), Some(93.05), Some(41_940_408))
+            (s.percent, s.eta_seconds, s.speed_kib_s, s.rs_total_sectors),
+            (Some(3.35), Some(213.0), Some(93.05 * 1024.0), Some(41_940_408))
         );
     }
 

@@ -286,13 +286,15 @@ pub struct ResyncStats {
     pub percent: Option<f64>,
     /// `eta:` seconds; `None` when DRBD printed `nan` (no progress measured yet).
     pub eta_seconds: Option<f64>,
-    /// `dbdt1:` recent rate, MiB/s.
-    pub speed_mib_s: Option<f64>,
-    /// `dbdt:` average since start, MiB/s.
-    pub avg_speed_mib_s: Option<f64>,
-    pub dbdt0_mib_s: Option<f64>,
-    /// `want:` controller target, MiB/s.
-    pub want_mib_s: Option<f64>,
+    /// `dbdt1:` recent rate, in KiB/s (DRBD prints MiB/s; drnfs reports every rate in
+    /// one unit).
+    pub speed_kib_s: Option<f64>,
+    /// `dbdt:` average since start, KiB/s.
+    pub avg_speed_kib_s: Option<f64>,
+    /// `dbdt0:` rate over the last interval DRBD measured, KiB/s.
+    pub dbdt0_kib_s: Option<f64>,
+    /// `want:` the resync controller's target, KiB/s.
+    pub want_kib_s: Option<f64>,
     pub rs_total_sectors: Option<u64>,
     pub rs_dt_start_ms: Option<u64>,
     pub rs_paused_ms: Option<u64>,
@@ -307,6 +309,11 @@ pub struct ResyncStats {
     pub ov_position: Option<u64>,
     pub ov_left: Option<u64>,
     pub ov_skipped: Option<u64>,
+}
+
+/// DRBD's resync rates are MiB/s (`dbdt1:`, `want:`); drnfs reports KiB/s everywhere.
+pub fn mib_to_kib(mib_s: f64) -> f64 {
+    mib_s * 1024.0
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -873,10 +880,10 @@ fn apply_resync_key(s: &mut ResyncStats, k: &str, v: &str) -> Result<bool, Error
     match k {
         "done" => s.percent = float(k, v)?,
         "eta" => s.eta_seconds = float(k, v)?,
-        "dbdt1" => s.speed_mib_s = float(k, v)?,
-        "dbdt" => s.avg_speed_mib_s = float(k, v)?,
-        "dbdt0" => s.dbdt0_mib_s = float(k, v)?,
-        "want" => s.want_mib_s = float(k, v)?,
+        "dbdt1" => s.speed_kib_s = float(k, v)?.map(mib_to_kib),
+        "dbdt" => s.avg_speed_kib_s = float(k, v)?.map(mib_to_kib),
+        "dbdt0" => s.dbdt0_kib_s = float(k, v)?.map(mib_to_kib),
+        "want" => s.want_kib_s = float(k, v)?.map(mib_to_kib),
         "rs-total" => s.rs_total_sectors = Some(num(k, v)?),
         "rs-dt-start-ms" => s.rs_dt_start_ms = Some(num(k, v)?),
         "rs-paused-ms" => s.rs_paused_ms = Some(num(k, v)?),
@@ -957,7 +964,7 @@ exists -
         assert_eq!(pd.replication, Some(ReplicationState::SyncSource));
         assert_eq!(pd.out_of_sync_kib, Some(2500));
         let sync = pd.sync.as_ref().unwrap();
-        assert_eq!((sync.percent, sync.eta_seconds, sync.speed_mib_s), (Some(37.5), None, Some(0.24)));
+        assert_eq!((sync.percent, sync.eta_seconds, sync.speed_kib_s), (Some(37.5), None, Some(0.24 * 1024.0)));
         // The partial line did not touch the peer device's other fields.
         assert_eq!(pd.peer_client, Some(false));
         let fields: Vec<String> = changes

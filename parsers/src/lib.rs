@@ -16,6 +16,7 @@
 //! | [`nfsd_stats`] | `/proc/net/rpc/nfsd` |
 //! | [`nfsd_fs`] | files under `/proc/fs/nfsd/` |
 //! | [`nfsd_genl`] | the nfsd generic-netlink `rpc-status` dump (Linux 6.7+) |
+//! | [`mountinfo`] | `/proc/self/mountinfo` (what is mounted where) |
 //! | [`net_fib_trie`] | `/proc/net/fib_trie` (local IPv4 addresses) |
 //! | [`net_route`] | `/proc/net/route` (the IPv4 routing table) |
 //! | [`sock_diag`] | netlink `SOCK_DIAG_BY_FAMILY` replies for TCP sockets, with `tcp_info` |
@@ -38,6 +39,7 @@ pub mod drbd_status_json;
 mod error;
 pub mod events2;
 pub mod kernel_log;
+pub mod mountinfo;
 pub mod net_fib_trie;
 pub mod net_route;
 pub mod nfsd_fs;

@@ -3,21 +3,52 @@
 //! action may run, with argv as given (no shell), against its own node's configuration.
 
 use std::io::{BufRead, Write};
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::{Duration, Instant};
 
-use super::config::Config;
 use super::exec::{Request, Response, write_hold};
 use super::record::{Journal, Lock, audit};
+use crate::config::Config;
+use crate::peer::AGENT_IDLE_LIMIT;
 
-/// Serves requests until stdin closes. Locks taken are held until then.
+/// Serves requests until stdin closes. Locks taken are held until then, or until no
+/// request (a ping counts) arrives for [`AGENT_IDLE_LIMIT`] while one is held: the
+/// session is then taken as lost (its network gone, which ssh on this side may not learn
+/// for hours), the locks are released and the agent ends.
 pub fn serve(
     config: &Config,
     mut snapshot: impl FnMut() -> anyhow::Result<crate::engine::Report>,
 ) -> anyhow::Result<()> {
-    let stdin = std::io::stdin();
+    let (tx, requests) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
     let mut stdout = std::io::stdout().lock();
     let mut locks: Vec<Lock> = Vec::new();
-    for line in stdin.lock().lines() {
-        let line = line?;
+    loop {
+        let line = if locks.is_empty() {
+            match requests.recv() {
+                Ok(line) => line?,
+                Err(_) => break,
+            }
+        } else {
+            match requests.recv_timeout(AGENT_IDLE_LIMIT) {
+                Ok(line) => line?,
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {
+                    eprintln!(
+                        "drnfs agent: no request for {} s while holding a lock: the session is taken as lost; \
+                         releasing the lock",
+                        AGENT_IDLE_LIMIT.as_secs()
+                    );
+                    break;
+                }
+            }
+        };
         if line.trim().is_empty() {
             continue;
         }
@@ -30,6 +61,7 @@ pub fn serve(
         stdout.write_all(text.as_bytes())?;
         stdout.flush()?;
     }
+    drop(locks);
     Ok(())
 }
 
@@ -76,12 +108,21 @@ fn handle(
                 }
                 Err(e) => return Response::error(e),
             }
-            match Lock::try_take(&config.paths.lock_dir, &resource, &run_id) {
-                Ok(l) => {
-                    locks.push(l);
-                    Response::ok()
+            // A resumed action may find its own earlier session's agent still holding the
+            // lock (that session's network vanished): it lets go within AGENT_IDLE_LIMIT,
+            // so the same run waits that long for it. Anyone else is refused at once.
+            let deadline = Instant::now() + AGENT_IDLE_LIMIT + Duration::from_secs(10);
+            loop {
+                match Lock::try_take(&config.paths.lock_dir, &resource, &run_id) {
+                    Ok(l) => {
+                        locks.push(l);
+                        return Response::ok();
+                    }
+                    Err(e) if e.contains(&format!("run {run_id}")) && Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(500));
+                    }
+                    Err(e) => return Response::error(e),
                 }
-                Err(e) => Response::error(e),
             }
         }
         Request::ModifiedSince { resource, since, limit } => {
@@ -100,6 +141,7 @@ fn handle(
             );
             Response { files: Some(files), ..Response::ok() }
         }
+        Request::Ping => Response::ok(),
         Request::Audit { record } => match audit(&config.paths.audit_log, &record) {
             Ok(()) => Response::ok(),
             Err(e) => Response::error(format!("audit log {}: {e}", config.paths.audit_log.display())),

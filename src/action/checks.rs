@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::config::Resource;
 use super::plan::ActionKind;
 use super::state::NodeState;
+use crate::config::Resource;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -241,7 +241,7 @@ pub fn preflight(
             let elsewhere: Vec<&str> = local
                 .drbd_mounts
                 .iter()
-                .filter(|(d, m)| *d == dev && *m != mp && Some(m.as_str()) != Some(super::config::NFS_STATE_DIR))
+                .filter(|(d, m)| *d == dev && *m != mp && Some(m.as_str()) != Some(crate::config::NFS_STATE_DIR))
                 .map(|(_, m)| m.as_str())
                 .collect();
             c.require(
@@ -697,7 +697,7 @@ pub fn render(checks: &[Check]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::config::Config;
+    use crate::config::Config;
 
     fn resource() -> Resource {
         let c: Config = toml::from_str(

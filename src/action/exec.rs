@@ -6,75 +6,13 @@
 //! dies, is lost for good: what it was doing counts as unknown, never as "nothing
 //! happened" (see the rollback in [`super`]).
 
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
-use super::config::{Config, Resource};
 use super::plan::Op;
 use super::state::NodeState;
+use crate::config::{Config, Resource};
+pub use crate::peer::{Request, Response, Session as Peer};
 use crate::process::Outcome;
-
-/// A request to the peer's agent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum Request {
-    /// The node's snapshot (`drnfs snapshot --json`) for this resource.
-    State {
-        resource: String,
-    },
-    Run {
-        argv: Vec<String>,
-        timeout_s: u64,
-    },
-    Hold {
-        resource: String,
-        on: bool,
-    },
-    /// Take the resource's lock for as long as this session lives.
-    Lock {
-        resource: String,
-        run_id: String,
-    },
-    /// Append a record to the node's audit log.
-    Audit {
-        record: serde_json::Value,
-    },
-    /// Files modified under the resource's mount point since `since` (RFC 3339), the
-    /// newest `limit` of them: what a split-brain victim would lose.
-    ModifiedSince {
-        resource: String,
-        since: String,
-        limit: usize,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Response {
-    pub ok: bool,
-    #[serde(default)]
-    pub error: Option<String>,
-    #[serde(default)]
-    pub outcome: Option<Outcome>,
-    #[serde(default)]
-    pub snapshot: Option<serde_json::Value>,
-    #[serde(default)]
-    pub files: Option<super::files::ModifiedFiles>,
-}
-
-impl Response {
-    pub fn error(e: impl Into<String>) -> Self {
-        Self { ok: false, error: Some(e.into()), ..Self::ok() }
-    }
-
-    pub fn ok() -> Self {
-        Self { ok: true, error: None, outcome: None, snapshot: None, files: None }
-    }
-}
 
 /// Where a plan step runs.
 pub trait Runner {
@@ -159,128 +97,13 @@ impl Runner for Local<'_> {
     }
 }
 
-/// The peer, through `ssh <peer> drnfs agent`.
-pub struct Peer {
-    name: String,
-    child: Child,
-    /// Closed when the session ends, so the agent ends on its own and releases its locks.
-    stdin: Option<ChildStdin>,
-    /// Answer lines, read on their own thread so a silent peer cannot block a request.
-    answers: Receiver<std::io::Result<String>>,
-    /// Why the session is unusable, once it is.
-    lost: Option<String>,
-}
-
-/// Longest wait for the peer's answer to a request that runs no command.
-const ANSWER_DEADLINE: Duration = Duration::from_secs(60);
-/// Extra time on top of a command's own deadline for the answer to come back over ssh.
-const TRANSPORT_MARGIN: Duration = Duration::from_secs(30);
-
-impl Peer {
-    /// Opens the agent session over ssh ([`Peer::drnfs_argv`]).
-    ///
-    /// [`Peer::drnfs_argv`]: super::config::Peer::drnfs_argv
-    pub fn connect(config: &Config) -> anyhow::Result<Self> {
-        let p = config.peer.as_ref().ok_or_else(|| anyhow::anyhow!("no [peer] in the drnfs configuration"))?;
-        Self::spawn(&p.name, &p.drnfs_argv(&["agent"]))
-    }
-
-    /// Starts `argv` (an `ssh … drnfs agent`, or a stand-in) as the session to `name`.
-    pub fn spawn(name: &str, argv: &[String]) -> anyhow::Result<Self> {
-        let program = argv.first().ok_or_else(|| anyhow::anyhow!("no command to reach the peer"))?;
-        let mut child = Command::new(program)
-            .args(&argv[1..])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .process_group(0)
-            .spawn()
-            .map_err(|e| anyhow::anyhow!("{program}: {e}"))?;
-        let stdin = child.stdin.take().ok_or_else(|| anyhow::anyhow!("ssh: no stdin"))?;
-        let stdout = BufReader::new(child.stdout.take().ok_or_else(|| anyhow::anyhow!("ssh: no stdout"))?);
-        let (tx, answers) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in stdout.lines() {
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        Ok(Self { name: name.to_owned(), child, stdin: Some(stdin), answers, lost: None })
-    }
-
-    /// Sends one request and waits at most `deadline` for its answer.
-    pub fn request_within(&mut self, req: &Request, deadline: Duration) -> anyhow::Result<Response> {
-        if let Some(why) = &self.lost {
-            anyhow::bail!("{}: the agent session is lost ({why})", self.name);
-        }
-        let mut line = serde_json::to_string(req)?;
-        line.push('\n');
-        let sent = match self.stdin.as_mut() {
-            Some(stdin) => stdin.write_all(line.as_bytes()).and_then(|()| stdin.flush()),
-            None => Err(std::io::Error::other("closed")),
-        };
-        if let Err(e) = sent {
-            return Err(self.lose(format!("the agent session is gone ({e})")));
-        }
-        let started = Instant::now();
-        match self.answers.recv_timeout(deadline) {
-            // An answer that cannot be read leaves the next one unattributable: the session
-            // is over.
-            Ok(Ok(answer)) => match serde_json::from_str(&answer) {
-                Ok(r) => Ok(r),
-                Err(e) => Err(self.lose(format!("an answer it sent cannot be read ({e})"))),
-            },
-            Ok(Err(e)) => Err(self.lose(format!("reading its answer failed: {e}"))),
-            Err(RecvTimeoutError::Disconnected) => {
-                Err(self.lose("the agent session closed (ssh failed, or drnfs is missing there)".to_owned()))
-            }
-            Err(RecvTimeoutError::Timeout) => Err(self.lose(format!("no answer within {:?}", started.elapsed()))),
-        }
-    }
-
-    /// A request that runs no command there.
-    pub fn request(&mut self, req: &Request) -> anyhow::Result<Response> {
-        self.request_within(req, ANSWER_DEADLINE)
-    }
-
-    /// The peer's report, read typed once.
-    pub fn report(&mut self) -> anyhow::Result<crate::engine::Report> {
-        let resp = self.request(&Request::State { resource: String::new() })?;
-        let value =
-            resp.snapshot.ok_or_else(|| anyhow::anyhow!("{}: {}", self.name, resp.error.unwrap_or_default()))?;
-        serde_json::from_value(value)
-            .map_err(|e| anyhow::anyhow!("{}: its drnfs answered with a report this drnfs cannot read: {e}", self.name))
-    }
-
-    /// The session is unusable from now on: ssh and whatever it started are killed.
-    fn lose(&mut self, why: String) -> anyhow::Error {
-        if let Some(pid) = rustix::process::Pid::from_raw(self.child.id() as i32) {
-            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let e = anyhow::anyhow!("{}: {why}", self.name);
-        self.lost = Some(why);
-        e
-    }
-}
-
-impl Drop for Peer {
-    /// Ends the session: stdin closed, the agent gets a moment to release its locks and
-    /// exit, then whatever is left is killed.
-    fn drop(&mut self) {
-        self.stdin = None;
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_)) | Err(_)) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The peer's report, read typed once from its agent's answer.
+pub fn peer_report(session: &mut Peer) -> anyhow::Result<crate::engine::Report> {
+    let resp = session.request(&Request::State { resource: String::new() })?;
+    let name = session.name().to_owned();
+    let value = resp.snapshot.ok_or_else(|| anyhow::anyhow!("{name}: {}", resp.error.unwrap_or_default()))?;
+    serde_json::from_value(value)
+        .map_err(|e| anyhow::anyhow!("{name}: its drnfs answered with a report this drnfs cannot read: {e}"))
 }
 
 impl Runner for Peer {
@@ -301,7 +124,7 @@ impl Runner for Peer {
                 };
             }
         };
-        match self.request_within(&req, timeout + TRANSPORT_MARGIN) {
+        match self.request_within(&req, timeout + crate::peer::TRANSPORT_MARGIN) {
             Ok(Response { outcome: Some(o), .. }) => o,
             Ok(Response { error, .. }) => Outcome {
                 exit: None,
@@ -321,15 +144,15 @@ impl Runner for Peer {
     }
 
     fn state(&mut self, r: &Resource) -> anyhow::Result<NodeState> {
-        let report = self.report()?;
+        let report = peer_report(self)?;
         Ok(NodeState::from_report(&report, &r.name, r.minor(), None))
     }
 
     fn name(&self) -> String {
-        self.name.clone()
+        Peer::name(self).to_owned()
     }
 
     fn lost(&self) -> bool {
-        self.lost.is_some()
+        Peer::lost(self)
     }
 }

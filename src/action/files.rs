@@ -7,18 +7,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use serde::{Deserialize, Serialize};
-
-/// Files modified under a mount point since a moment.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ModifiedFiles {
-    /// Up to the limit asked for, newest first: path and modification time (RFC 3339).
-    pub files: Vec<(String, String)>,
-    /// How many were found in all.
-    pub count: u64,
-    /// Every file was looked at (no limit or time budget cut the walk short).
-    pub complete: bool,
-}
+pub use crate::peer::ModifiedFiles;
 
 /// Files under `root` (one filesystem, symlinks not followed) modified after `since`.
 /// The walk runs on its own thread: a directory read that blocks (a filesystem whose

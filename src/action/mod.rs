@@ -17,7 +17,7 @@
 
 pub mod agent;
 pub mod checks;
-pub mod config;
+
 pub mod exec;
 pub mod files;
 pub mod plan;
@@ -32,8 +32,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use crate::config::{Config, Resource};
 use checks::{Context, Verdict};
-use config::{Config, Resource};
 use exec::{Local, Peer, Request as AgentRequest, Runner};
 use plan::{ActionKind, Expect, Node, Plan, Step};
 use record::{Journal, Lock, RunState, StepState};

@@ -171,7 +171,7 @@ pub fn arp(vip: IpAddr, interface: Option<&str>, timeout: Duration) -> Probe {
 /// How long each path may take. ssh's own connect timeout (5 s, [`Peer::drnfs_argv`]) is
 /// shorter than its deadline here, so an ssh that times out says so itself.
 ///
-/// [`Peer::drnfs_argv`]: super::config::Peer::drnfs_argv
+/// [`Peer::drnfs_argv`]: crate::config::Peer::drnfs_argv
 const SSH_DEADLINE: Duration = Duration::from_secs(20);
 const TCP_DEADLINE: Duration = Duration::from_secs(3);
 const ARP_DEADLINE: Duration = Duration::from_secs(3);
@@ -180,8 +180,8 @@ const ARP_DEADLINE: Duration = Duration::from_secs(3);
 /// replication address, the management addresses of drnfs.toml, ARP for each VIP. With
 /// the peer's own snapshot when ssh brought one.
 pub fn look_at_peer(
-    config: &super::config::Config,
-    r: &super::config::Resource,
+    config: &crate::config::Config,
+    r: &crate::config::Resource,
     local: &super::state::NodeState,
     routes: &str,
 ) -> (PeerProbes, Option<crate::engine::Report>) {

@@ -7,7 +7,7 @@ use std::path::Path;
 use drnfs_parsers::drbd_state::{DiskState, Role};
 use drnfs_parsers::{nfsd_fs, nfsd_stats, proc_drbd};
 
-use crate::action::config::{Config, Resource};
+use crate::config::{Config, Resource};
 use crate::source::{ProcRoot, SourceError};
 
 /// Exit codes (keepalived only tells 0 from the rest; the rest is for humans and logs).
@@ -95,17 +95,12 @@ pub fn check(proc: &ProcRoot, config: Option<&Config>, r: Option<&Resource>, drb
     let mountinfo = proc.read("self/mountinfo", None).unwrap_or_default();
     let device = r.map(|r| r.device.display().to_string());
     let mp = r.map(|r| r.mount_point.display().to_string());
-    let mounted = mountinfo.lines().any(|l| {
-        let (left, right) = l.split_once(" - ").unwrap_or((l, ""));
-        let fields: Vec<&str> = left.split_whitespace().collect();
-        let source = right.split_whitespace().nth(1).unwrap_or("");
-        let point = fields.get(4).copied().unwrap_or("");
-        let rw = fields.get(5).is_some_and(|o| o.split(',').any(|x| x == "rw"));
+    let mounted = drnfs_parsers::mountinfo::parse(&mountinfo).value.iter().any(|m| {
         let from_drbd = match &device {
-            Some(d) => source == d,
-            None => source.starts_with("/dev/drbd"),
+            Some(d) => m.source == *d,
+            None => m.source.starts_with("/dev/drbd"),
         };
-        from_drbd && rw && mp.as_deref().is_none_or(|m| m == point)
+        from_drbd && !m.read_only() && mp.as_deref().is_none_or(|p| p == m.mount_point)
     });
     if !mounted {
         return result(

@@ -303,13 +303,13 @@ fn fill_progress_from_proc(resources: &mut [Resource], minors: &[ProcMinor]) {
                     continue;
                 };
                 let Some(p) = minors.iter().find(|m| m.minor == minor).and_then(|m| m.sync.as_ref()) else { continue };
-                let mib = |kib: Option<u64>| kib.map(|k| k as f64 / 1024.0);
+                let kib = |k: Option<u64>| k.map(|k| k as f64);
                 pd.sync = Some(drnfs_parsers::events2::ResyncStats {
                     percent: Some(p.percent),
                     eta_seconds: p.eta_seconds.map(|s| s as f64),
-                    speed_mib_s: mib(p.speed_kib_s),
-                    avg_speed_mib_s: mib(p.avg_speed_kib_s),
-                    want_mib_s: mib(p.want_kib_s),
+                    speed_kib_s: kib(p.speed_kib_s),
+                    avg_speed_kib_s: kib(p.avg_speed_kib_s),
+                    want_kib_s: kib(p.want_kib_s),
                     rs_total_sectors: Some(p.total_kib * 2),
                     ..Default::default()
                 });
@@ -336,26 +336,19 @@ fn read_host(files: &FileSet, warnings: &mut Vec<Warning>) -> Host {
     };
     match files.get("self/mountinfo") {
         Ok(text) => {
-            use procfs::FromBufRead;
-            match procfs::process::MountInfos::from_buf_read(text.as_bytes()) {
-                Ok(infos) => {
-                    h.drbd_mounts = infos
-                        .into_iter()
-                        .filter_map(|m| {
-                            let src = m.mount_source?;
-                            src.starts_with("/dev/drbd").then(|| Mount {
-                                read_only: m.mount_options.contains_key("ro"),
-                                device: src,
-                                mount_point: m.mount_point.display().to_string(),
-                                fstype: m.fs_type,
-                            })
-                        })
-                        .collect();
-                }
-                Err(e) => {
-                    warnings.push(Warning { source: files.path("self/mountinfo"), line: None, message: e.to_string() })
-                }
-            }
+            let parsed = drnfs_parsers::mountinfo::parse(text);
+            push_line_errors(warnings, &files.path("self/mountinfo"), parsed.errors);
+            h.drbd_mounts = parsed
+                .value
+                .into_iter()
+                .filter(|m| m.source.starts_with("/dev/drbd"))
+                .map(|m| Mount {
+                    read_only: m.read_only(),
+                    device: m.source,
+                    mount_point: m.mount_point,
+                    fstype: m.fstype,
+                })
+                .collect();
         }
         Err(SourceError::Missing { .. }) => {}
         Err(e) => warnings.push(Warning { source: files.path("self/mountinfo"), line: None, message: e.to_string() }),

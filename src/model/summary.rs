@@ -99,9 +99,9 @@ pub fn volumes(d: &Drbd) -> Vec<VolumeLine> {
                 sync: pd.and_then(|p| p.sync.as_ref()).map(|s| SyncLine {
                     percent: s.percent.unwrap_or(0.0),
                     eta_seconds: s.eta_seconds.map(|e| e as u64),
-                    speed_kib_s: s.speed_mib_s.map(|v| (v * 1024.0) as u64),
-                    avg_speed_kib_s: s.avg_speed_mib_s.map(|v| (v * 1024.0) as u64),
-                    want_kib_s: s.want_mib_s.map(|v| (v * 1024.0) as u64),
+                    speed_kib_s: s.speed_kib_s.map(|v| v as u64),
+                    avg_speed_kib_s: s.avg_speed_kib_s.map(|v| v as u64),
+                    want_kib_s: s.want_kib_s.map(|v| v as u64),
                     remaining_kib: pd.and_then(|p| p.out_of_sync_kib),
                     total_kib: s.rs_total_sectors.map(|t| t / 2),
                     stalled: false,

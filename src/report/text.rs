@@ -172,7 +172,7 @@ fn write_peer_device(out: &mut impl Write, pd: &PeerDevice) -> std::io::Result<(
             "        resync {}%  ETA {}  speed {}",
             s.percent.map_or_else(|| "?".to_owned(), |p| format!("{p:.1}")),
             s.eta_seconds.map_or_else(|| "unknown".to_owned(), |e| hms(e as u64)),
-            s.speed_mib_s.map_or_else(|| "?".to_owned(), |v| format!("{v:.1} MiB/s"))
+            s.speed_kib_s.map_or_else(|| "?".to_owned(), |v| crate::format::kib(v as u64) + "/s")
         )?;
     }
     Ok(())

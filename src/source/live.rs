@@ -37,7 +37,7 @@ pub struct PeerSource {
 }
 
 impl PeerSource {
-    pub fn new(peer: &crate::action::config::Peer) -> Self {
+    pub fn new(peer: &crate::config::Peer) -> Self {
         Self { name: peer.name.clone(), argv: peer.drnfs_argv(&["agent"]) }
     }
 }
@@ -57,19 +57,19 @@ async fn peer_loop(peer: PeerSource, tx: Sender<Input>, start: Instant) {
     if tx.send(Input::PeerAsking { at: seconds_since(start), name: peer.name.clone() }).await.is_err() {
         return;
     }
-    let mut session: Option<crate::action::exec::Peer> = None;
+    let mut session: Option<crate::peer::Session> = None;
     loop {
         let p = peer.clone();
         let open = session.take();
         let asked = tokio::task::spawn_blocking(move || {
             let mut s = match open {
                 Some(s) => s,
-                None => match crate::action::exec::Peer::spawn(&p.name, &p.argv) {
+                None => match crate::peer::Session::spawn(&p.name, &p.argv) {
                     Ok(s) => s,
                     Err(e) => return (None, Err(e.to_string())),
                 },
             };
-            let req = crate::action::exec::Request::State { resource: String::new() };
+            let req = crate::peer::Request::State { resource: String::new() };
             let answer = match s.request_within(&req, PEER_DEADLINE) {
                 Ok(resp) => resp
                     .snapshot
@@ -519,7 +519,7 @@ mod tests {
 
     #[test]
     fn the_peer_is_asked_with_argv_in_batch_mode() {
-        let peer = crate::action::config::Peer {
+        let peer = crate::config::Peer {
             name: "nodeb".into(),
             ssh: Some("root@10.50.0.2".into()),
             drnfs: "/usr/bin/drnfs".into(),
