@@ -46,10 +46,23 @@ enum Token {
     End,
 }
 
+/// More tokens than a configuration of thousands of resources has: past this, the text is
+/// not a DRBD configuration, and reading on would only cost memory.
+const MAX_TOKENS: usize = 400_000;
+/// More words than any DRBD statement has before its `;` or `{`.
+const MAX_WORDS: usize = 1_000;
+
 fn tokens(text: &str) -> Result<Vec<(usize, Token)>, LineError> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
+        if out.len() > MAX_TOKENS {
+            return Err(LineError::new(
+                n,
+                ErrorKind::Invalid { message: format!("more than {MAX_TOKENS} tokens: not a DRBD configuration") },
+                line,
+            ));
+        }
         let mut chars = line.char_indices().peekable();
         while let Some((_, c)) = chars.next() {
             match c {
@@ -104,7 +117,16 @@ pub fn parse(text: &str) -> Result<Section, LineError> {
     let mut words: Vec<String> = Vec::new();
     for (n, t) in toks {
         match t {
-            Token::Word(w) => words.push(w),
+            Token::Word(w) => {
+                if words.len() >= MAX_WORDS {
+                    return Err(LineError::new(
+                        n,
+                        ErrorKind::Invalid { message: format!("a statement of more than {MAX_WORDS} words") },
+                        &w,
+                    ));
+                }
+                words.push(w)
+            }
             Token::End => {
                 if let Some((k, v)) = words.split_first()
                     && let Some(top) = stack.last_mut()
@@ -132,6 +154,9 @@ pub fn parse(text: &str) -> Result<Section, LineError> {
     }
     if stack.len() != 1 {
         return Err(LineError::new(0, ErrorKind::Missing { field: "closing '}'".into() }, ""));
+    }
+    if let Some(w) = words.first() {
+        return Err(LineError::new(0, ErrorKind::Missing { field: "';' at the end".into() }, w));
     }
     Ok(stack.pop().unwrap_or_default())
 }

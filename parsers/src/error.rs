@@ -51,15 +51,67 @@ impl LineError {
     }
 }
 
-/// A value parsed from a multi-line input, with the lines that could not be used.
+/// A value parsed from a multi-line input, with the lines that could not be used: the
+/// first [`ErrorSink::KEPT`] in full, the rest only counted (a file of junk must not cost
+/// an error record per token).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Parsed<T> {
     pub value: T,
     pub errors: Vec<LineError>,
+    /// Errors beyond those kept in `errors`.
+    #[serde(default)]
+    pub more_errors: u64,
 }
 
 impl<T> Parsed<T> {
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Parsed<U> {
-        Parsed { value: f(self.value), errors: self.errors }
+        Parsed { value: f(self.value), errors: self.errors, more_errors: self.more_errors }
+    }
+
+    /// Every error, kept or only counted.
+    pub fn error_count(&self) -> u64 {
+        self.errors.len() as u64 + self.more_errors
+    }
+}
+
+/// Collects the errors of one parse, keeping the first [`ErrorSink::KEPT`].
+#[derive(Debug, Default)]
+pub(crate) struct ErrorSink {
+    kept: Vec<LineError>,
+    more: u64,
+}
+
+impl ErrorSink {
+    /// Errors kept in full per parse; enough to show what is wrong with a file.
+    pub const KEPT: usize = 20;
+
+    pub fn push(&mut self, e: LineError) {
+        if self.kept.len() < Self::KEPT {
+            self.kept.push(e);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    pub fn finish<T>(self, value: T) -> Parsed<T> {
+        Parsed { value, errors: self.kept, more_errors: self.more }
+    }
+}
+
+/// Unknown keys a parser keeps for a newer kernel's additions: at most this many per
+/// input, each key and text value cut to [`OTHER_TEXT_MAX`] characters, so that junk cannot
+/// grow them without bound.
+pub(crate) const OTHER_MAX: usize = 64;
+pub(crate) const OTHER_TEXT_MAX: usize = 128;
+
+/// `s` cut to [`OTHER_TEXT_MAX`] characters.
+pub(crate) fn short(s: &str) -> String {
+    s.chars().take(OTHER_TEXT_MAX).collect()
+}
+
+/// Keeps an unknown key's value, within [`OTHER_MAX`] entries.
+pub(crate) fn keep_other<V>(map: &mut std::collections::BTreeMap<String, V>, key: &str, value: V) {
+    if map.len() < OTHER_MAX || map.contains_key(key) {
+        map.insert(short(key), value);
     }
 }

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::drbd_state::{ConnectionState, DiskState, ReplicationState, Role};
-use crate::error::{ErrorKind, LineError, Parsed};
+use crate::error::{ErrorKind, ErrorSink, LineError, Parsed};
 use crate::timestamp::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -908,13 +908,13 @@ fn apply_resync_key(s: &mut ResyncStats, k: &str, v: &str) -> Result<bool, Error
 pub fn parse_stream(input: &str) -> Parsed<(Events2State, Vec<Change>)> {
     let mut state = Events2State::new();
     let mut changes = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors = ErrorSink::default();
     for (i, line) in input.lines().enumerate() {
         if let Err(kind) = state.apply_line(line, &mut changes) {
             errors.push(LineError::new(i + 1, kind, line));
         }
     }
-    Parsed { value: (state, changes), errors }
+    errors.finish((state, changes))
 }
 
 impl Resource {

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::ErrorSink;
 use crate::{LineError, Parsed};
 
 /// One mounted filesystem.
@@ -38,7 +39,7 @@ impl Mount {
 /// Every well-formed line; the others are errors.
 pub fn parse(input: &str) -> Parsed<Vec<Mount>> {
     let mut mounts = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors = ErrorSink::default();
     for (i, line) in input.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -48,7 +49,7 @@ pub fn parse(input: &str) -> Parsed<Vec<Mount>> {
             Err(field) => errors.push(LineError::missing(i + 1, field, line)),
         }
     }
-    Parsed { value: mounts, errors }
+    errors.finish(mounts)
 }
 
 fn parse_line(line: &str) -> Result<Mount, &'static str> {

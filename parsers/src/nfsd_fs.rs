@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ErrorKind, LineError, Parsed};
+use crate::error::{ErrorKind, ErrorSink, LineError, Parsed};
 
 // ----------------------------------------------------------------------------- pool_stats
 
@@ -35,7 +35,7 @@ const POOL_COLUMNS: [&str; 5] = ["pool", "packets-arrived", "sockets-enqueued", 
 pub fn pool_stats(input: &str) -> Parsed<Vec<PoolStats>> {
     let mut header: Vec<String> = POOL_COLUMNS.iter().map(|s| (*s).to_owned()).collect();
     let mut out = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors = ErrorSink::default();
     for (i, line) in input.lines().enumerate() {
         let n = i + 1;
         let t = line.trim();
@@ -71,10 +71,10 @@ pub fn pool_stats(input: &str) -> Parsed<Vec<PoolStats>> {
                 "threads-woken" => row.threads_woken = v,
                 "threads-timedout" => row.threads_timedout = Some(v),
                 "" => {
-                    row.other.insert(format!("column{}", col + 1), v);
+                    crate::error::keep_other(&mut row.other, &format!("column{}", col + 1), v);
                 }
                 other => {
-                    row.other.insert(other.to_owned(), v);
+                    crate::error::keep_other(&mut row.other, other, v);
                 }
             }
         }
@@ -86,7 +86,7 @@ pub fn pool_stats(input: &str) -> Parsed<Vec<PoolStats>> {
             out.push(row);
         }
     }
-    Parsed { value: out, errors }
+    errors.finish(out)
 }
 
 // ----------------------------------------------------------------------- threads, versions
@@ -109,7 +109,7 @@ pub struct VersionFlag {
 /// `versions`: `-2 +3 +4 +4.1 +4.2`.
 pub fn versions(input: &str) -> Parsed<Vec<VersionFlag>> {
     let mut out = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors = ErrorSink::default();
     for (i, line) in input.lines().enumerate() {
         for w in line.split_whitespace() {
             let (enabled, v) = match w.as_bytes().first() {
@@ -124,10 +124,18 @@ pub fn versions(input: &str) -> Parsed<Vec<VersionFlag>> {
                 errors.push(LineError::bad_value(i + 1, "version", w, line));
                 continue;
             }
-            out.push(VersionFlag { version: v.to_owned(), enabled });
+            // One flag per version (the last word wins, as nfsd applies them): a line of
+            // repeated words cannot grow the list.
+            if let Some(f) = out.iter_mut().find(|f: &&mut VersionFlag| f.version == v) {
+                f.enabled = enabled;
+            } else if out.len() < crate::error::OTHER_MAX {
+                out.push(VersionFlag { version: v.to_owned(), enabled });
+            } else {
+                errors.push(LineError::bad_value(i + 1, "version", w, line));
+            }
         }
     }
-    Parsed { value: out, errors }
+    errors.finish(out)
 }
 
 // --------------------------------------------------------------------------------- exports
@@ -150,15 +158,16 @@ pub struct Export {
 /// `exports`: what the kernel's export cache holds now (`/path\tclient(opts)`).
 pub fn exports(input: &str) -> Parsed<Vec<Export>> {
     let mut out = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors = ErrorSink::default();
     for (i, line) in input.lines().enumerate() {
         let t = line.trim_end();
         if t.trim().is_empty() || t.trim_start().starts_with('#') {
             continue;
         }
         let (path, rest) = match t.split_once(['\t', ' ']) {
-            Some(x) => x,
-            None => {
+            // An exported path is absolute.
+            Some(x) if x.0.starts_with('/') => x,
+            _ => {
                 errors.push(LineError::missing(i + 1, "client", line));
                 continue;
             }
@@ -178,7 +187,7 @@ pub fn exports(input: &str) -> Parsed<Vec<Export>> {
         let pseudo_root = options.iter().any(|o| o == "v4root");
         out.push(Export { path: unescape_octal(path), client: client.to_owned(), options, fsid, pseudo_root });
     }
-    Parsed { value: out, errors }
+    errors.finish(out)
 }
 
 /// Paths in the export cache escape blanks as `\040` (octal).
@@ -217,7 +226,7 @@ pub struct ExportStats {
 
 pub fn export_stats(input: &str) -> Parsed<Vec<ExportStats>> {
     let mut out: Vec<ExportStats> = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors = ErrorSink::default();
     for (i, line) in input.lines().enumerate() {
         let n = i + 1;
         if line.trim().is_empty() || line.starts_with('#') {
@@ -256,7 +265,7 @@ pub fn export_stats(input: &str) -> Parsed<Vec<ExportStats>> {
             stats: BTreeMap::new(),
         });
     }
-    Parsed { value: out, errors }
+    errors.finish(out)
 }
 
 // --------------------------------------------------------------------- clients/<id>/info
@@ -301,7 +310,7 @@ impl ClientInfo {
 
 pub fn client_info(input: &str) -> Parsed<ClientInfo> {
     let mut c = ClientInfo::default();
-    let mut errors = Vec::new();
+    let mut errors = ErrorSink::default();
     for (i, line) in input.lines().enumerate() {
         let n = i + 1;
         if line.trim().is_empty() {
@@ -343,11 +352,11 @@ pub fn client_info(input: &str) -> Parsed<ClientInfo> {
                 Err(_) => errors.push(LineError::bad_value(n, "admin-revoked states", value, line)),
             },
             other => {
-                c.other.insert(other.to_owned(), value.to_owned());
+                crate::error::keep_other(&mut c.other, other, crate::error::short(value));
             }
         }
     }
-    Parsed { value: c, errors }
+    errors.finish(c)
 }
 
 /// `1.2.3.4:752`, `[fe80::1]:752`, or an address without a port.
@@ -439,7 +448,7 @@ pub struct ClientState {
 /// `- 0x…: { type: open, access: r-, deny: --, superblock: "fd:10:13649", owner: "…" }`
 pub fn client_states(input: &str) -> Parsed<Vec<ClientState>> {
     let mut out = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors = ErrorSink::default();
     for (i, line) in input.lines().enumerate() {
         let n = i + 1;
         let t = line.trim();
@@ -468,13 +477,13 @@ pub fn client_states(input: &str) -> Parsed<Vec<ClientState>> {
                 "superblock" => st.superblock = Some(v),
                 "filename" => st.filename = Some(v),
                 other => {
-                    st.other.insert(other.to_owned(), v);
+                    crate::error::keep_other(&mut st.other, other, v);
                 }
             }
         }
         out.push(st);
     }
-    Parsed { value: out, errors }
+    errors.finish(out)
 }
 
 /// Splits `k: v, k: "v, with comma", …` respecting double quotes and escapes.

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ErrorKind, LineError, Parsed};
+use crate::error::{ErrorKind, ErrorSink, LineError, Parsed};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -243,7 +243,7 @@ impl NfsdStats {
 /// Parses the file; a malformed line is reported and the others are kept.
 pub fn parse(input: &str) -> Parsed<NfsdStats> {
     let mut s = NfsdStats::default();
-    let mut errors = Vec::new();
+    let mut errors = ErrorSink::default();
     for (i, line) in input.lines().enumerate() {
         let n = i + 1;
         let mut words = line.split_whitespace();
@@ -280,7 +280,11 @@ pub fn parse(input: &str) -> Parsed<NfsdStats> {
             }
             "wdeleg_getattr" => numbers(&fields, 1, key).map(|v| s.wdeleg_getattr = Some(v[0])),
             other => {
-                s.other.insert(other.to_owned(), fields.iter().map(|f| (*f).to_owned()).collect());
+                crate::error::keep_other(
+                    &mut s.other,
+                    other,
+                    fields.iter().take(crate::error::OTHER_MAX).map(|f| crate::error::short(f)).collect(),
+                );
                 Ok(())
             }
         };
@@ -288,7 +292,7 @@ pub fn parse(input: &str) -> Parsed<NfsdStats> {
             errors.push(LineError::new(n, kind, line));
         }
     }
-    Parsed { value: s, errors }
+    errors.finish(s)
 }
 
 /// At least `min` unsigned numbers (extra trailing numbers are kept for `ra`, ignored

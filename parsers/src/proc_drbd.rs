@@ -18,7 +18,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::drbd_state::{DiskState, ProcCs, Role};
-use crate::error::{ErrorKind, LineError, Parsed};
+use crate::error::{ErrorKind, ErrorSink, LineError, Parsed};
 use crate::words::{hms_seconds, key_value, u64_with_commas};
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -155,7 +155,7 @@ pub struct SyncProgress {
 /// Parses the whole file. Lines that cannot be used are reported in `errors`.
 pub fn parse(input: &str) -> Parsed<ProcDrbd> {
     let mut out = ProcDrbd::default();
-    let mut errors = Vec::new();
+    let mut errors = ErrorSink::default();
     for (idx, raw) in input.lines().enumerate() {
         let n = idx + 1;
         let line = raw.trim_end();
@@ -209,7 +209,7 @@ pub fn parse(input: &str) -> Parsed<ProcDrbd> {
             errors.push(LineError::new(n, ErrorKind::Unrecognised, line));
         }
     }
-    Parsed { value: out, errors }
+    errors.finish(out)
 }
 
 fn orphan(n: usize, what: &str, line: &str) -> LineError {
@@ -327,7 +327,7 @@ fn parse_io_flags(f: &str) -> Option<IoFlags> {
     })
 }
 
-fn parse_counters(t: &str, n: usize, errors: &mut Vec<LineError>) -> Counters {
+fn parse_counters(t: &str, n: usize, errors: &mut ErrorSink) -> Counters {
     let mut c = Counters::default();
     for token in t.split_whitespace() {
         let Some((k, v)) = key_value(token) else {

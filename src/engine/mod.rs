@@ -102,6 +102,11 @@ impl Engine {
         Report::build(&self.model, self.findings.clone(), self.peer.clone())
     }
 
+    /// A problem with an input that no parser saw (a file cut at its bound).
+    pub fn warn(&mut self, source: &str, message: &str) {
+        self.model.warn(source, None, message.to_owned());
+    }
+
     /// Takes DRBD state from `drbdsetup status --json` output instead of an events2 stream.
     pub fn load_status_json(&mut self, text: &str, source: &str) {
         self.model.load_status_json(text, source);

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::{Engine, Report};
 use crate::source::input::{ChildStatus, Input};
-use crate::source::{SourceConfig, drbdsetup, live, rpc_status};
+use crate::source::{SourceConfig, bounded, drbdsetup, live, rpc_status};
 
 /// The events2 text of a one-shot read: the file given, else `drbdsetup events2 --now`
 /// on a live node with DRBD, else why there is none.
@@ -15,9 +15,17 @@ fn events2(sources: &SourceConfig, engine: &mut Engine) {
     match &sources.events2_file {
         Some(file) => {
             let source = file.display().to_string();
-            match std::fs::read_to_string(file) {
-                Ok(text) if text.trim_start().starts_with('[') => engine.load_status_json(&text, &source),
-                Ok(text) => feed_events2(engine, &text, source),
+            match bounded::read(file, bounded::MAX_STREAM, bounded::MAX_LINE) {
+                Ok(b) => {
+                    for cut in &b.cuts {
+                        engine.warn(&source, cut);
+                    }
+                    if b.text.trim_start().starts_with('[') {
+                        engine.load_status_json(&b.text, &source)
+                    } else {
+                        feed_events2(engine, &b.text, source)
+                    }
+                }
                 Err(e) => engine.apply(Input::Events2Status {
                     at: 0.0,
                     status: ChildStatus::NotRunning { reason: format!("cannot read {source}: {e}") },
@@ -52,8 +60,12 @@ pub fn feed_events2(engine: &mut Engine, text: &str, source: String) {
 /// The kernel log: the file given, else the ring buffer on a live node with DRBD.
 fn kernel_log(sources: &SourceConfig, engine: &mut Engine) -> anyhow::Result<()> {
     if let Some(f) = &sources.kernel_log_file {
-        let text = std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
-        for line in text.lines() {
+        let b = bounded::read(f, bounded::MAX_FILE, bounded::MAX_LINE)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        for cut in &b.cuts {
+            engine.warn(&f.display().to_string(), cut);
+        }
+        for line in b.text.lines() {
             engine.apply(Input::KernelLog { at: 0.0, wall: None, line: line.to_owned() });
         }
     } else if sources.live && sources.proc().exists("drbd") {

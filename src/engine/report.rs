@@ -118,6 +118,17 @@ impl Report {
         let c = &model.clients;
         let mut warnings = snap.warnings.clone();
         warnings.extend(model.input_warnings.iter().cloned());
+        if model.input_warnings_dropped > 0 {
+            warnings.push(crate::model::snapshot::Warning {
+                source: "inputs".to_owned(),
+                line: None,
+                message: format!(
+                    "and {} more warnings about unreadable input lines after these {}",
+                    model.input_warnings_dropped,
+                    crate::model::INPUT_WARNINGS_KEPT
+                ),
+            });
+        }
         Some(Report {
             schema_version: SCHEMA_VERSION,
             drnfs_version: env!("DRNFS_VERSION").to_owned(),

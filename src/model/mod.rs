@@ -141,6 +141,9 @@ pub struct SplitBrainEvidence {
     pub promoted_here_at: Vec<Timestamp>,
 }
 
+/// How many input warnings the model keeps (the newest).
+pub const INPUT_WARNINGS_KEPT: usize = 20;
+
 #[derive(Debug, Default)]
 pub struct Model {
     pub snapshot: Option<Snapshot>,
@@ -174,6 +177,8 @@ pub struct Model {
     handshake_bits: BTreeMap<String, (Option<u64>, Option<u64>)>,
     /// Input lines that could not be used (events2), newest last, at most 100.
     pub input_warnings: std::collections::VecDeque<snapshot::Warning>,
+    /// Input warnings after the kept ones, counted.
+    pub input_warnings_dropped: u64,
     events2_line: usize,
     events2_source: String,
     events2_kind: Option<snapshot::DrbdSource>,
@@ -335,14 +340,14 @@ impl Model {
                 }
             }
             Err(e) => {
-                if self.input_warnings.len() == 100 {
-                    self.input_warnings.pop_front();
+                if self.input_warnings.len() >= INPUT_WARNINGS_KEPT {
+                    // Counted without building a message: a stream of junk costs a count
+                    // per line.
+                    self.input_warnings_dropped += 1;
+                } else {
+                    let message = format!("{e}: {:?}", line.chars().take(80).collect::<String>());
+                    self.warn(&self.events2_source.clone(), Some(self.events2_line), message);
                 }
-                self.input_warnings.push_back(snapshot::Warning {
-                    source: self.events2_source.clone(),
-                    line: Some(self.events2_line),
-                    message: format!("{e}: {:?}", line.chars().take(80).collect::<String>()),
-                });
             }
         }
         self.changes = changes;
@@ -517,6 +522,16 @@ impl Model {
         self.timeline.push(TimelineEvent { at, source: EventSource::KernelLog, level, subject, text });
     }
 
+    /// Keeps a warning about an input: the first [`INPUT_WARNINGS_KEPT`], the later ones
+    /// counted (a stream of junk lines must not grow the model).
+    pub fn warn(&mut self, source: &str, line: Option<usize>, message: String) {
+        if self.input_warnings.len() >= INPUT_WARNINGS_KEPT {
+            self.input_warnings_dropped += 1;
+            return;
+        }
+        self.input_warnings.push_back(snapshot::Warning { source: source.to_owned(), line, message });
+    }
+
     /// Takes DRBD state from `drbdsetup status --json` output instead of an events2 stream.
     pub fn load_status_json(&mut self, text: &str, source: &str) {
         self.apply(Input::Events2Status { at: 0.0, status: ChildStatus::Running { source: source.to_owned() } });
@@ -526,11 +541,7 @@ impl Model {
                 self.events2.resources = resources.into_iter().map(|r| (r.name.clone(), r)).collect();
                 self.events2.initial_state_done = true;
             }
-            Err(e) => self.input_warnings.push_back(snapshot::Warning {
-                source: source.to_owned(),
-                line: None,
-                message: e.to_string(),
-            }),
+            Err(e) => self.warn(source, None, e.to_string()),
         }
     }
 

@@ -187,8 +187,14 @@ const NFSD_FS_MISSING: &str = "the nfsd filesystem is not mounted (mount -t nfsd
 
 /// Parses one sample of inputs into a [`Snapshot`].
 pub fn build(inputs: &SnapshotInputs<'_>) -> Snapshot {
-    let mut warnings = Vec::new();
     let files = inputs.files;
+    let mut warnings: Vec<Warning> = files
+        .cuts
+        .iter()
+        .flat_map(|(rel, cuts)| {
+            cuts.iter().map(|c| Warning { source: files.path(rel), line: None, message: c.clone() })
+        })
+        .collect();
     let host = read_host(files, &mut warnings);
     let drbd = read_drbd(files, &inputs.events2, &mut warnings);
     let nfsd = read_nfsd(files, &mut warnings);
@@ -208,7 +214,7 @@ fn read_drbd(files: &FileSet, events2: &Events2Input<'_>, warnings: &mut Vec<War
     let proc_drbd: Option<ProcDrbd> = match files.get("drbd") {
         Ok(text) => {
             let parsed = proc_drbd::parse(text);
-            push_line_errors(warnings, &files.path("drbd"), parsed.errors);
+            push_line_errors(warnings, &files.path("drbd"), parsed.errors, parsed.more_errors);
             Some(parsed.value)
         }
         Err(e) => {
@@ -284,7 +290,7 @@ fn resources_from_events2_or_json(
         };
     }
     let parsed = events2::parse_stream(text);
-    push_line_errors(warnings, source, parsed.errors);
+    push_line_errors(warnings, source, parsed.errors, parsed.more_errors);
     let (state, _changes): (Events2State, _) = parsed.value;
     (DrbdSource::Events2, state.resources.into_values().collect())
 }
@@ -337,7 +343,7 @@ fn read_host(files: &FileSet, warnings: &mut Vec<Warning>) -> Host {
     match files.get("self/mountinfo") {
         Ok(text) => {
             let parsed = drnfs_parsers::mountinfo::parse(text);
-            push_line_errors(warnings, &files.path("self/mountinfo"), parsed.errors);
+            push_line_errors(warnings, &files.path("self/mountinfo"), parsed.errors, parsed.more_errors);
             h.drbd_mounts = parsed
                 .value
                 .into_iter()
@@ -361,7 +367,7 @@ fn read_nfsd(files: &FileSet, warnings: &mut Vec<Warning>) -> Nfsd {
     match files.get("net/rpc/nfsd") {
         Ok(text) => {
             let parsed = nfsd_stats::parse(text);
-            push_line_errors(warnings, &files.path("net/rpc/nfsd"), parsed.errors);
+            push_line_errors(warnings, &files.path("net/rpc/nfsd"), parsed.errors, parsed.more_errors);
             apply_stats(&mut n, parsed.value);
             n.available = true;
         }
@@ -471,17 +477,30 @@ impl<'a> Reader<'a> {
     fn parsed<T>(&mut self, rel: &str, parse: impl Fn(&str) -> drnfs_parsers::Parsed<T>) -> Option<T> {
         let text = self.optional(rel)?;
         let p = parse(text);
-        push_line_errors(self.warnings, &self.files.path(rel), p.errors);
+        push_line_errors(self.warnings, &self.files.path(rel), p.errors, p.more_errors);
         Some(p.value)
     }
 }
 
-fn push_line_errors(warnings: &mut Vec<Warning>, source: &str, errors: Vec<LineError>) {
-    warnings.extend(errors.into_iter().map(|e| Warning {
+/// Warnings shown per source in full; the rest are counted in one more.
+const WARNINGS_SHOWN: usize = 5;
+
+/// The first [`WARNINGS_SHOWN`] errors of one parse as warnings, and one that counts the
+/// rest: a file of junk says what is wrong with it in a few lines, not a million.
+fn push_line_errors(warnings: &mut Vec<Warning>, source: &str, errors: Vec<LineError>, more: u64) {
+    let rest = errors.len().saturating_sub(WARNINGS_SHOWN) as u64 + more;
+    warnings.extend(errors.into_iter().take(WARNINGS_SHOWN).map(|e| Warning {
         source: source.to_owned(),
         line: Some(e.line),
         message: format!("{}: {:?}", e.kind, e.excerpt),
     }));
+    if rest > 0 {
+        warnings.push(Warning {
+            source: source.to_owned(),
+            line: None,
+            message: format!("and {rest} more unreadable lines or fields in {source}"),
+        });
+    }
 }
 
 /// The client addresses of NFSv4 clients, for joining with sockets.

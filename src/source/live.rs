@@ -168,12 +168,11 @@ pub fn read_config(source: &ConfigSource) -> Option<Result<String, crate::source
             }
             Some(read)
         }
-        ConfigSource::File(path) => {
-            Some(std::fs::read_to_string(path).map_err(|e| crate::source::SourceError::Io {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            }))
-        }
+        ConfigSource::File(path) => Some(
+            super::bounded::read(path, super::bounded::MAX_FILE, super::bounded::MAX_LINE).map(|b| b.text).map_err(
+                |e| crate::source::SourceError::Io { path: path.display().to_string(), message: e.to_string() },
+            ),
+        ),
         ConfigSource::None => None,
     }
 }
@@ -265,7 +264,13 @@ pub fn spawn(opts: LiveOptions, tx: Sender<Input>, start: Instant) {
         KernelLogSource::File(path) => {
             let tx = tx.clone();
             tokio::spawn(async move {
-                let text = tokio::fs::read_to_string(&path).await.unwrap_or_default();
+                let text = tokio::task::spawn_blocking(move || {
+                    super::bounded::read(&path, super::bounded::MAX_FILE, super::bounded::MAX_LINE)
+                        .map(|b| b.text)
+                        .unwrap_or_default()
+                })
+                .await
+                .unwrap_or_default();
                 for line in text.lines().filter(|l| l.contains("drbd")) {
                     let _ =
                         tx.send(Input::KernelLog { at: seconds_since(start), wall: None, line: line.to_owned() }).await;
@@ -308,7 +313,13 @@ async fn sample_loop(opts: LiveOptions, tx: Sender<Input>, start: Instant) {
 
 async fn events2_file(path: PathBuf, tx: Sender<Input>, start: Instant) {
     let at = seconds_since(start);
-    match tokio::fs::read_to_string(&path).await {
+    let file = path.clone();
+    let read = tokio::task::spawn_blocking(move || {
+        super::bounded::read(&file, super::bounded::MAX_STREAM, super::bounded::MAX_LINE).map(|b| b.text)
+    })
+    .await
+    .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+    match read {
         Ok(text) => {
             let status = ChildStatus::Running { source: path.display().to_string() };
             let _ = tx.send(Input::Events2Status { at, status }).await;

@@ -2,6 +2,7 @@
 //! Everything here does I/O and hands text or bytes to the parsers; nothing here
 //! interprets what it read.
 
+pub mod bounded;
 pub mod drbdsetup;
 pub mod input;
 pub mod keepalived;

@@ -37,6 +37,10 @@ pub struct FileSet {
     pub root: String,
     pub files: BTreeMap<String, Result<String, SourceError>>,
     pub dirs: BTreeMap<String, Result<Vec<String>, SourceError>>,
+    /// What was cut from a file larger, or with lines longer, than any real one
+    /// ([`super::bounded`]), by file.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cuts: BTreeMap<String, Vec<String>>,
 }
 
 impl FileSet {
@@ -44,7 +48,8 @@ impl FileSet {
     pub fn read(proc: &ProcRoot) -> Self {
         let mut set = FileSet { root: proc.root().display().to_string(), ..Default::default() };
         for rel in FILES {
-            set.files.insert((*rel).to_owned(), proc.read(rel, None));
+            let read = set.bounded(proc, rel);
+            set.files.insert((*rel).to_owned(), read);
         }
         set.dirs.insert(NFSD_DIR.to_owned(), proc.list(NFSD_DIR, None));
         let clients = proc.list(CLIENTS_DIR, None);
@@ -52,7 +57,7 @@ impl FileSet {
             for id in ids {
                 for leaf in ["info", "states"] {
                     let rel = format!("{CLIENTS_DIR}/{id}/{leaf}");
-                    let content = proc.read(&rel, None);
+                    let content = set.bounded(proc, &rel);
                     set.files.insert(rel, content);
                 }
             }
@@ -61,6 +66,15 @@ impl FileSet {
         // Kept under its absolute path: it does not live under the proc root.
         set.files.insert(super::proc_root::ETAB.to_owned(), proc.read_etab());
         set
+    }
+
+    fn bounded(&mut self, proc: &ProcRoot, rel: &str) -> Result<String, SourceError> {
+        proc.read_bounded(rel, None).map(|b| {
+            if !b.cuts.is_empty() {
+                self.cuts.insert(rel.to_owned(), b.cuts);
+            }
+            b.text
+        })
     }
 
     /// The text of `rel`; a file not in the set is reported missing.

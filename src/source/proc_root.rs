@@ -45,9 +45,13 @@ impl ProcRoot {
 
     /// Reads `rel` (e.g. `net/rpc/nfsd`). `hint` says what a missing file means.
     pub fn read(&self, rel: &str, hint: Option<&str>) -> Result<String, SourceError> {
+        self.read_bounded(rel, hint).map(|b| b.text)
+    }
+
+    /// Reads `rel` within [`super::bounded`]'s limits, saying what was cut.
+    pub fn read_bounded(&self, rel: &str, hint: Option<&str>) -> Result<super::bounded::Bounded, SourceError> {
         let path = self.path(rel);
-        std::fs::read(&path)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        super::bounded::read(&path, super::bounded::MAX_FILE, super::bounded::MAX_LINE)
             .map_err(|e| classify(&path, &e, hint))
     }
 
@@ -80,8 +84,8 @@ impl ProcRoot {
     /// Reads exportfs's table (see [`ProcRoot::etab_path`]).
     pub fn read_etab(&self) -> Result<String, SourceError> {
         let path = self.etab_path();
-        std::fs::read(&path)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        super::bounded::read(&path, super::bounded::MAX_FILE, super::bounded::MAX_LINE)
+            .map(|b| b.text)
             .map_err(|e| classify(&path, &e, Some("nfs-utils keeps it in its state directory")))
     }
 }

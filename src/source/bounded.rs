@@ -1,0 +1,162 @@
+//! Reading with bounds. A damaged file (a copy off a broken server, a capture someone
+//! edited, a device that returns junk) must not cost a storage server short of memory
+//! more than a real one would: every file drnfs reads is cut at [`MAX_FILE`] and every
+//! line at [`MAX_LINE`], each cut said once, in words.
+
+use std::io::{BufRead, Read};
+use std::path::Path;
+
+/// Longer than any real proc file, kernel log or DRBD configuration drnfs reads.
+pub const MAX_FILE: u64 = 16 << 20;
+/// Longer than any real line of those (a mountinfo line with a long overlay option list
+/// is a few KiB; `/proc/net/rpc/nfsd`'s longest under 2 KiB).
+pub const MAX_LINE: usize = 64 << 10;
+/// A recorded events2 stream grows with the hours it covers; a dump of a thousand
+/// resources is tens of MiB.
+pub const MAX_STREAM: u64 = 512 << 20;
+
+/// What a bounded read returned: the text and what was cut from it.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Bounded {
+    pub text: String,
+    /// One sentence per kind of cut, empty when nothing was.
+    pub cuts: Vec<String>,
+}
+
+/// Reads at most `max_file` bytes of `path` and cuts every line at `max_line` bytes.
+pub fn read(path: &Path, max_file: u64, max_line: usize) -> std::io::Result<Bounded> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(max_file + 1).read_to_end(&mut bytes)?;
+    let mut cuts = Vec::new();
+    if bytes.len() as u64 > max_file {
+        bytes.truncate(max_file as usize);
+        // Drop the partial last line: half a line parses as a different one.
+        let end = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        bytes.truncate(end);
+        cuts.push(format!(
+            "only its first {} were read: it is larger than any real one",
+            crate::format::bytes(max_file)
+        ));
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    let (text, long) = cut_long_lines(text, max_line);
+    if long > 0 {
+        cuts.push(format!("{long} line(s) longer than {} were cut there", crate::format::bytes(max_line as u64)));
+    }
+    Ok(Bounded { text, cuts })
+}
+
+/// Cuts every line longer than `max_line` bytes (at a character boundary); returns the
+/// text (the same allocation when nothing was cut) and how many lines were.
+pub fn cut_long_lines(text: String, max_line: usize) -> (String, usize) {
+    if text.len() <= max_line || !text.split('\n').any(|l| l.len() > max_line) {
+        return (text, 0);
+    }
+    let mut out = String::with_capacity(text.len().min(max_line * 64));
+    let mut cut = 0;
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if line.len() > max_line {
+            cut += 1;
+            out.push_str(&line[..floor_char_boundary(line, max_line)]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    (out, cut)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Reads one line of at most `max_line` bytes from `reader` (a child's output, an ssh
+/// session): the rest of a longer line is read and dropped, never kept. `None` at the
+/// end; `Some((line, true))` when the line was cut.
+pub fn read_line(reader: &mut impl BufRead, max_line: usize) -> std::io::Result<Option<(String, bool)>> {
+    let mut kept: Vec<u8> = Vec::new();
+    let mut cut = false;
+    let mut any = false;
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        any = true;
+        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i, true),
+            None => (chunk.len(), false),
+        };
+        let room = max_line.saturating_sub(kept.len());
+        if take > room {
+            cut = true;
+        }
+        kept.extend_from_slice(&chunk[..take.min(room)]);
+        reader.consume(if done { take + 1 } else { take });
+        if done {
+            break;
+        }
+    }
+    if !any {
+        return Ok(None);
+    }
+    if kept.last() == Some(&b'\r') {
+        kept.pop();
+    }
+    let line = match String::from_utf8(kept) {
+        Ok(t) => t,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    Ok(Some((line, cut)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_larger_than_the_bound_is_cut_at_a_line_and_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        std::fs::write(&p, "aaaa\nbbbb\ncccc\n").unwrap();
+        let b = read(&p, 12, 100).unwrap();
+        assert_eq!(b.text, "aaaa\nbbbb\n", "the partial third line is dropped");
+        assert_eq!(b.cuts.len(), 1);
+        assert!(b.cuts[0].contains("only its first 12 B"), "{:?}", b.cuts);
+        let whole = read(&p, 15, 100).unwrap();
+        assert_eq!(whole.text, "aaaa\nbbbb\ncccc\n");
+        assert!(whole.cuts.is_empty());
+    }
+
+    #[test]
+    fn long_lines_are_cut_and_counted_short_ones_kept() {
+        let (t, n) = cut_long_lines("short\n".to_owned() + &"x".repeat(50) + "\nok\n" + &"é".repeat(30), 21);
+        assert_eq!(n, 2);
+        let lines: Vec<&str> = t.split('\n').collect();
+        assert_eq!(lines[0], "short");
+        assert_eq!(lines[1].len(), 21);
+        assert_eq!(lines[2], "ok");
+        assert_eq!(lines[3], "é".repeat(10), "cut at a character boundary (20 bytes)");
+        let (t, n) = cut_long_lines("a\nb\n".to_owned(), 21);
+        assert_eq!((t.as_str(), n), ("a\nb\n", 0));
+    }
+
+    #[test]
+    fn line_reader_keeps_at_most_the_bound_and_resynchronises() {
+        let input = format!("{}\nnext\nlast", "y".repeat(10_000));
+        let mut r = std::io::BufReader::with_capacity(64, input.as_bytes());
+        assert_eq!(read_line(&mut r, 100).unwrap(), Some(("y".repeat(100), true)));
+        assert_eq!(read_line(&mut r, 100).unwrap(), Some(("next".to_owned(), false)));
+        assert_eq!(read_line(&mut r, 100).unwrap(), Some(("last".to_owned(), false)));
+        assert_eq!(read_line(&mut r, 100).unwrap(), None);
+    }
+}
