@@ -12,29 +12,20 @@
 //! Captures come from `$DRNFS_CAPTURES` (the lab sets it to a fresh run) or from the
 //! committed `fixtures/`. Finding none is a failure, never a silent pass.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use drnfs::source::SourceConfig;
 use serde_json::Value;
 
-/// Every `<scenario>/<node>` capture; finding none fails the test that asked.
+/// Every `<scenario>/<node>` capture of `DRNFS_CAPTURES` (default: the fixtures).
 fn capture_dirs() -> Vec<PathBuf> {
     let root = std::env::var_os("DRNFS_CAPTURES")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"));
-    let mut out = Vec::new();
-    for scenario in std::fs::read_dir(&root).unwrap_or_else(|e| panic!("{}: {e}", root.display())).flatten() {
-        let Ok(nodes) = std::fs::read_dir(scenario.path()) else { continue };
-        for node in nodes.flatten() {
-            if node.path().join("drnfs-snapshot.json").is_file() {
-                out.push(node.path());
-            }
-        }
-    }
-    out.sort();
-    assert!(!out.is_empty(), "no lab captures found in {} (run tests/lab/run --capture)", root.display());
-    out
+    common::capture_dirs(&root, "drnfs-snapshot.json")
 }
 
 fn read(dir: &Path, name: &str) -> String {

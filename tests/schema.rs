@@ -8,7 +8,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 #[test]
@@ -100,22 +100,6 @@ fn validator() -> jsonschema::Validator {
     jsonschema::validator_for(&schema).expect("docs/snapshot.schema.json is a valid JSON schema")
 }
 
-/// Every `<scenario>/<node>` directory of `root` that holds a capture.
-fn capture_dirs(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for scenario in std::fs::read_dir(root).unwrap_or_else(|e| panic!("{}: {e}", root.display())).flatten() {
-        let Ok(nodes) = std::fs::read_dir(scenario.path()) else { continue };
-        for node in nodes.flatten() {
-            if node.path().join("proc").is_dir() {
-                out.push(node.path());
-            }
-        }
-    }
-    out.sort();
-    assert!(!out.is_empty(), "no lab captures in {}", root.display());
-    out
-}
-
 fn errors(v: &jsonschema::Validator, report: &serde_json::Value) -> Vec<String> {
     v.iter_errors(report).take(5).map(|e| format!("{} at {}", e, e.instance_path())).collect()
 }
@@ -124,7 +108,7 @@ fn errors(v: &jsonschema::Validator, report: &serde_json::Value) -> Vec<String> 
 fn reports_of_every_capture_validate_against_the_schema() {
     let v = validator();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let dirs = capture_dirs(&root);
+    let dirs = common::capture_dirs(&root, "proc");
     for dir in &dirs {
         // The production path (the engine's one-shot mode) ...
         let report = drnfs::engine::oneshot::take(&drnfs::source::SourceConfig::capture(dir), None).unwrap();
@@ -161,7 +145,7 @@ fn live_snapshots_of_a_lab_run_validate_against_the_schema() {
         return;
     };
     let v = validator();
-    let dirs = capture_dirs(Path::new(&root));
+    let dirs = common::capture_dirs(Path::new(&root), "proc");
     let mut n = 0;
     for dir in &dirs {
         let path = dir.join("drnfs-snapshot.json");

@@ -73,40 +73,17 @@ fn parse_line(line: &str) -> Result<Mount, &'static str> {
     let super_options = fields.next().unwrap_or("");
     Ok(Mount {
         device_number: device_number.to_owned(),
-        root: unescape(root),
-        mount_point: unescape(mount_point),
+        root: crate::words::unescape_octal(root),
+        mount_point: crate::words::unescape_octal(mount_point),
         mount_options: split_options(mount_options),
-        fstype: unescape(fstype),
-        source: unescape(source),
+        fstype: crate::words::unescape_octal(fstype),
+        source: crate::words::unescape_octal(source),
         super_options: split_options(super_options),
     })
 }
 
 fn split_options(s: &str) -> Vec<String> {
     s.split(',').filter(|o| !o.is_empty()).map(str::to_owned).collect()
-}
-
-/// Undoes the kernel's octal escapes (`\040` for a space); anything else is kept as is.
-fn unescape(s: &str) -> String {
-    if !s.contains('\\') {
-        return s.to_owned();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\' && i + 3 < bytes.len() && bytes[i + 1..i + 4].iter().all(|b| (b'0'..=b'7').contains(b)) {
-            let v = (bytes[i + 1] - b'0') as u32 * 64 + (bytes[i + 2] - b'0') as u32 * 8 + (bytes[i + 3] - b'0') as u32;
-            if let Ok(b) = u8::try_from(v) {
-                out.push(b);
-                i += 4;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -146,7 +123,7 @@ mod tests {
         assert!(m.read_only());
         assert_eq!(m.super_options, vec!["ro", "attr2"]);
         // A backslash not followed by three octal digits stays.
-        assert_eq!(unescape("a\\9b\\04"), "a\\9b\\04");
+        assert_eq!(crate::words::unescape_octal("a\\9b\\04"), "a\\9b\\04");
     }
 
     #[test]

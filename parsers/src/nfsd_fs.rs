@@ -185,29 +185,15 @@ pub fn exports(input: &str) -> Parsed<Vec<Export>> {
         };
         let fsid = options.iter().find_map(|o| o.strip_prefix("fsid=")).map(str::to_owned);
         let pseudo_root = options.iter().any(|o| o == "v4root");
-        out.push(Export { path: unescape_octal(path), client: client.to_owned(), options, fsid, pseudo_root });
+        out.push(Export {
+            path: crate::words::unescape_octal(path),
+            client: client.to_owned(),
+            options,
+            fsid,
+            pseudo_root,
+        });
     }
     errors.finish(out)
-}
-
-/// Paths in the export cache escape blanks as `\040` (octal).
-fn unescape_octal(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
-            let v = (u32::from(b[i + 1] - b'0') << 6) | (u32::from(b[i + 2] - b'0') << 3) | u32::from(b[i + 3] - b'0');
-            if let Ok(byte) = u8::try_from(v) {
-                out.push(byte);
-                i += 4;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 // ---------------------------------------------------------------------------- export_stats
@@ -259,7 +245,7 @@ pub fn export_stats(input: &str) -> Parsed<Vec<ExportStats>> {
         };
         let start_time = parts.next().and_then(|s| s.trim().parse().ok());
         out.push(ExportStats {
-            path: unescape_octal(path),
+            path: crate::words::unescape_octal(path),
             client: client.to_owned(),
             start_time,
             stats: BTreeMap::new(),
@@ -605,7 +591,7 @@ mod tests {
         fn escapes_never_panic(s in "\"(\\\\x?[0-9a-fA-F]{0,2}|[a-z\\\\\" ,:]){0,20}\"") {
             let _ = unquote(&s);
             let _ = client_states(&format!("- 0x1: {{ owner: {s}, type: open }}"));
-            let _ = unescape_octal(&s.replace('x', "0"));
+            let _ = crate::words::unescape_octal(&s.replace('x', "0"));
         }
     }
 }
