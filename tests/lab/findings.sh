@@ -111,10 +111,14 @@ scenario_rule_states() {
 	# client writes: every nfsd thread waits in a write, and the client's next writes pile
 	# up unread in its socket.
 	# (The file exists before the freeze: creating or truncating it would wait too, and
-	# the client would never get to send its data.)
-	on nodeb ': >/mnt/db1/burst && fsfreeze --freeze /srv/nfs' || return 1
+	# the client would never get to send its data.) The client writes steadily first, as a
+	# database client does: the kernel sizes a socket's receive buffer by how fast nfsd
+	# has been reading it, and db1's connection is new since nfsd restarted above — left
+	# at its initial 128 KiB, unread data could never reach 1 MiB (the lab failed so).
+	on nodeb 'dd if=/dev/zero of=/mnt/db1/burst bs=1M count=64 conv=fsync status=none && fsfreeze --freeze /srv/nfs' || return 1
 	background nodeb burst 'dd if=/dev/zero of=/mnt/db1/burst bs=1M count=48 conv=notrunc 2>/dev/null; rm -f /mnt/db1/burst' || return 1
-	wait_for nodeb "ss -tnH '( sport = :2049 )' | awk '\$2 >= 1048576 { print \"queued\" }'" '^queued' 60 || { on nodeb 'fsfreeze --unfreeze /srv/nfs'; return 1; }
+	# Every connection is printed with its Recv-Q and buffer sizes: a failure shows them.
+	wait_for nodeb "ss -tnmH '( sport = :2049 )' | awk '{ print } \$2 >= 1048576 { print \"queued\" }'" '^queued' 90 || { on nodeb 'fsfreeze --unfreeze /srv/nfs'; return 1; }
 	finding nodeb client.queued 60 || { on nodeb 'fsfreeze --unfreeze /srv/nfs'; return 1; }
 	capture storage-frozen nodeb || { on nodeb 'fsfreeze --unfreeze /srv/nfs'; return 1; }
 	on nodeb 'fsfreeze --unfreeze /srv/nfs' || return 1

@@ -166,6 +166,8 @@ capture() {
 		pids+=($!)
 	done
 	for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+	# Timestamped in the scenario's log: where a long scenario spends its time.
+	((rc)) || log "captured $scenario ($*)"
 	return $rc
 }
 
