@@ -2,7 +2,7 @@
 //! per line on stdin and answers one JSON line on stdout. It runs only the programs an
 //! action may run, with argv as given (no shell), against its own node's configuration.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
@@ -21,23 +21,20 @@ pub fn serve(
 ) -> anyhow::Result<()> {
     let (tx, requests) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
+        // Requests are small; a line this long is not one (and is not kept whole).
+        crate::source::bounded::forward_lines(std::io::stdin().lock(), 1 << 20, "a request", |l| tx.send(l).is_ok());
     });
     let mut stdout = std::io::stdout().lock();
     let mut locks: Vec<Lock> = Vec::new();
     loop {
         let line = if locks.is_empty() {
             match requests.recv() {
-                Ok(line) => line?,
+                Ok(line) => line,
                 Err(_) => break,
             }
         } else {
             match requests.recv_timeout(AGENT_IDLE_LIMIT) {
-                Ok(line) => line?,
+                Ok(line) => line,
                 Err(RecvTimeoutError::Disconnected) => break,
                 Err(RecvTimeoutError::Timeout) => {
                     eprintln!(
@@ -49,12 +46,15 @@ pub fn serve(
                 }
             }
         };
-        if line.trim().is_empty() {
-            continue;
-        }
-        let resp = match serde_json::from_str::<Request>(&line) {
-            Err(e) => Response::error(format!("bad request: {e}")),
-            Ok(req) => handle(config, req, &mut snapshot, &mut locks),
+        let resp = match line {
+            // Too long to be a request: answered, and the session goes on.
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Response::error(format!("bad request: {e}")),
+            Err(e) => return Err(e.into()),
+            Ok(line) if line.trim().is_empty() => continue,
+            Ok(line) => match serde_json::from_str::<Request>(&line) {
+                Err(e) => Response::error(format!("bad request: {e}")),
+                Ok(req) => handle(config, req, &mut snapshot, &mut locks),
+            },
         };
         let mut text = serde_json::to_string(&resp)?;
         text.push('\n');

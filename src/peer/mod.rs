@@ -7,7 +7,7 @@
 //! dies, is lost for good: what it was doing counts as unknown, never as "nothing
 //! happened" (see the rollback in the actions).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -147,14 +147,15 @@ impl Session {
             .spawn()
             .map_err(|e| anyhow::anyhow!("{program}: {e}"))?;
         let stdin = child.stdin.take().ok_or_else(|| anyhow::anyhow!("ssh: no stdin"))?;
-        let stdout = BufReader::new(child.stdout.take().ok_or_else(|| anyhow::anyhow!("ssh: no stdout"))?);
+        let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("ssh: no stdout"))?;
         let (tx, answers) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            for line in stdout.lines() {
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
+            crate::source::bounded::forward_lines(
+                stdout,
+                crate::source::bounded::MAX_ANSWER,
+                "the peer's answer",
+                |l| tx.send(l).is_ok(),
+            );
         });
         let inner =
             Inner { name: name.to_owned(), child, stdin: Some(stdin), answers, lost: None, last_sent: Instant::now() };

@@ -109,14 +109,84 @@ pub fn read_line(reader: &mut impl BufRead, max_line: usize) -> std::io::Result<
     if !any {
         return Ok(None);
     }
+    Ok(Some((finish_line(kept), cut)))
+}
+
+/// The longest answer line a peer's drnfs sends (its whole report, as JSON): far above any
+/// real one, small enough that a broken or hostile peer cannot fill memory.
+pub const MAX_ANSWER: usize = 16 << 20;
+
+/// [`read_line`] for a child read asynchronously (the events2 child).
+pub async fn read_line_async<R: tokio::io::AsyncBufRead + Unpin>(
+    reader: &mut R,
+    max_line: usize,
+) -> std::io::Result<Option<(String, bool)>> {
+    use tokio::io::AsyncBufReadExt;
+    let mut kept: Vec<u8> = Vec::new();
+    let mut cut = false;
+    let mut any = false;
+    loop {
+        let chunk = reader.fill_buf().await?;
+        if chunk.is_empty() {
+            break;
+        }
+        any = true;
+        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i, true),
+            None => (chunk.len(), false),
+        };
+        let room = max_line.saturating_sub(kept.len());
+        cut |= take > room;
+        kept.extend_from_slice(&chunk[..take.min(room)]);
+        reader.consume(if done { take + 1 } else { take });
+        if done {
+            break;
+        }
+    }
+    if !any {
+        return Ok(None);
+    }
+    Ok(Some((finish_line(kept), cut)))
+}
+
+fn finish_line(mut kept: Vec<u8>) -> String {
     if kept.last() == Some(&b'\r') {
         kept.pop();
     }
-    let line = match String::from_utf8(kept) {
+    match String::from_utf8(kept) {
         Ok(t) => t,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    };
-    Ok(Some((line, cut)))
+    }
+}
+
+/// Every line of `reader` to `send` until it ends, fails, or `send` says stop; a line over
+/// `max_line` is not delivered but answered with an [`std::io::ErrorKind::InvalidData`]
+/// error naming `what` (a request or answer that long is broken, and half of one must not
+/// be acted on); the lines after it still arrive.
+pub fn forward_lines(
+    reader: impl std::io::Read,
+    max_line: usize,
+    what: &str,
+    mut send: impl FnMut(std::io::Result<String>) -> bool,
+) {
+    let mut reader = std::io::BufReader::new(reader);
+    loop {
+        let item = match read_line(&mut reader, max_line) {
+            Ok(None) => return,
+            Ok(Some((_, true))) => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{what} longer than {max_line} bytes: dropped"),
+            )),
+            Ok(Some((line, false))) => Ok(line),
+            Err(e) => {
+                send(Err(e));
+                return;
+            }
+        };
+        if !send(item) {
+            return;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -158,5 +228,45 @@ mod tests {
         assert_eq!(read_line(&mut r, 100).unwrap(), Some(("next".to_owned(), false)));
         assert_eq!(read_line(&mut r, 100).unwrap(), Some(("last".to_owned(), false)));
         assert_eq!(read_line(&mut r, 100).unwrap(), None);
+    }
+
+    #[test]
+    fn the_async_reader_cuts_as_the_blocking_one_does() {
+        let input = format!("{}\nnext\r\nlast", "y".repeat(300));
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let got = rt.block_on(async {
+            let mut r = tokio::io::BufReader::with_capacity(64, input.as_bytes());
+            let mut out = Vec::new();
+            while let Some(l) = read_line_async(&mut r, 100).await.unwrap() {
+                out.push(l);
+            }
+            out
+        });
+        assert_eq!(got, vec![("y".repeat(100), true), ("next".to_owned(), false), ("last".to_owned(), false)]);
+    }
+
+    #[test]
+    fn forwarded_lines_over_the_bound_arrive_as_errors_and_the_rest_still_arrives() {
+        let input = format!("ok\n{}\nafter\n", "z".repeat(1000));
+        let mut got = Vec::new();
+        forward_lines(input.as_bytes(), 100, "an answer", |l| {
+            got.push(l.map_err(|e| e.to_string()));
+            true
+        });
+        assert_eq!(
+            got,
+            vec![
+                Ok("ok".to_owned()),
+                Err("an answer longer than 100 bytes: dropped".to_owned()),
+                Ok("after".to_owned())
+            ]
+        );
+        // A receiver that stops stops the reading.
+        let mut n = 0;
+        forward_lines("a\nb\nc\n".as_bytes(), 100, "x", |_| {
+            n += 1;
+            false
+        });
+        assert_eq!(n, 1);
     }
 }

@@ -32,6 +32,9 @@ pub enum Input {
     PeerAsking { at: f64, name: String },
     /// The peer's own `drnfs snapshot --json` over ssh, or why it could not be had.
     Peer { at: f64, name: String, snapshot: Result<serde_json::Value, String> },
+    /// A source could not be read, or was cut ([`super::bounded`]): said, never read as
+    /// empty.
+    SourceWarning { source: String, message: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use drnfs_parsers::timestamp::Timestamp;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc::Sender;
 
 use super::input::{ChildStatus, Input};
@@ -264,13 +264,26 @@ pub fn spawn(opts: LiveOptions, tx: Sender<Input>, start: Instant) {
         KernelLogSource::File(path) => {
             let tx = tx.clone();
             tokio::spawn(async move {
-                let text = tokio::task::spawn_blocking(move || {
+                let source = path.display().to_string();
+                let read = tokio::task::spawn_blocking(move || {
                     super::bounded::read(&path, super::bounded::MAX_FILE, super::bounded::MAX_LINE)
-                        .map(|b| b.text)
-                        .unwrap_or_default()
                 })
                 .await
-                .unwrap_or_default();
+                .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+                let text = match read {
+                    Ok(b) => {
+                        for message in b.cuts {
+                            let _ = tx.send(Input::SourceWarning { source: source.clone(), message }).await;
+                        }
+                        b.text
+                    }
+                    Err(e) => {
+                        // Not an empty log: the verdicts that need it say it is missing.
+                        let message = format!("cannot read it: {e}; no kernel-log evidence (split brain, fencing)");
+                        let _ = tx.send(Input::SourceWarning { source, message }).await;
+                        return;
+                    }
+                };
                 for line in text.lines().filter(|l| l.contains("drbd")) {
                     let _ =
                         tx.send(Input::KernelLog { at: seconds_since(start), wall: None, line: line.to_owned() }).await;
@@ -315,15 +328,19 @@ async fn events2_file(path: PathBuf, tx: Sender<Input>, start: Instant) {
     let at = seconds_since(start);
     let file = path.clone();
     let read = tokio::task::spawn_blocking(move || {
-        super::bounded::read(&file, super::bounded::MAX_STREAM, super::bounded::MAX_LINE).map(|b| b.text)
+        super::bounded::read(&file, super::bounded::MAX_STREAM, super::bounded::MAX_LINE)
     })
     .await
     .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
     match read {
-        Ok(text) => {
-            let status = ChildStatus::Running { source: path.display().to_string() };
+        Ok(b) => {
+            let source = path.display().to_string();
+            let status = ChildStatus::Running { source: source.clone() };
             let _ = tx.send(Input::Events2Status { at, status }).await;
-            for line in text.lines() {
+            for message in b.cuts {
+                let _ = tx.send(Input::SourceWarning { source: source.clone(), message }).await;
+            }
+            for line in b.text.lines() {
                 let _ = tx.send(Input::Events2Line { at, wall: now(), line: line.to_owned() }).await;
             }
         }
@@ -383,10 +400,15 @@ async fn run_events2_once(program: &PathBuf, tx: &Sender<Input>, start: Instant)
     let _ = tx.send(Input::Events2Status { at: seconds_since(start), status: ChildStatus::Running { source } }).await;
     let Some(stdout) = child.stdout.take() else { return "no stdout".to_owned() };
     let mut stderr = child.stderr.take();
-    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let mut stdout = tokio::io::BufReader::new(stdout);
     loop {
-        match lines.next_line().await {
-            Ok(Some(line)) => {
+        match super::bounded::read_line_async(&mut stdout, super::bounded::MAX_LINE).await {
+            Ok(Some((line, cut))) => {
+                if cut {
+                    // No real events2 line comes near this; what is kept fails to parse and
+                    // the model says so with the line's number.
+                    tracing::warn!("drbdsetup events2 wrote a line over {} bytes: cut", super::bounded::MAX_LINE);
+                }
                 if tx.send(Input::Events2Line { at: seconds_since(start), wall: now(), line }).await.is_err() {
                     return "drnfs is stopping".to_owned();
                 }

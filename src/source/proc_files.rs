@@ -64,7 +64,13 @@ impl FileSet {
         }
         set.dirs.insert(CLIENTS_DIR.to_owned(), clients);
         // Kept under its absolute path: it does not live under the proc root.
-        set.files.insert(super::proc_root::ETAB.to_owned(), proc.read_etab());
+        let etab = proc.read_etab_bounded().map(|b| {
+            if !b.cuts.is_empty() {
+                set.cuts.insert(super::proc_root::ETAB.to_owned(), b.cuts);
+            }
+            b.text
+        });
+        set.files.insert(super::proc_root::ETAB.to_owned(), etab);
         set
     }
 

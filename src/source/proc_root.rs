@@ -83,9 +83,13 @@ impl ProcRoot {
 
     /// Reads exportfs's table (see [`ProcRoot::etab_path`]).
     pub fn read_etab(&self) -> Result<String, SourceError> {
+        self.read_etab_bounded().map(|b| b.text)
+    }
+
+    /// [`ProcRoot::read_etab`] with what was cut from it.
+    pub fn read_etab_bounded(&self) -> Result<super::bounded::Bounded, SourceError> {
         let path = self.etab_path();
         super::bounded::read(&path, super::bounded::MAX_FILE, super::bounded::MAX_LINE)
-            .map(|b| b.text)
             .map_err(|e| classify(&path, &e, Some("nfs-utils keeps it in its state directory")))
     }
 }

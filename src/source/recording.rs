@@ -141,7 +141,10 @@ impl<W: Write> Writer<W> {
             },
             // Derived, not a source: resolved again on replay.
             // Names are looked up again on replay; the peer records itself (drnfs record there).
-            Input::Hostname { .. } | Input::PeerAsking { .. } | Input::Peer { .. } => return Ok(()),
+            // A source's warning is shown live; the recording keeps what was read.
+            Input::Hostname { .. } | Input::PeerAsking { .. } | Input::Peer { .. } | Input::SourceWarning { .. } => {
+                return Ok(());
+            }
         };
         serde_json::to_writer(&mut self.out, &record)?;
         self.out.write_all(b"\n")?;
