@@ -29,6 +29,7 @@ const RULES: &[(&str, &str, &str)] = &[
     ("drbd.split-brain", "split-brain/nodea", "connected-idle/nodea"),
     ("drbd.disconnected", "admin-disconnect/nodea", "connected-idle/nodea"),
     ("drbd.peer-unreachable", "peer-down/nodea", "admin-disconnect/nodea"),
+    ("drbd.down", "peer-down/nodeb", "connected-idle/nodeb"),
     ("drbd.resync", "resync/nodea", "connected-idle/nodea"),
     ("drbd.disk-lost", "peer-diskless/nodeb", "connected-idle/nodeb"),
     ("drbd.disk-outdated", "outdated/nodea", "connected-idle/nodea"),
@@ -62,6 +63,9 @@ const NOT_IN_THE_LAB: &[(&str, &str)] = &[
     ("role.mounted-without-primary", "DRBD 8.4 refuses to demote a mounted device; DRBD 9 secondary --force can"),
     ("drbd.peer-fenced", "the lab's DRBD configuration has no fencing, so no fence-peer handler ever runs"),
     ("drbd.fence-peer-failed", "the lab's DRBD configuration has no fencing, so no fence-peer handler ever runs"),
+    ("drbd.quorum-lost", "DRBD 9 only (the lab's kernel ships 8.4, which has no quorum)"),
+    ("drbd.io-suspended", "DRBD 9's suspended: field; the lab's 8.4 never suspends without fencing or quorum"),
+    ("drbd.may-not-promote", "DRBD 9's may_promote: field; 8.4 has none"),
 ];
 
 /// The findings drnfs raises at the moment each capture of `node` was taken.

@@ -4,6 +4,7 @@
 mod clients;
 pub mod config;
 mod disks;
+mod links;
 mod nfsd;
 mod replication;
 mod roles;
@@ -99,3 +100,5 @@ impl FindingMemory {
         (raised, cleared)
     }
 }
+#[cfg(test)]
+mod tests;

@@ -236,6 +236,7 @@ impl Model {
             }
             Input::Hostname { address, name: Some(name) } => self.clients.set_hostname(address, name),
             Input::Hostname { name: None, .. } => {}
+            Input::SourceWarning { source, message } => self.warn(&source, None, message),
             // The peer's answers are the engine's (they become a typed report there).
             Input::PeerAsking { .. } | Input::Peer { .. } => {}
         }
@@ -326,6 +327,24 @@ impl Model {
                 .entry(m.minor)
                 .or_insert_with(series)
                 .push(sync.and_then(|s| s.speed_kib_s).map(|v| v as f64));
+        }
+        // DRBD 9: no minors in /proc/drbd; each device's resync is per peer in events2.
+        // With several peers resyncing, the slowest one is the one to watch.
+        if snap.drbd.minors.is_empty() {
+            for r in &snap.drbd.resources {
+                for d in &r.devices {
+                    let Some(minor) = d.minor else { continue };
+                    let syncs = r
+                        .connections
+                        .iter()
+                        .flat_map(|c| c.peer_devices.iter().filter(|p| p.volume == d.volume))
+                        .filter_map(|p| p.sync.as_ref());
+                    let slowest =
+                        syncs.min_by(|a, b| a.percent.partial_cmp(&b.percent).unwrap_or(std::cmp::Ordering::Equal));
+                    h.resync_percent.entry(minor).or_insert_with(series).push(slowest.and_then(|s| s.percent));
+                    h.resync_speed.entry(minor).or_insert_with(series).push(slowest.and_then(|s| s.speed_kib_s));
+                }
+            }
         }
     }
 
@@ -524,6 +543,11 @@ impl Model {
 
     /// Keeps a warning about an input: the first [`INPUT_WARNINGS_KEPT`], the later ones
     /// counted (a stream of junk lines must not grow the model).
+    /// The resource a minor belongs to, as the kernel log named it (`drbd r0/0 drbd0:`).
+    pub fn resource_of_minor_in_kernel_log(&self, minor: u32) -> Option<&str> {
+        self.kernel_minor_resource.get(&minor).map(String::as_str)
+    }
+
     pub fn warn(&mut self, source: &str, line: Option<usize>, message: String) {
         if self.input_warnings.len() >= INPUT_WARNINGS_KEPT {
             self.input_warnings_dropped += 1;

@@ -1,0 +1,634 @@
+//! Every finding rule against small, hand-built states: the states that must raise it,
+//! and the near misses that must not. A scene starts as a healthy, serving Primary (which
+//! must raise nothing at all) and changes one fact at a time, the way the pair goes wrong.
+//! The lab captures where each rule was seen on real kernels are replayed by
+//! tests/lab_findings.rs.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use drnfs_parsers::timestamp::Timestamp;
+
+use super::{Finding, Severity, evaluate};
+use crate::model::Model;
+use crate::source::SourceError;
+use crate::source::input::Input;
+use crate::source::proc_files::FileSet;
+
+const VERSION: &str = "version: 8.4.11 (api:1/proto:86-101)\nsrcversion: 637677C4EAFCF5D1D5446B0\n";
+const HEALTHY: &str = " 0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----\n    ns:100 nr:0 dw:100 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n";
+const MOUNTED: &str = "22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n64 22 147:0 / /srv/nfs rw,relatime shared:63 - ext4 /dev/drbd0 rw\n";
+const NOT_MOUNTED: &str = "22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n";
+const EXPORTS: &str = "# Version 1.1\n# Path Client(Flags) # IPs\n/\t10.50.0.0/24(ro,insecure,no_root_squash,sync,no_subtree_check,v4root,fsid=0,sec=1)\n/srv/nfs/export\t10.50.0.0/24(rw,no_root_squash,sync,wdelay,no_subtree_check,fsid=1,sec=1)\n";
+const VIP: &str = "10.50.0.100";
+const ADDRESSES_WITH_VIP: &str = "Local:\n  +-- 10.50.0.0/24 2 0 2\n     |-- 10.50.0.2\n        /32 host LOCAL\n     |-- 10.50.0.100\n        /32 host LOCAL\n";
+const ADDRESSES: &str = "Local:\n  +-- 10.50.0.0/24 2 0 2\n     |-- 10.50.0.2\n        /32 host LOCAL\n";
+/// `drbdadm dump all` of a protocol C pair with fencing.
+const CONFIG: &str = "resource r0 {\n    on nodea {\n        device /dev/drbd0 minor 0;\n        disk /dev/vdb;\n        meta-disk internal;\n        address ipv4 10.50.0.1:7789;\n    }\n    on nodeb {\n        device /dev/drbd0 minor 0;\n        disk /dev/vdb;\n        meta-disk internal;\n        address ipv4 10.50.0.2:7789;\n    }\n    net {\n        protocol C;\n    }\n    disk {\n        fencing resource-only;\n    }\n}\n";
+
+/// One node's state: the proc files as text, and the kernel log and configuration drnfs
+/// would read with them.
+#[derive(Clone)]
+struct Scene {
+    files: BTreeMap<&'static str, String>,
+    kernel: Vec<String>,
+    config: Option<String>,
+    /// DRBD 9: the events2 lines (`exists …`) describing the resource.
+    events2: Option<Vec<String>>,
+}
+
+impl Scene {
+    /// nodeb, Primary, connected to an UpToDate Secondary, filesystem mounted, nfsd serving
+    /// two exports with fsid=, the VIP here, no grace period.
+    fn serving() -> Self {
+        let files = [
+            ("drbd", format!("{VERSION}{HEALTHY}")),
+            ("net/rpc/nfsd", nfsd_counters(0, 0)),
+            ("fs/nfsd/threads", "8\n".to_owned()),
+            ("fs/nfsd/pool_stats", pool_stats(100, 100)),
+            ("fs/nfsd/versions", "+3 +4 +4.1 +4.2\n".to_owned()),
+            ("fs/nfsd/exports", EXPORTS.to_owned()),
+            ("fs/nfsd/nfsv4gracetime", "90\n".to_owned()),
+            ("fs/nfsd/nfsv4leasetime", "90\n".to_owned()),
+            ("fs/nfsd/v4_end_grace", "Y\n".to_owned()),
+            ("sys/kernel/hostname", "nodeb\n".to_owned()),
+            ("sys/kernel/osrelease", "6.12.117+deb13-amd64\n".to_owned()),
+            ("self/mountinfo", MOUNTED.to_owned()),
+            ("net/fib_trie", ADDRESSES_WITH_VIP.to_owned()),
+        ];
+        Self { files: files.into_iter().collect(), kernel: Vec::new(), config: Some(CONFIG.to_owned()), events2: None }
+    }
+
+    /// The same node on DRBD 9: /proc/drbd has no per-minor lines, events2 tells it all.
+    /// `lines` are events2 objects without the `exists` prefix.
+    fn drbd9(mut self, lines: &[&str]) -> Self {
+        self.files.insert(
+            "drbd",
+            "version: 9.2.18 (api:2/proto:118-124)\nGIT-hash: a7afc67e5873f3fedce8d944c89edf87ffb7c116\nTransports (api:21): tcp (9.2.18)\n"
+                .to_owned(),
+        );
+        let mut all: Vec<String> = lines.iter().map(|l| format!("exists {l}")).collect();
+        all.push("exists -".to_owned());
+        self.events2 = Some(all);
+        self
+    }
+
+    fn set(mut self, file: &'static str, text: impl Into<String>) -> Self {
+        self.files.insert(file, text.into());
+        self
+    }
+
+    /// The minor's two /proc/drbd lines (state line first), after the version header.
+    fn drbd(self, minor_lines: &str) -> Self {
+        self.set("drbd", format!("{VERSION}{minor_lines}"))
+    }
+
+    /// A Secondary that neither mounts nor serves (what a healthy peer looks like).
+    fn standby(self) -> Self {
+        self.drbd(" 0: cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate C r-----\n    ns:0 nr:100 dw:100 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n")
+            .set("self/mountinfo", NOT_MOUNTED)
+            .set("fs/nfsd/threads", "0\n")
+            .set("net/fib_trie", ADDRESSES)
+    }
+
+    fn kernel(mut self, lines: &[&str]) -> Self {
+        self.kernel.extend(lines.iter().map(|l| (*l).to_owned()));
+        self
+    }
+
+    fn config(mut self, dump: &str) -> Self {
+        self.config = Some(dump.to_owned());
+        self
+    }
+
+    fn file_set(&self) -> Box<FileSet> {
+        let mut set = FileSet { root: "/proc".into(), ..Default::default() };
+        for rel in crate::source::proc_files::FILES {
+            let read = match self.files.get(rel) {
+                Some(text) => Ok(text.clone()),
+                None => Err(SourceError::Missing { path: format!("/proc/{rel}"), hint: None }),
+            };
+            set.files.insert((*rel).to_owned(), read);
+        }
+        let listing = self.files.keys().filter_map(|k| k.strip_prefix("fs/nfsd/")).map(str::to_owned).collect();
+        set.dirs.insert("fs/nfsd".into(), Ok(listing));
+        set.dirs.insert("fs/nfsd/clients".into(), Ok(Vec::new()));
+        Box::new(set)
+    }
+
+    /// The model after the kernel log, the configuration and one sample of the files.
+    fn model(&self) -> Model {
+        let mut m = Model::new();
+        self.feed(&mut m, 0.0);
+        m
+    }
+
+    fn feed(&self, m: &mut Model, at: f64) {
+        let wall = Timestamp::from_unix_micros(1_764_000_000_000_000 + (at * 1e6) as i64);
+        if at == 0.0 {
+            if let Some(text) = &self.config {
+                m.apply(Input::DrbdConfig { at, text: Ok(text.clone()) });
+            }
+            for line in &self.kernel {
+                m.apply(Input::KernelLog { at, wall: None, line: line.clone() });
+            }
+            if let Some(lines) = &self.events2 {
+                let status = crate::source::input::ChildStatus::Running { source: "test".into() };
+                m.apply(Input::Events2Status { at, status });
+                for line in lines {
+                    m.apply(Input::Events2Line { at, wall, line: line.clone() });
+                }
+            }
+        }
+        m.apply(Input::Files { at, wall, files: self.file_set() });
+    }
+
+    fn findings(&self) -> Vec<Finding> {
+        evaluate(&self.model(), &[VIP.parse::<IpAddr>().unwrap()])
+    }
+}
+
+/// Samples `first` at 0 s and each of `then` one second apart (rates need two samples).
+fn over_time(first: &Scene, then: &[Scene]) -> Vec<Finding> {
+    let mut m = first.model();
+    for (i, s) in then.iter().enumerate() {
+        s.feed(&mut m, (i + 1) as f64);
+    }
+    evaluate(&m, &[VIP.parse::<IpAddr>().unwrap()])
+}
+
+fn nfsd_counters(bad_calls: u64, stale: u64) -> String {
+    format!(
+        "rc 0 0 57\nfh {stale} 0 0 0 0\nio 0 15\nth 8 0 0.000 0.000 0.000 0.000 0.000 0.000 0.000 0.000 0.000 0.000\nnet 57 0 57 2\nrpc {} {bad_calls} {bad_calls} 0 0\nproc3 22 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\nproc4 2 0 57\n",
+        57 + bad_calls
+    )
+}
+
+fn pool_stats(enqueued: u64, woken: u64) -> String {
+    format!(
+        "# pool packets-arrived sockets-enqueued threads-woken threads-timedout\n0 {enqueued} {enqueued} {woken} 0\n"
+    )
+}
+
+/// The rules raised, as `rule (severity)`, sorted.
+fn rules(findings: &[Finding]) -> Vec<String> {
+    let mut out: Vec<String> = findings
+        .iter()
+        .map(|f| format!("{} ({:?})", f.id.split(':').next().unwrap_or(""), f.severity).to_lowercase())
+        .collect();
+    out.sort();
+    out
+}
+
+fn raised<'a>(findings: &'a [Finding], rule: &str) -> Option<&'a Finding> {
+    findings.iter().find(|f| f.id.split(':').next() == Some(rule))
+}
+
+fn only(rule_and_severity: &[&str], findings: &[Finding]) {
+    let mut want: Vec<String> = rule_and_severity.iter().map(|s| (*s).to_owned()).collect();
+    want.sort();
+    assert_eq!(rules(findings), want, "{findings:#?}");
+}
+
+#[test]
+fn a_healthy_serving_primary_and_its_standby_raise_nothing() {
+    only(&[], &Scene::serving().findings());
+    only(&[], &Scene::serving().standby().findings());
+}
+
+// --- replication -------------------------------------------------------------------------
+
+const STANDALONE: &str = " 0: cs:StandAlone ro:Primary/Unknown ds:UpToDate/DUnknown   r-----\n    ns:100 nr:0 dw:200 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:100\n";
+
+#[test]
+fn standalone_after_a_split_brain_is_a_split_brain() {
+    let f = Scene::serving()
+        .drbd(STANDALONE)
+        .kernel(&[
+            "[  413.6] drbd r0: conn( WFConnection -> WFReportParams ) ",
+            "[  413.7] drbd r0/0 drbd0: Split-Brain detected but unresolved, dropping connection!",
+            "[  413.7] drbd r0: conn( WFReportParams -> Disconnecting ) ",
+            "[  413.8] drbd r0: conn( Disconnecting -> StandAlone ) ",
+        ])
+        .findings();
+    only(&["drbd.split-brain (critical)"], &f);
+    let sb = raised(&f, "drbd.split-brain").unwrap();
+    assert!(sb.summary.contains("nodeb") && sb.summary.contains("nodea"), "{}", sb.summary);
+    assert!(sb.evidence.iter().any(|e| e.contains("Split-Brain detected")), "{:?}", sb.evidence);
+}
+
+#[test]
+fn standalone_after_an_administrator_disconnected_is_not_a_split_brain() {
+    // From Connected (drbdadm disconnect on a replicating node).
+    let connected = Scene::serving()
+        .drbd(STANDALONE)
+        .kernel(&[
+            "[  368.4] drbd r0: conn( Connected -> Disconnecting ) ",
+            "[  368.5] drbd r0: conn( Disconnecting -> StandAlone ) ",
+        ])
+        .findings();
+    only(&["drbd.disconnected (warning)"], &connected);
+    // From WFConnection: the peer disconnected first (its side went Connected -> TearDown
+    // here), then the administrator disconnected this side too — the lab's
+    // admin-disconnect capture on nodeb.
+    let waiting = Scene::serving()
+        .drbd(STANDALONE)
+        .kernel(&[
+            "[  368.472688] drbd r0: peer( Primary -> Unknown ) conn( Connected -> TearDown ) pdsk( UpToDate -> DUnknown ) ",
+            "[  368.503457] drbd r0: conn( TearDown -> Unconnected ) ",
+            "[  368.503877] drbd r0: conn( Unconnected -> WFConnection ) ",
+            "[  369.858439] drbd r0: conn( WFConnection -> Disconnecting ) ",
+            "[  369.862330] drbd r0: conn( Disconnecting -> StandAlone ) ",
+        ])
+        .findings();
+    only(&["drbd.disconnected (warning)"], &waiting);
+}
+
+#[test]
+fn standalone_after_a_refused_handshake_names_the_reason() {
+    let f = Scene::serving()
+        .drbd(STANDALONE)
+        .kernel(&[
+            "[ 1767.09] drbd r0: incompatible protocol settings",
+            "[ 1767.10] drbd r0: conn( WFConnection -> Disconnecting ) ",
+            "[ 1767.11] drbd r0: conn( Disconnecting -> StandAlone ) ",
+        ])
+        .findings();
+    only(&["drbd.standalone (critical)"], &f);
+    let s = raised(&f, "drbd.standalone").unwrap();
+    assert!(s.evidence.iter().any(|e| e.contains("incompatible protocol settings")), "{:?}", s.evidence);
+    // The same after a failed authentication.
+    let auth = Scene::serving()
+        .drbd(STANDALONE)
+        .kernel(&[
+            "[ 17.0] drbd r0: Authentication of peer failed",
+            "[ 17.1] drbd r0: conn( WFConnection -> Disconnecting ) ",
+        ])
+        .findings();
+    only(&["drbd.standalone (critical)"], &auth);
+}
+
+#[test]
+fn standalone_with_no_history_says_what_it_does_not_know() {
+    let f = Scene::serving().drbd(STANDALONE).findings();
+    only(&["drbd.standalone (critical)"], &f);
+    assert!(raised(&f, "drbd.standalone").unwrap().summary.contains("not trying to reconnect"));
+}
+
+#[test]
+fn a_peer_that_went_away_is_unreachable_not_standalone() {
+    for cs in ["WFConnection", "Unconnected", "NetworkFailure", "BrokenPipe", "Timeout"] {
+        let f = Scene::serving()
+            .drbd(&format!(" 0: cs:{cs} ro:Primary/Unknown ds:UpToDate/DUnknown C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n"))
+            .findings();
+        only(&["drbd.peer-unreachable (warning)"], &f);
+    }
+}
+
+const SYNC_SOURCE: &str = " 0: cs:SyncSource ro:Primary/Secondary ds:UpToDate/Inconsistent C r-----\n    ns:100 nr:0 dw:100 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:65536\n\t[=====>..............] sync'ed: 30.0% (64/92)M\n\tfinish: 0:00:16 speed: 4,096 (4,096) K/sec\n";
+
+#[test]
+fn a_resync_is_reported_with_its_progress_and_who_must_not_be_promoted() {
+    let source = Scene::serving().drbd(SYNC_SOURCE).findings();
+    only(&["drbd.resync (info)"], &source);
+    let r = raised(&source, "drbd.resync").unwrap();
+    assert!(r.summary.contains("resync to peer 30.0% done"), "{}", r.summary);
+    assert_eq!(r.suggestion, None);
+    // The receiving side: Inconsistent while syncing is expected, not a disk finding.
+    let target = Scene::serving()
+        .standby()
+        .drbd(" 0: cs:SyncTarget ro:Secondary/Primary ds:Inconsistent/UpToDate C r-----\n    ns:0 nr:100 dw:100 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:65536\n\t[=====>..............] sync'ed: 30.0% (64/92)M\n\tfinish: 0:00:16 speed: 4,096 (4,096) K/sec\n")
+        .findings();
+    only(&["drbd.resync (info)"], &target);
+    assert!(raised(&target, "drbd.resync").unwrap().suggestion.as_deref().unwrap().contains("do not promote"));
+}
+
+#[test]
+fn a_resync_without_progress_for_a_minute_is_stalled_and_a_moving_one_is_not() {
+    let still: Vec<Scene> = (0..65).map(|_| Scene::serving().drbd(SYNC_SOURCE)).collect();
+    let f = over_time(&still[0], &still[1..]);
+    assert!(raised(&f, "drbd.resync-stalled").is_some(), "{:?}", rules(&f));
+    let moving: Vec<Scene> = (0..65)
+        .map(|i| {
+            let line = SYNC_SOURCE.replace("30.0%", &format!("{:.1}%", 30.0 + f64::from(i) * 0.5));
+            Scene::serving().drbd(&line)
+        })
+        .collect();
+    let f = over_time(&moving[0], &moving[1..]);
+    assert!(raised(&f, "drbd.resync-stalled").is_none(), "{:?}", rules(&f));
+    assert!(raised(&f, "drbd.resync").is_some());
+}
+
+#[test]
+fn fence_peer_results_say_whether_a_takeover_is_safe() {
+    let down = " 0: cs:WFConnection ro:Primary/Unknown ds:UpToDate/Outdated C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n";
+    let fenced = Scene::serving()
+        .drbd(down)
+        .kernel(&["[ 50.0] drbd r0: helper command: /sbin/drbdadm fence-peer r0 exit code 4 (0x400)"])
+        .findings();
+    only(&["drbd.peer-fenced (info)", "drbd.peer-unreachable (warning)"], &fenced);
+    let failed = Scene::serving()
+        .drbd(down)
+        .kernel(&["[ 50.0] drbd r0: helper command: /sbin/drbdadm fence-peer r0 exit code 6 (0x600)"])
+        .findings();
+    only(&["drbd.fence-peer-failed (critical)", "drbd.peer-unreachable (warning)"], &failed);
+    // Connected again: an old fence result is history, not a finding.
+    let again = Scene::serving()
+        .kernel(&["[ 50.0] drbd r0: helper command: /sbin/drbdadm fence-peer r0 exit code 6 (0x600)"])
+        .findings();
+    only(&[], &again);
+}
+
+// --- disks ---------------------------------------------------------------------------------
+
+#[test]
+fn disk_states_that_need_an_operator() {
+    let lost = Scene::serving()
+        .drbd(" 0: cs:Connected ro:Primary/Secondary ds:Diskless/UpToDate C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n")
+        .findings();
+    only(&["drbd.disk-lost (critical)"], &lost);
+    let outdated = Scene::serving()
+        .standby()
+        .drbd(" 0: cs:StandAlone ro:Secondary/Unknown ds:Outdated/DUnknown   r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n")
+        .kernel(&["[ 9.0] drbd r0: conn( Connected -> Disconnecting ) "])
+        .findings();
+    only(&["drbd.disconnected (warning)", "drbd.disk-outdated (warning)"], &outdated);
+    let inconsistent = Scene::serving()
+        .standby()
+        .drbd(" 0: cs:StandAlone ro:Secondary/Unknown ds:Inconsistent/DUnknown   r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:131072\n")
+        .kernel(&["[ 9.0] drbd r0: conn( Connected -> Disconnecting ) "])
+        .findings();
+    only(&["drbd.disconnected (warning)", "drbd.disk-inconsistent (warning)"], &inconsistent);
+}
+
+#[test]
+fn out_of_sync_blocks_matter_only_under_a_connected_uptodate_pair() {
+    let verify = Scene::serving().drbd(&HEALTHY.replace("oos:0", "oos:64")).findings();
+    only(&["drbd.out-of-sync (info)"], &verify);
+    assert!(raised(&verify, "drbd.out-of-sync").unwrap().summary.contains("64 KiB"));
+    // Disconnected, every write marks blocks for the later resync: expected, not a finding.
+    let apart = Scene::serving()
+        .drbd(" 0: cs:WFConnection ro:Primary/Unknown ds:UpToDate/DUnknown C r-----\n    ns:0 nr:0 dw:64 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:64\n")
+        .findings();
+    only(&["drbd.peer-unreachable (warning)"], &apart);
+}
+
+#[test]
+fn protocol_a_or_b_in_use_is_a_warning_and_c_is_not() {
+    for p in ['A', 'B'] {
+        let f = Scene::serving().drbd(&HEALTHY.replace(" C r", &format!(" {p} r"))).findings();
+        only(&["drbd.protocol (warning)"], &f);
+    }
+}
+
+// --- roles -------------------------------------------------------------------------------
+
+#[test]
+fn two_primaries_is_critical() {
+    let f = Scene::serving().drbd(&HEALTHY.replace("Primary/Secondary", "Primary/Primary")).findings();
+    only(&["drbd.two-primaries (critical)"], &f);
+}
+
+#[test]
+fn a_mount_nfsd_or_the_vip_on_a_secondary() {
+    let mounted = Scene::serving().standby().set("self/mountinfo", MOUNTED).findings();
+    only(&["role.mounted-without-primary (critical)"], &mounted);
+    assert!(raised(&mounted, "role.mounted-without-primary").unwrap().evidence[0].contains("/dev/drbd0 on /srv/nfs"));
+    let nfsd = Scene::serving().standby().set("fs/nfsd/threads", "8\n").findings();
+    only(&["role.nfsd-on-secondary (warning)"], &nfsd);
+    let vip = Scene::serving().standby().set("net/fib_trie", ADDRESSES_WITH_VIP).findings();
+    only(&["role.vip-on-secondary (critical)"], &vip);
+}
+
+#[test]
+fn a_primary_that_does_not_serve_or_lacks_the_vip() {
+    let stopped = Scene::serving().set("fs/nfsd/threads", "0\n").findings();
+    only(&["role.primary-not-serving (critical)"], &stopped);
+    let no_vip = Scene::serving().set("net/fib_trie", ADDRESSES).findings();
+    only(&["role.primary-without-vip (warning)"], &no_vip);
+    // Primary, nfsd stopped and not mounted (the middle of a failover): no VIP finding.
+    let between = Scene::serving()
+        .set("fs/nfsd/threads", "0\n")
+        .set("self/mountinfo", NOT_MOUNTED)
+        .set("net/fib_trie", ADDRESSES)
+        .findings();
+    only(&[], &between);
+}
+
+// --- nfsd --------------------------------------------------------------------------------
+
+#[test]
+fn exports_that_break_clients() {
+    let none = Scene::serving().set("fs/nfsd/exports", "# Version 1.1\n# Path Client(Flags) # IPs\n/\t10.50.0.0/24(ro,insecure,no_root_squash,sync,no_subtree_check,v4root,fsid=0,sec=1)\n").findings();
+    only(&["nfsd.no-exports (critical)"], &none);
+    let no_fsid = Scene::serving().set("fs/nfsd/exports", EXPORTS.replace(",fsid=1", "")).findings();
+    only(&["nfsd.export-without-fsid (warning)"], &no_fsid);
+    assert_eq!(raised(&no_fsid, "nfsd.export-without-fsid").unwrap().subject, "/srv/nfs/export");
+    let uuid = Scene::serving().set("fs/nfsd/exports", EXPORTS.replace(",fsid=1", ",uuid=1:2:3:4")).findings();
+    only(&[], &uuid);
+    // nfsd stopped on the standby: no exports is expected there.
+    let standby = Scene::serving().standby().set("fs/nfsd/exports", "# Version 1.1\n").findings();
+    only(&[], &standby);
+}
+
+#[test]
+fn the_grace_period_is_reported_while_it_lasts() {
+    let grace = Scene::serving().set("fs/nfsd/v4_end_grace", "N\n").findings();
+    only(&["nfsd.grace (info)"], &grace);
+    // nfsd just started (0 threads, then 8) on a kernel without v4_end_grace.
+    let mut before = Scene::serving().set("fs/nfsd/threads", "0\n");
+    before.files.remove("fs/nfsd/v4_end_grace");
+    let mut after = Scene::serving();
+    after.files.remove("fs/nfsd/v4_end_grace");
+    let f = over_time(&before, &[after]);
+    only(&["nfsd.grace (info)"], &f);
+    assert!(raised(&f, "nfsd.grace").unwrap().summary.contains("about 90 s left"));
+}
+
+#[test]
+fn rejected_calls_and_stale_handles_are_rates_not_totals() {
+    let f = over_time(
+        &Scene::serving().set("net/rpc/nfsd", nfsd_counters(10, 5)),
+        &[Scene::serving().set("net/rpc/nfsd", nfsd_counters(14, 9))],
+    );
+    only(&["nfsd.bad-calls (warning)", "nfsd.stale-handles (warning)"], &f);
+    assert!(raised(&f, "nfsd.bad-calls").unwrap().summary.contains("4.0/s"));
+    // Old totals that no longer grow: nothing now.
+    let old = Scene::serving().set("net/rpc/nfsd", nfsd_counters(14, 9));
+    only(&[], &over_time(&old, std::slice::from_ref(&old)));
+}
+
+#[test]
+fn requests_waiting_for_threads_over_ten_samples() {
+    let samples: Vec<Scene> =
+        (0..12).map(|i| Scene::serving().set("fs/nfsd/pool_stats", pool_stats(100 + 10 * i, 100 + 5 * i))).collect();
+    let f = over_time(&samples[0], &samples[1..]);
+    only(&["nfsd.threads-saturated (warning)"], &f);
+    let keeping_up: Vec<Scene> =
+        (0..12).map(|i| Scene::serving().set("fs/nfsd/pool_stats", pool_stats(100 + 10 * i, 100 + 10 * i))).collect();
+    only(&[], &over_time(&keeping_up[0], &keeping_up[1..]));
+}
+
+// --- configuration ---------------------------------------------------------------------
+
+#[test]
+fn risky_configuration_not_yet_applied() {
+    let protocol_a = Scene::serving().config(&CONFIG.replace("protocol C;", "protocol A;")).findings();
+    only(&["config.protocol (warning)"], &protocol_a);
+    // Applied already: the running state says it (drbd.protocol), not twice.
+    let applied = Scene::serving()
+        .config(&CONFIG.replace("protocol C;", "protocol A;"))
+        .drbd(&HEALTHY.replace(" C r", " A r"))
+        .findings();
+    only(&["drbd.protocol (warning)"], &applied);
+    let two = Scene::serving()
+        .config(&CONFIG.replace("protocol C;", "protocol C;\n        allow-two-primaries yes;"))
+        .findings();
+    only(&["config.two-primaries (critical)"], &two);
+    let gfs2 = Scene::serving()
+        .config(&CONFIG.replace("protocol C;", "protocol C;\n        allow-two-primaries yes;"))
+        .set("self/mountinfo", MOUNTED.replace("ext4", "gfs2"))
+        .findings();
+    only(&[], &gfs2);
+    let unprotected = Scene::serving().config(&CONFIG.replace("        fencing resource-only;\n", "")).findings();
+    only(&["config.no-split-brain-protection (info)"], &unprotected);
+}
+
+#[test]
+fn findings_are_ordered_most_severe_first() {
+    let f = Scene::serving()
+        .drbd(STANDALONE)
+        .set("fs/nfsd/v4_end_grace", "N\n")
+        .set("fs/nfsd/exports", EXPORTS.replace(",fsid=1", ""))
+        .findings();
+    let severities: Vec<Severity> = f.iter().map(|f| f.severity).collect();
+    let mut sorted = severities.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(severities, sorted);
+    assert_eq!(severities.first(), Some(&Severity::Critical));
+    assert_eq!(severities.last(), Some(&Severity::Info));
+}
+
+// --- DRBD 9 (events2 only) -----------------------------------------------------------
+
+const R9: &str = "resource name:r0 role:Primary suspended:no force-io-failures:no write-ordering:flush may_promote:no promotion_score:10101";
+const D9: &str = "device name:r0 volume:0 minor:0 backing_dev:/dev/vdb disk:UpToDate client:no quorum:yes size:204756";
+const C9: &str = "connection name:r0 peer-node-id:1 conn-name:nodea connection:Connected role:Secondary congested:no";
+const P9: &str = "peer-device name:r0 peer-node-id:1 conn-name:nodea volume:0 replication:Established peer-disk:UpToDate peer-client:no resync-suspended:no out-of-sync:0";
+
+#[test]
+fn drbd9_healthy_raises_nothing_and_its_failures_raise_the_84_rules() {
+    only(&[], &Scene::serving().drbd9(&[R9, D9, C9, P9]).findings());
+    // The peer gone: the same rule as 8.4's WFConnection, in DRBD 9's words.
+    let gone = Scene::serving()
+        .drbd9(&[
+            R9,
+            D9,
+            &C9.replace("connection:Connected role:Secondary", "connection:Connecting role:Unknown"),
+            &P9.replace("replication:Established peer-disk:UpToDate", "replication:Off peer-disk:DUnknown")
+                .replace("out-of-sync:0", "out-of-sync:8328"),
+        ])
+        .findings();
+    only(&["drbd.peer-unreachable (warning)"], &gone);
+    let f = raised(&gone, "drbd.peer-unreachable").unwrap();
+    assert_eq!(f.subject, "r0");
+    assert!(f.summary.contains("Connecting: waiting for it to connect"), "{}", f.summary);
+    assert!(f.evidence.iter().any(|e| e.contains("written here since")), "{:?}", f.evidence);
+    // Out of sync under a connected, UpToDate pair.
+    let oos = Scene::serving().drbd9(&[R9, D9, C9, &P9.replace("out-of-sync:0", "out-of-sync:64")]).findings();
+    only(&["drbd.out-of-sync (info)"], &oos);
+    // Outdated while StandAlone after an administrator's disconnect.
+    let standalone = Scene::serving()
+        .standby()
+        .drbd9(&[
+            &R9.replace("role:Primary", "role:Secondary"),
+            &D9.replace("disk:UpToDate", "disk:Outdated"),
+            &C9.replace("connection:Connected role:Secondary", "connection:StandAlone role:Unknown"),
+            &P9.replace("replication:Established peer-disk:UpToDate", "replication:Off peer-disk:DUnknown"),
+        ])
+        .kernel(&["[ 9.0] drbd r0 nodea: conn( Connected -> Disconnecting ) "])
+        .findings();
+    only(&["drbd.disconnected (warning)", "drbd.disk-outdated (warning)"], &standalone);
+}
+
+#[test]
+fn drbd9_resync_is_read_from_the_peer_device() {
+    let target = Scene::serving()
+        .standby()
+        .drbd9(&[
+            &R9.replace("role:Primary", "role:Secondary"),
+            &D9.replace("disk:UpToDate", "disk:Inconsistent"),
+            &C9.replace("role:Secondary", "role:Primary"),
+            &P9.replace("replication:Established", "replication:SyncTarget")
+                .replace("out-of-sync:0", "out-of-sync:48108 done:20.49 dbdt1:2.37 eta:20"),
+        ])
+        .findings();
+    only(&["drbd.resync (info)"], &target);
+    let f = raised(&target, "drbd.resync").unwrap();
+    assert!(f.summary.starts_with("r0: receiving resync 20.5% done, 46.98 MiB left, ETA 0:00:20"), "{}", f.summary);
+}
+
+#[test]
+fn drbd9_one_of_two_peers_gone_is_not_alone() {
+    let c2 = "connection name:r0 peer-node-id:2 conn-name:nodec connection:Connecting role:Unknown congested:no";
+    let p2 = "peer-device name:r0 peer-node-id:2 conn-name:nodec volume:0 replication:Off peer-disk:DUnknown peer-client:no resync-suspended:no out-of-sync:0";
+    let f = Scene::serving().drbd9(&[R9, D9, C9, P9, c2, p2]).findings();
+    only(&["drbd.peer-unreachable (warning)"], &f);
+    let s = &raised(&f, "drbd.peer-unreachable").unwrap().summary;
+    assert!(s.contains("peer nodec not connected") && s.contains("1 of 2 peers still replicate"), "{s}");
+    // A diskless tiebreaker is diskless on purpose: not a lost disk, on either side.
+    let tiebreaker = "peer-device name:r0 peer-node-id:2 conn-name:nodec volume:0 replication:Established peer-disk:Diskless peer-client:yes resync-suspended:no out-of-sync:0";
+    let c2up = c2.replace("connection:Connecting role:Unknown", "connection:Connected role:Secondary");
+    only(&[], &Scene::serving().drbd9(&[R9, D9, C9, P9, &c2up, tiebreaker]).findings());
+    let client = Scene::serving()
+        .standby()
+        .drbd9(&[
+            &R9.replace("role:Primary", "role:Secondary"),
+            &D9.replace("disk:UpToDate client:no", "disk:Diskless client:yes"),
+            &C9.replace("role:Secondary", "role:Primary"),
+            P9,
+        ])
+        .findings();
+    only(&[], &client);
+}
+
+#[test]
+fn drbd9_quorum_suspended_io_and_a_refused_promotion() {
+    let lost = Scene::serving()
+        .drbd9(&[
+            &R9.replace("suspended:no", "suspended:quorum"),
+            &D9.replace("quorum:yes", "quorum:no"),
+            &C9.replace("connection:Connected role:Secondary", "connection:Connecting role:Unknown"),
+            &P9.replace("replication:Established peer-disk:UpToDate", "replication:Off peer-disk:DUnknown"),
+        ])
+        .findings();
+    only(&["drbd.io-suspended (critical)", "drbd.peer-unreachable (warning)", "drbd.quorum-lost (critical)"], &lost);
+    assert!(raised(&lost, "drbd.io-suspended").unwrap().suggestion.as_deref().unwrap().contains("quorum"));
+    // No node Primary, and DRBD would not promote this UpToDate one.
+    let stuck =
+        Scene::serving().standby().drbd9(&[&R9.replace("role:Primary", "role:Secondary"), D9, C9, P9]).findings();
+    only(&["drbd.may-not-promote (warning)"], &stuck);
+    // may_promote:no while the peer is Primary is DRBD 9's normal answer: nothing.
+    let normal = Scene::serving()
+        .standby()
+        .drbd9(&[&R9.replace("role:Primary", "role:Secondary"), D9, &C9.replace("role:Secondary", "role:Primary"), P9])
+        .findings();
+    only(&[], &normal);
+}
+
+#[test]
+fn a_configured_resource_that_is_down_is_said_and_an_unread_events2_is_not_down() {
+    // 8.4: the module loaded, no minor lines (drbdadm down).
+    let down84 = Scene::serving().standby().drbd("");
+    only(&["drbd.down (warning)"], &down84.findings());
+    // DRBD 9: events2 read and empty.
+    let down9 = Scene::serving().standby().drbd9(&[]);
+    only(&["drbd.down (warning)"], &down9.findings());
+    // DRBD 9 with events2 unread, or its first dump unfinished: unknown, not down.
+    let mut unread = down9.clone();
+    unread.events2 = None;
+    only(&[], &unread.findings());
+    let mut unfinished = down9.clone();
+    unfinished.events2 = Some(Vec::new());
+    only(&[], &unfinished.findings());
+}
