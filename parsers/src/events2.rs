@@ -436,6 +436,14 @@ fn float(key: &str, v: &str) -> Result<Option<f64>, ErrorKind> {
     Ok(x.is_finite().then_some(x))
 }
 
+/// A share in 0..=100 (`done:`): anything else is a damaged line, not a value to show.
+fn percent(key: &str, v: &str) -> Result<Option<f64>, ErrorKind> {
+    match float(key, v)? {
+        Some(x) if (0.0..=100.0).contains(&x) => Ok(Some(x)),
+        _ => Err(ErrorKind::BadValue { field: key.to_owned(), value: v.to_owned() }),
+    }
+}
+
 fn set_string(slot: &mut Option<String>, v: &str) -> bool {
     if slot.as_deref() == Some(v) {
         return false;
@@ -878,7 +886,7 @@ fn apply_peer_device(p: &mut PeerDevice, ev: &Event<'_>, rec: &mut Recorder<'_, 
 /// Returns `Ok(false)` for a key that is not a resync key.
 fn apply_resync_key(s: &mut ResyncStats, k: &str, v: &str) -> Result<bool, ErrorKind> {
     match k {
-        "done" => s.percent = float(k, v)?,
+        "done" => s.percent = percent(k, v)?,
         "eta" => s.eta_seconds = float(k, v)?,
         "dbdt1" => s.speed_kib_s = float(k, v)?.map(mib_to_kib),
         "dbdt" => s.avg_speed_kib_s = float(k, v)?.map(mib_to_kib),
@@ -1052,5 +1060,67 @@ destroy connection name:r0 peer-node-id:1 conn-name:b
             let mut st = Events2State::new();
             let _ = st.apply_line(&s, &mut Vec::new());
         }
+
+        /// A stream cut at any line, its state saved (as drnfs's JSON) and the rest applied
+        /// to the saved state, ends where the whole stream does: the state is all there is
+        /// between lines.
+        #[test]
+        fn a_stream_cut_anywhere_and_resumed_from_saved_state_ends_the_same(cut in 0usize..=STREAM_LINES) {
+            let lines: Vec<&str> = STREAM.lines().collect();
+            let mut whole = Events2State::new();
+            for l in &lines {
+                whole.apply_line(l, &mut Vec::new()).unwrap();
+            }
+            let mut first = Events2State::new();
+            for l in &lines[..cut] {
+                first.apply_line(l, &mut Vec::new()).unwrap();
+            }
+            let saved = serde_json::to_string(&first).unwrap();
+            let mut resumed: Events2State = serde_json::from_str(&saved).unwrap();
+            for l in &lines[cut..] {
+                resumed.apply_line(l, &mut Vec::new()).unwrap();
+            }
+            proptest::prop_assert_eq!(resumed, whole);
+        }
+
+        /// Whatever lines arrive, every percent read stays in 0..=100 and every object is
+        /// filed under the resource its line named.
+        #[test]
+        fn state_invariants_hold_for_any_lines(lines in proptest::collection::vec("(exists|change) (resource name:r[0-1]|device name:r[0-1] volume:[0-1]|peer-device name:r[0-1] peer-node-id:[0-1] conn-name:p volume:[0-1] replication:SyncSource done:[0-9]{1,3}(\\.[0-9]{1,2})?|connection name:r[0-1] peer-node-id:[0-1] conn-name:p connection:Connected)", 0..30)) {
+            let mut s = Events2State::new();
+            for l in &lines {
+                let _ = s.apply_line(l, &mut Vec::new());
+            }
+            for (name, r) in &s.resources {
+                proptest::prop_assert_eq!(name, &r.name);
+                for c in &r.connections {
+                    for pd in &c.peer_devices {
+                        if let Some(p) = pd.sync.as_ref().and_then(|x| x.percent) {
+                            proptest::prop_assert!((0.0..=100.0).contains(&p), "done:{}", p);
+                        }
+                    }
+                }
+            }
+        }
     }
+
+    /// A DRBD 9 stream with every kind of object and a resync that starts and ends.
+    const STREAM: &str = "exists resource name:r0 role:Primary suspended:no write-ordering:flush may_promote:no promotion_score:10101
+exists connection name:r0 peer-node-id:1 conn-name:nodeb connection:Connected role:Secondary congested:no ap-in-flight:0 rs-in-flight:0
+exists device name:r0 volume:0 minor:0 disk:UpToDate client:no quorum:yes size:204756 read:1 written:2 al-writes:3 bm-writes:4 upper-pending:0 lower-pending:0 al-suspended:no blocked:no
+exists peer-device name:r0 peer-node-id:1 conn-name:nodeb volume:0 replication:Established peer-disk:UpToDate peer-client:no resync-suspended:no received:0 sent:0 out-of-sync:0 pending:0 unacked:0
+exists path name:r0 peer-node-id:1 conn-name:nodeb local:ipv4:10.50.0.1:7789 peer:ipv4:10.50.0.2:7789 established:yes
+exists -
+change connection name:r0 peer-node-id:1 conn-name:nodeb connection:Connecting role:Unknown
+change peer-device name:r0 peer-node-id:1 conn-name:nodeb volume:0 replication:Off peer-disk:DUnknown out-of-sync:8328
+change connection name:r0 peer-node-id:1 conn-name:nodeb connection:Connected role:Secondary
+change peer-device name:r0 peer-node-id:1 conn-name:nodeb volume:0 replication:SyncSource peer-disk:Inconsistent done:20.49 dbdt1:2.37 eta:20
+change peer-device name:r0 peer-node-id:1 conn-name:nodeb volume:0 done:75.00 out-of-sync:2048
+change peer-device name:r0 peer-node-id:1 conn-name:nodeb volume:0 replication:Established peer-disk:UpToDate out-of-sync:0
+call helper name:r0 peer-node-id:1 conn-name:nodeb volume:0 helper:before-resync-target
+response helper name:r0 peer-node-id:1 conn-name:nodeb volume:0 helper:before-resync-target status:0
+create resource name:r1 role:Secondary suspended:no
+destroy resource name:r1
+";
+    const STREAM_LINES: usize = 16;
 }

@@ -388,7 +388,8 @@ fn parse_progress(t: &str) -> Option<SyncProgress> {
     let after = after.trim_start();
     let (pct_text, after) = after.split_once('%')?;
     let percent: f64 = pct_text.trim().parse().ok()?;
-    if !percent.is_finite() {
+    // A share of the resync: anything else is a damaged line, not a value to show.
+    if !(0.0..=100.0).contains(&percent) {
         return None;
     }
     let after = after.trim_start().strip_prefix('(')?;
@@ -579,7 +580,63 @@ srcversion: C83CE761848B9DE61379370
             let i = idx % chars.len();
             chars[i] = ch;
             let s: String = chars.into_iter().collect();
-            let _ = parse(&s);
+            let p = parse(&s);
+            // One character cannot make a third minor out of two, and what is read stays
+            // within what /proc/drbd can say.
+            proptest::prop_assert!(p.value.minors.len() <= 2);
+            for m in &p.value.minors {
+                if let Some(sync) = &m.sync {
+                    proptest::prop_assert!((0.0..=100.0).contains(&sync.percent), "{}", sync.percent);
+                }
+            }
         }
+
+        /// Any resync progress DRBD 8.4 can print is read back as printed: percent,
+        /// remaining and total (K or M), finish time, speeds and the rate target.
+        #[test]
+        fn resync_progress_round_trips(
+            tenths in 0u32..=1000,
+            total in 1u64..5_000_000,
+            left_share in 0u64..=1000,
+            mib in proptest::bool::ANY,
+            h in 0u64..100, m in 0u64..60, sec in 0u64..60,
+            speed in 0u64..3_000_000, avg in 0u64..3_000_000,
+            want in proptest::option::of(1u64..3_000_000),
+            target in proptest::bool::ANY,
+        ) {
+            let remaining = total * left_share / 1000;
+            let unit = if mib { "M" } else { "K" };
+            let cs = if target { "SyncTarget ro:Secondary/Primary ds:Inconsistent/UpToDate" } else { "SyncSource ro:Primary/Secondary ds:UpToDate/Inconsistent" };
+            let want_text = want.map(|w| format!(" want: {}", thousands(w))).unwrap_or_default();
+            let text = format!(
+                "version: 8.4.11 (api:1/proto:86-101)\nsrcversion: C83CE761848B9DE61379370\n 0: cs:{cs} C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:{remaining}\n\t[==>.................] sync'ed: {}.{}% ({remaining}/{total}){unit}\n\tfinish: {h}:{m:02}:{sec:02} speed: {} ({}){want_text} K/sec\n",
+                tenths / 10, tenths % 10, thousands(speed), thousands(avg)
+            );
+            let p = parse(&text);
+            proptest::prop_assert!(p.errors.is_empty(), "{:?}\n{}", p.errors, text);
+            let sync = p.value.minors[0].sync.clone().expect("a sync line");
+            let scale = if mib { 1024 } else { 1 };
+            proptest::prop_assert_eq!(sync.percent, f64::from(tenths) / 10.0);
+            proptest::prop_assert_eq!(sync.remaining_kib, remaining * scale);
+            proptest::prop_assert_eq!(sync.total_kib, total * scale);
+            proptest::prop_assert!(sync.remaining_kib <= sync.total_kib);
+            proptest::prop_assert_eq!(sync.eta_seconds, Some(h * 3600 + m * 60 + sec));
+            proptest::prop_assert_eq!(sync.speed_kib_s, Some(speed));
+            proptest::prop_assert_eq!(sync.avg_speed_kib_s, Some(avg));
+            proptest::prop_assert_eq!(sync.want_kib_s, want);
+        }
+    }
+
+    /// 1234567 as DRBD prints it: 1,234,567.
+    fn thousands(n: u64) -> String {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
     }
 }
