@@ -164,7 +164,9 @@ pub enum Command {
     #[command(after_help = "Examples:
   drnfs doctor                            what is wrong, and what to do next
   drnfs doctor --sample-seconds 10        watch 10 s first (stalls, noisy clients)
-  drnfs doctor --json                     for monitoring; exit 1 when critical")]
+  drnfs doctor --json                     for monitoring; exit 1 when critical
+  drnfs doctor --replay incident.drnfs.gz --at 120
+                                          the findings two minutes into a recording")]
     Doctor(DoctorArgs),
 
     /// Record every source over time into one file (attach it to a ticket; replay it with
@@ -376,8 +378,12 @@ pub struct SnapshotArgs {
 
     /// Take two samples this many seconds apart, so rates (ops/s, bytes/s per client) are
     /// filled in.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", conflicts_with = "replay")]
     pub sample_seconds: Option<f64>,
+
+    /// With --replay: the state this many seconds into the recording (default: its end).
+    #[arg(long, value_name = "SECONDS", requires = "replay")]
+    pub at: Option<f64>,
 }
 
 #[derive(Debug, Args)]
@@ -387,8 +393,12 @@ pub struct DoctorArgs {
     pub json: bool,
 
     /// Watch for this many seconds first (rates, stalls and noisy clients need it).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", conflicts_with = "replay")]
     pub sample_seconds: Option<f64>,
+
+    /// With --replay: the findings this many seconds into the recording (default: its end).
+    #[arg(long, value_name = "SECONDS", requires = "replay")]
+    pub at: Option<f64>,
 }
 
 #[derive(Debug, Args)]
@@ -481,8 +491,8 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
     }
     tracing::info!(version = env!("DRNFS_VERSION"), log = %destination, "drnfs started");
     match cli.command.take() {
-        Some(Command::Snapshot(args)) => snapshot(&cli.sources, &args),
-        Some(Command::Doctor(args)) => doctor(&cli.sources, &args),
+        Some(Command::Snapshot(args)) => snapshot(&cli.sources, cli.view.replay.as_deref(), &args),
+        Some(Command::Doctor(args)) => doctor(&cli.sources, cli.view.replay.as_deref(), &args),
         Some(Command::Record(args)) => record(&cli.sources, &args, interval),
         Some(Command::TopClients(args)) => top_clients(&cli.sources, &args, interval),
         Some(Command::Promote(a)) => action(&cli, ActionKind::Promote, &a, Flags::default(), None),
@@ -655,9 +665,30 @@ fn run_tui(opts: tui::TuiOptions) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The report a one-shot command prints: of a recording at a moment (`--replay FILE --at
+/// SECONDS`), else of this host (or the capture the source flags name) now.
+fn one_report(
+    sources: &SourceArgs,
+    replay: Option<&std::path::Path>,
+    at: Option<f64>,
+    sample_seconds: Option<f64>,
+) -> anyhow::Result<crate::engine::Report> {
+    let sources = sources.config();
+    let Some(path) = replay else { return oneshot::take(&sources, sample_seconds) };
+    let rec = Recording::open(path)?;
+    let at = at.unwrap_or(f64::MAX);
+    crate::engine::replay::report_at(&rec, at, &sources.vips).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{}: no sample {}",
+            path.display(),
+            if at == f64::MAX { "at all".to_owned() } else { format!("before {at} s") }
+        )
+    })
+}
+
 /// `drnfs snapshot`: one sample (or two, for rates) through the same engine the TUI uses.
-fn snapshot(sources: &SourceArgs, args: &SnapshotArgs) -> anyhow::Result<ExitCode> {
-    let snapshot = oneshot::take(&sources.config(), args.sample_seconds)?;
+fn snapshot(sources: &SourceArgs, replay: Option<&std::path::Path>, args: &SnapshotArgs) -> anyhow::Result<ExitCode> {
+    let snapshot = one_report(sources, replay, args.at, args.sample_seconds)?;
     let mut out = std::io::stdout().lock();
     let written =
         if args.json { report::json::write(&mut out, &snapshot) } else { report::text::write(&mut out, &snapshot) };
@@ -673,8 +704,8 @@ fn snapshot(sources: &SourceArgs, args: &SnapshotArgs) -> anyhow::Result<ExitCod
 }
 
 /// `drnfs doctor`: the findings; exit 1 when any is critical.
-fn doctor(sources: &SourceArgs, args: &DoctorArgs) -> anyhow::Result<ExitCode> {
-    let snapshot = oneshot::take(&sources.config(), args.sample_seconds)?;
+fn doctor(sources: &SourceArgs, replay: Option<&std::path::Path>, args: &DoctorArgs) -> anyhow::Result<ExitCode> {
+    let snapshot = one_report(sources, replay, args.at, args.sample_seconds)?;
     let mut out = std::io::stdout().lock();
     let written = if args.json {
         serde_json::to_writer_pretty(&mut out, &snapshot.findings).map_err(std::io::Error::from).and_then(|()| {
@@ -907,6 +938,9 @@ mod tests {
             Cli::try_parse_from(["drnfs", "failover", "r0", "--dry-run", "--replay", "x.gz", "--at", "12"]).unwrap();
         assert!(matches!(c.command, Some(Command::Failover(ActionArgs { dry_run: true, at: Some(12.0), .. }))));
         assert!(Cli::try_parse_from(["drnfs", "promote", "r0", "--at", "1"]).is_err(), "--at needs --replay");
+        assert!(Cli::try_parse_from(["drnfs", "doctor", "--replay", "x.gz", "--at", "60"]).is_ok());
+        assert!(Cli::try_parse_from(["drnfs", "snapshot", "--json", "--replay", "x.gz", "--at", "60"]).is_ok());
+        assert!(Cli::try_parse_from(["drnfs", "doctor", "--at", "60"]).is_err(), "--at needs --replay");
         assert!(Cli::try_parse_from(["drnfs", "--demo", "--replay", "x"]).is_err());
     }
 }

@@ -182,3 +182,38 @@ fn doctor_on_a_refused_handshake_says_the_settings_differ() {
     assert!(!text.contains("split brain between"), "{text}");
     assert!(!text.contains("disconnected by an administrator"), "{text}");
 }
+
+/// `doctor --replay FILE --at SECONDS` judges the recording at that moment, not this host:
+/// the demo recording's nodea is Primary/Primary at 700 s (the split brain's second
+/// Primary) and was not at 60 s.
+#[test]
+fn doctor_judges_a_recording_at_the_moment_asked() {
+    let rec = fixtures().join("demo").join("lab-incident.drnfs.gz");
+    let at = |seconds: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_drnfs"))
+            .args(["doctor", "--json", "--replay"])
+            .arg(&rec)
+            .args(["--at", seconds])
+            .output()
+            .unwrap();
+        let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("--at {seconds}: no JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+        let ids: BTreeSet<String> = findings.iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect();
+        (out.status.code(), ids)
+    };
+    let (code, early) = at("60");
+    assert_eq!(code, Some(0), "{early:?}");
+    assert!(!early.contains("drbd.two-primaries:r0"), "{early:?}");
+    let (code, late) = at("700");
+    assert_eq!(code, Some(1), "critical findings exit 1: {late:?}");
+    assert!(late.contains("drbd.two-primaries:r0"), "{late:?}");
+    // Before the first sample there is nothing to judge: said, not an empty verdict.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_drnfs"))
+        .args(["doctor", "--replay"])
+        .arg(&rec)
+        .args(["--at", "0"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no sample before 0 s"));
+}

@@ -927,13 +927,17 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__doctor)
-            opts="-v -h --json --sample-seconds --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --json --sample-seconds --at --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --sample-seconds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --at)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1719,13 +1723,17 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__snapshot)
-            opts="-v -h --json --sample-seconds --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --json --sample-seconds --at --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --sample-seconds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --at)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -59,6 +59,7 @@ complete -c drnfs -n "__fish_drnfs_needs_command" -f -a "agent" -d 'The peer\'s 
 complete -c drnfs -n "__fish_drnfs_needs_command" -f -a "debug" -d 'Tools for capturing fixtures and debugging drnfs itself'
 complete -c drnfs -n "__fish_drnfs_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l sample-seconds -d 'Take two samples this many seconds apart, so rates (ops/s, bytes/s per client) are filled in' -r
+complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l at -d 'With --replay: the state this many seconds into the recording (default: its end)' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l config -d 'The drnfs configuration (resources, mount points, NFS units, VIP, peer)' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l proc-root -d 'Read DIR/drbd, DIR/net/rpc/nfsd, DIR/fs/nfsd/… instead of /proc/… (a captured tree, or files copied off a broken server). No drbdsetup, sockets or kernel log are read live then' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l events2-file -d 'Read `drbdsetup events2` lines (or `drbdsetup status --json`) from FILE instead of running drbdsetup' -r -F
@@ -76,6 +77,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l ascii -d 'Draw 
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l sample-seconds -d 'Watch for this many seconds first (rates, stalls and noisy clients need it)' -r
+complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l at -d 'With --replay: the findings this many seconds into the recording (default: its end)' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l config -d 'The drnfs configuration (resources, mount points, NFS units, VIP, peer)' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l proc-root -d 'Read DIR/drbd, DIR/net/rpc/nfsd, DIR/fs/nfsd/… instead of /proc/… (a captured tree, or files copied off a broken server). No drbdsetup, sockets or kernel log are read live then' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l events2-file -d 'Read `drbdsetup events2` lines (or `drbdsetup status --json`) from FILE instead of running drbdsetup' -r -F
