@@ -53,7 +53,10 @@ fn push_addr(s: &str, out: &mut Vec<IpAddr>) {
 
 /// The VIPs of `/etc/keepalived/keepalived.conf`, or none when it is absent.
 pub fn detect() -> Vec<IpAddr> {
-    std::fs::read_to_string("/etc/keepalived/keepalived.conf").map(|t| vips_from_config(&t)).unwrap_or_default()
+    let conf = std::path::Path::new("/etc/keepalived/keepalived.conf");
+    super::bounded::read(conf, super::bounded::MAX_FILE, super::bounded::MAX_LINE)
+        .map(|b| vips_from_config(&b.text))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -399,7 +399,7 @@ async fn run_events2_once(program: &PathBuf, tx: &Sender<Input>, start: Instant)
     tracing::info!(command = %source, pid = child.id(), "drbdsetup events2 started");
     let _ = tx.send(Input::Events2Status { at: seconds_since(start), status: ChildStatus::Running { source } }).await;
     let Some(stdout) = child.stdout.take() else { return "no stdout".to_owned() };
-    let mut stderr = child.stderr.take();
+    let stderr = child.stderr.take();
     let mut stdout = tokio::io::BufReader::new(stdout);
     loop {
         match super::bounded::read_line_async(&mut stdout, super::bounded::MAX_LINE).await {
@@ -421,10 +421,12 @@ async fn run_events2_once(program: &PathBuf, tx: &Sender<Input>, start: Instant)
         }
     }
     let status = child.wait().await.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
-    let mut err = String::new();
-    if let Some(s) = stderr.as_mut() {
-        let _ = s.read_to_string(&mut err).await;
+    let mut err = Vec::new();
+    if let Some(s) = stderr {
+        // Why it died is in the first lines; a child that floods stderr is not kept whole.
+        let _ = s.take(super::bounded::MAX_LINE as u64).read_to_end(&mut err).await;
     }
+    let err = String::from_utf8_lossy(&err);
     let err = err.trim();
     if err.is_empty() {
         format!("drbdsetup events2 exited ({status})")

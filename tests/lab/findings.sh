@@ -127,9 +127,22 @@ scenario_rule_states() {
 	# nodea's resource file edited (protocol A) and applied there only: the nodes refuse each
 	# other's handshake ("incompatible protocol settings") and stay StandAlone — a reason
 	# drnfs does not classify as an administrator's disconnect or a split brain.
+	local before attempt refused=0
+	before=$(on nodea 'dmesg | grep -c "incompatible protocol" || true')
 	on nodea 'cp /etc/drbd.d/r0.res /root/r0.res.orig && sed -i "s/protocol C;/protocol A;/" /etc/drbd.d/r0.res &&
 		drbdadm disconnect r0 && drbdadm connect r0' || return 1
-	wait_for nodea 'dmesg | tail -n 30' 'incompatible' 30 || return 1
+	# Both sides check the other's settings; whichever checks first drops the connection,
+	# and the other may see only a broken pipe and keep waiting (seen in the lab). Until
+	# nodea is the one that refused, nodeb offers the handshake again.
+	for attempt in 1 2 3 4 5; do
+		if wait_for nodea "[ \$(dmesg | grep -c 'incompatible protocol') -gt $before ] && echo refused" '^refused$' 20 2>/dev/null; then
+			refused=1
+			break
+		fi
+		log "attempt $attempt: nodeb refused first; offering the handshake again"
+		on nodeb 'drbdadm connect r0 2>/dev/null; true' || return 1
+	done
+	((refused)) || { log "nodea never logged 'incompatible protocol settings'"; on nodea 'dmesg | tail -n 30' >&2; return 1; }
 	wait_for nodea 'drbdadm cstate r0' '^StandAlone$' 30 || return 1
 	finding nodea drbd.standalone 30 || return 1
 	capture config-mismatch nodea || return 1
