@@ -4,7 +4,7 @@
 use drnfs_parsers::drbd_state::{ConnectionState, DiskState, ProcCs, ReplicationState, Role};
 
 use super::links::{Link, links};
-use super::{Finding, Severity};
+use super::{Finding, Severity, show};
 use crate::format::kib;
 use crate::model::Model;
 
@@ -184,8 +184,4 @@ fn configured_but_down(model: &Model, out: &mut Vec<Finding>) {
             );
         }
     }
-}
-
-fn show<T: std::fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref().map_or_else(|| "?".to_owned(), ToString::to_string)
 }

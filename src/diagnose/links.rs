@@ -7,6 +7,7 @@
 use drnfs_parsers::drbd_state::{ConnectionState, DiskState, ProcCs, ReplicationState, Role};
 
 use super::replication::resource_of_minor;
+use super::show;
 use crate::model::Model;
 
 #[derive(Debug, Clone)]
@@ -219,8 +220,4 @@ pub(super) fn links(model: &Model) -> Vec<Link> {
         }
     }
     out
-}
-
-fn show<T: std::fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref().map_or_else(|| "?".to_owned(), ToString::to_string)
 }

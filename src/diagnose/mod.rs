@@ -59,6 +59,11 @@ impl Finding {
     }
 }
 
+/// A state for a sentence: `?` when unknown.
+fn show<T: std::fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref().map_or_else(|| "?".to_owned(), ToString::to_string)
+}
+
 /// Every finding the model supports now, most severe first.
 pub fn evaluate(model: &Model, vips: &[IpAddr]) -> Vec<Finding> {
     let mut out = Vec::new();

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use drnfs_parsers::drbd_state::{ConnectionState, ProcCs, ReplicationState, Role};
 
 use super::links::{Link, links};
-use super::{Finding, Severity};
+use super::{Finding, Severity, show};
 use crate::format::{hms, kib};
 use crate::model::Model;
 
@@ -234,10 +234,6 @@ fn fence_finding(model: &Model, subject: &str, f: &crate::model::FenceResult) ->
             "do not take over until {peer} is known to be down: power it off (or configure [fence] in drnfs.toml)"
         ))
     }
-}
-
-fn show<T: std::fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref().map_or_else(|| "?".to_owned(), ToString::to_string)
 }
 
 /// The resource name of a minor: from events2 when it is available, else as the kernel

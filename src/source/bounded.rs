@@ -83,33 +83,47 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 /// session): the rest of a longer line is read and dropped, never kept. `None` at the
 /// end; `Some((line, true))` when the line was cut.
 pub fn read_line(reader: &mut impl BufRead, max_line: usize) -> std::io::Result<Option<(String, bool)>> {
-    let mut kept: Vec<u8> = Vec::new();
-    let mut cut = false;
-    let mut any = false;
+    let mut line = LineBuf::default();
     loop {
         let chunk = reader.fill_buf()?;
-        if chunk.is_empty() {
-            break;
+        let (used, done) = line.take(chunk, max_line);
+        reader.consume(used);
+        if done {
+            return Ok(line.finish());
         }
-        any = true;
-        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+    }
+}
+
+/// One line being read in chunks, whichever way the chunks come (blocking or async).
+#[derive(Default)]
+struct LineBuf {
+    kept: Vec<u8>,
+    cut: bool,
+    any: bool,
+}
+
+impl LineBuf {
+    /// Takes what belongs to this line from `chunk` (an empty chunk is the end of the
+    /// input): how many bytes to consume, and whether the line is complete.
+    fn take(&mut self, chunk: &[u8], max_line: usize) -> (usize, bool) {
+        if chunk.is_empty() {
+            return (0, true);
+        }
+        self.any = true;
+        let (take, newline) = match chunk.iter().position(|&b| b == b'\n') {
             Some(i) => (i, true),
             None => (chunk.len(), false),
         };
-        let room = max_line.saturating_sub(kept.len());
-        if take > room {
-            cut = true;
-        }
-        kept.extend_from_slice(&chunk[..take.min(room)]);
-        reader.consume(if done { take + 1 } else { take });
-        if done {
-            break;
-        }
+        let room = max_line.saturating_sub(self.kept.len());
+        self.cut |= take > room;
+        self.kept.extend_from_slice(&chunk[..take.min(room)]);
+        (if newline { take + 1 } else { take }, newline)
     }
-    if !any {
-        return Ok(None);
+
+    /// `None` when the input had ended before this line began.
+    fn finish(self) -> Option<(String, bool)> {
+        self.any.then(|| (finish_line(self.kept), self.cut))
     }
-    Ok(Some((finish_line(kept), cut)))
 }
 
 /// The longest answer line a peer's drnfs sends (its whole report, as JSON): far above any
@@ -122,31 +136,15 @@ pub async fn read_line_async<R: tokio::io::AsyncBufRead + Unpin>(
     max_line: usize,
 ) -> std::io::Result<Option<(String, bool)>> {
     use tokio::io::AsyncBufReadExt;
-    let mut kept: Vec<u8> = Vec::new();
-    let mut cut = false;
-    let mut any = false;
+    let mut line = LineBuf::default();
     loop {
         let chunk = reader.fill_buf().await?;
-        if chunk.is_empty() {
-            break;
-        }
-        any = true;
-        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
-            Some(i) => (i, true),
-            None => (chunk.len(), false),
-        };
-        let room = max_line.saturating_sub(kept.len());
-        cut |= take > room;
-        kept.extend_from_slice(&chunk[..take.min(room)]);
-        reader.consume(if done { take + 1 } else { take });
+        let (used, done) = line.take(chunk, max_line);
+        reader.consume(used);
         if done {
-            break;
+            return Ok(line.finish());
         }
     }
-    if !any {
-        return Ok(None);
-    }
-    Ok(Some((finish_line(kept), cut)))
 }
 
 fn finish_line(mut kept: Vec<u8>) -> String {
