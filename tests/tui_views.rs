@@ -268,3 +268,90 @@ fn ascii_mode_draws_nothing_but_ascii() {
         check(&mut app, capture);
     }
 }
+
+fn wait_until_finished(
+    app: &mut App,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<drnfs::tui::action_panel::ActionEvent>,
+) -> String {
+    use drnfs::tui::action_panel::Phase;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        match rx.try_recv() {
+            Ok(ev) => app.panel.as_mut().expect("the panel is open").apply(ev),
+            Err(tokio::sync::mpsc::error::TryRecvError::Empty) => {
+                assert!(std::time::Instant::now() < deadline, "the action did not finish within 60 s");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("the action's channel closed before it finished: {e}"),
+        }
+        if let Some(Phase::Finished { result }) = app.panel.as_ref().map(|p| &p.phase) {
+            return result.clone();
+        }
+    }
+}
+
+/// The action panel as an operator drives it: `P` in the DRBD view of a node in split
+/// brain opens the panel over the view, runs promote's preflight as a dry run on the
+/// recorded state, and draws the refusal and its reason at 80×24; Esc closes it only once
+/// the action has finished.
+#[test]
+fn the_action_panel_shows_a_dry_run_refusal_and_closes_when_done() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
+    let mut app = app_from_capture(&fixtures().join("split-brain/nodeb"));
+    app.update(Action::Show(View::Drbd));
+    app.update(keys::map(key(KeyCode::Char('P')), false).unwrap());
+    let kind = app.pending_action.take().expect("P asks for promote");
+    assert_eq!(kind, drnfs::action::plan::ActionKind::Promote);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    drnfs::tui::start_action(&mut app, kind, &fixtures().join("drnfs.toml"), None, tx);
+    let title = app.panel.as_ref().expect("the panel opened").title.clone();
+    assert_eq!(title, "promote r0 (dry run on recorded state)");
+    let result = wait_until_finished(&mut app, &mut rx);
+    assert_eq!(result, "dry run: it would be REFUSED");
+    let lines = app.panel.as_ref().unwrap().lines.join("\n");
+    assert!(lines.to_lowercase().contains("split"), "the refusal names the split brain:\n{lines}");
+    let screen = screen_text(&app, 80, 24);
+    assert!(screen.contains("promote r0 (dry run on recorded state)"), "{screen}");
+    assert!(screen.contains("dry run: it would be REFUSED"), "{screen}");
+    app.panel_key(key(KeyCode::Esc));
+    assert!(app.panel.is_none(), "Esc closes a finished panel");
+    assert!(!screen_text(&app, 80, 24).contains("dry run:"), "the view is back");
+}
+
+/// The typed phrase reaches the action as typed: keys that are commands elsewhere (`q`,
+/// digits, `?`) are text while the panel asks; Backspace edits; Enter sends; Esc sends
+/// nothing (which aborts); and an unfinished panel stays open.
+#[test]
+fn the_action_panel_sends_the_typed_phrase() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use drnfs::tui::action_panel::{ActionEvent, ActionPanel};
+    let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
+    let mut app = app_from_capture(&fixtures().join("connected-idle/nodeb"));
+    app.panel = Some(ActionPanel::new("failover r0".into()));
+    let (reply, typed) = std::sync::mpsc::channel();
+    app.panel.as_mut().unwrap().apply(ActionEvent::NeedPhrase("failover r0 q?".into(), reply));
+    for c in "failover r9".chars() {
+        app.panel_key(key(KeyCode::Char(c)));
+    }
+    app.panel_key(key(KeyCode::Backspace));
+    for c in "0 q?".chars() {
+        app.panel_key(key(KeyCode::Char(c)));
+    }
+    let screen = screen_text(&app, 80, 24);
+    assert!(screen.contains("Type 'failover r0 q?' and Enter (Esc aborts): failover r0 q?_"), "{screen}");
+    assert!(!app.quit && app.view == View::Overview && !app.help, "keys typed into the phrase did nothing else");
+    app.panel_key(key(KeyCode::Enter));
+    assert_eq!(typed.recv_timeout(std::time::Duration::from_secs(1)).unwrap(), "failover r0 q?");
+    // Asked again, Esc sends an empty phrase; the panel stays until the action ends.
+    let (reply, typed) = std::sync::mpsc::channel();
+    app.panel.as_mut().unwrap().apply(ActionEvent::NeedPhrase("failover r0".into(), reply));
+    app.panel_key(key(KeyCode::Char('x')));
+    app.panel_key(key(KeyCode::Esc));
+    assert_eq!(typed.recv_timeout(std::time::Duration::from_secs(1)).unwrap(), "");
+    app.panel_key(key(KeyCode::Esc));
+    assert!(app.panel.is_some(), "a running action's panel does not close");
+    app.panel.as_mut().unwrap().apply(ActionEvent::Finished("aborted: nothing changed".into()));
+    app.panel_key(key(KeyCode::Enter));
+    assert!(app.panel.is_none());
+}

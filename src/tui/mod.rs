@@ -112,8 +112,9 @@ where
 }
 
 /// Opens the action panel and starts the action on a worker thread: on this node's live
-/// sources, or — on recorded state — as a dry run against the report on screen.
-fn start_action(
+/// sources, or — on recorded state — as a dry run against the report on screen. The
+/// panel's events arrive on `tx`; the event loop applies them.
+pub fn start_action(
     app: &mut App,
     kind: crate::action::plan::ActionKind,
     config: &std::path::Path,
