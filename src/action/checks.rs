@@ -147,6 +147,18 @@ pub fn preflight(
             "this node lost quorum: DRBD refuses promotion, and a demote needs secondary --force",
         );
     }
+    // DRBD 9 says itself whether it would promote this node; drnfs does not try what the
+    // kernel has already refused (it answers may_promote:no while a peer is Primary, the
+    // data here is not UpToDate, or quorum is missing: the checks below name which).
+    if matches!(action, ActionKind::Promote | ActionKind::Takeover) && local.may_promote == Some(false) {
+        c.add(
+            "C23",
+            me,
+            "DRBD allows promotion here",
+            Verdict::Block,
+            "events2 says may_promote:no: DRBD 9 would refuse drbdadm primary on this node",
+        );
+    }
     let standalone = local.connection.as_deref() == Some("StandAlone");
     let split = local.split_brain() || peer.is_some_and(NodeState::split_brain);
     if action != ActionKind::RecoverSplitBrain {
@@ -771,6 +783,12 @@ mod tests {
         let mut q = node("Secondary", "UpToDate", "Connected", "Established", "Secondary");
         q.quorum = Some(false);
         assert_eq!(blocks(ActionKind::Promote, &q, None, &ctx), vec!["C09"]);
+        // DRBD 9 refuses promotion here: promote and takeover say so, a demote does not care.
+        let mut refused = node("Secondary", "UpToDate", "Connected", "Established", "Secondary");
+        refused.may_promote = Some(false);
+        assert_eq!(blocks(ActionKind::Promote, &refused, None, &ctx), vec!["C23"]);
+        refused.may_promote = Some(true);
+        assert!(blocks(ActionKind::Promote, &refused, None, &ctx).is_empty());
         // Another action, Pacemaker.
         let busy = Context {
             busy: Some("locked by pid 42".into()),

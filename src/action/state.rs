@@ -22,6 +22,9 @@ pub struct NodeState {
     pub peer_disk: Option<String>,
     pub out_of_sync_kib: Option<u64>,
     pub quorum: Option<bool>,
+    /// DRBD 9's own verdict on promoting this node (`may_promote:` in events2); `None` on
+    /// 8.4, which has no such signal.
+    pub may_promote: Option<bool>,
     pub suspended: bool,
     /// Mount points of filesystems from DRBD devices (binds included).
     pub drbd_mounts: Vec<(String, String)>,
@@ -83,6 +86,7 @@ impl NodeState {
             n.role = name(&r.role);
             n.disk = device.and_then(|d| name(&d.disk));
             n.quorum = device.and_then(|d| d.quorum);
+            n.may_promote = r.may_promote;
             n.suspended = r.suspended.as_deref().is_some_and(|s| s != "no");
             let c = peer.and_then(|p| r.connections.iter().find(|c| c.peer == p)).or_else(|| r.connections.first());
             match c {

@@ -86,15 +86,24 @@ fn render_detail(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
             ),
             Span::raw(format!(" {:5.1}%", s.percent)),
         ]));
-        lines.push(Line::from(format!(
-            "      ETA {}   speed {}/s   average {}/s   want {}   {} left of {}",
-            s.eta_seconds.map_or_else(|| "?".to_owned(), hms),
-            s.speed_kib_s.map_or_else(|| "?".to_owned(), kib),
-            s.avg_speed_kib_s.map_or_else(|| "?".to_owned(), kib),
-            s.want_kib_s.map_or_else(|| "–".to_owned(), |w| format!("{}/s", kib(w))),
+        // A figure the source does not carry (DRBD 9's events2 has no average) is left
+        // out rather than shown as unknown.
+        let mut figures = vec![
+            format!("ETA {}", s.eta_seconds.map_or_else(|| "?".to_owned(), hms)),
+            format!("speed {}/s", s.speed_kib_s.map_or_else(|| "?".to_owned(), kib)),
+        ];
+        if let Some(avg) = s.avg_speed_kib_s {
+            figures.push(format!("average {}/s", kib(avg)));
+        }
+        if let Some(w) = s.want_kib_s {
+            figures.push(format!("want {}/s", kib(w)));
+        }
+        figures.push(format!(
+            "{} left of {}",
             s.remaining_kib.map_or_else(|| "?".to_owned(), kib),
-            s.total_kib.map_or_else(|| "?".to_owned(), kib),
-        )));
+            s.total_kib.map_or_else(|| "?".to_owned(), kib)
+        ));
+        lines.push(Line::from(format!("      {}", figures.join("   "))));
     }
     if let Some(m) = v.minor.and_then(|mi| snap.and_then(|s| s.drbd.minors.iter().find(|m| m.minor == mi))) {
         if let Some(c) = &m.counters {
@@ -136,7 +145,25 @@ fn render_detail(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
             )));
         }
     }
+    let has_minor_line = v.minor.is_some_and(|mi| snap.is_some_and(|s| s.drbd.minors.iter().any(|m| m.minor == mi)));
     if let Some(r) = snap.and_then(|s| s.drbd.resources.iter().find(|r| r.name == v.name)) {
+        // DRBD 9 has no /proc/drbd line: the same counters come from events2, per peer.
+        let pd = r
+            .connections
+            .iter()
+            .find(|c| Some(&c.peer) == v.peer.as_ref())
+            .and_then(|c| c.peer_devices.iter().find(|p| Some(p.volume) == v.volume));
+        if let (false, Some(pd)) = (has_minor_line, pd) {
+            let n = |x: Option<u64>| x.map_or_else(|| "?".to_owned(), |x| x.to_string());
+            lines.push(Line::from(format!(
+                "out of sync {}   pending {}   unacked {}   sent {}  received {}",
+                pd.out_of_sync_kib.map_or_else(|| "?".to_owned(), kib),
+                n(pd.pending),
+                n(pd.unacked),
+                pd.sent_kib.map_or_else(|| "?".to_owned(), kib),
+                pd.received_kib.map_or_else(|| "?".to_owned(), kib),
+            )));
+        }
         let q = r.devices.iter().find(|d| Some(d.volume) == v.volume).and_then(|d| d.quorum);
         if q.is_some() || r.may_promote.is_some() || r.promotion_score.is_some() {
             lines.push(Line::from(format!(

@@ -31,8 +31,10 @@ fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
 }
 
 pub fn volume_lines(v: &VolumeLine, t: &Theme, width: usize) -> Vec<Line<'static>> {
-    let name = match v.minor {
-        Some(m) if !v.name.starts_with("minor") => format!("{} ({m})", v.name),
+    let name = match (v.minor, &v.peer) {
+        // One line per peer: name the peer instead of the minor.
+        (_, Some(peer)) if v.several_peers => format!("{}{}{peer}", v.name, t.arrow()),
+        (Some(m), _) if !v.name.starts_with("minor") => format!("{} ({m})", v.name),
         _ => v.name.clone(),
     };
     let disk_health =
