@@ -413,6 +413,11 @@ fn parse_progress(t: &str) -> Option<SyncProgress> {
         want_kib_s: None,
         stalled: false,
     };
+    // The kernel clamps what is left to the total (drbd_get_syncer_progress): more left
+    // than the whole is a damaged line.
+    if p.remaining_kib > p.total_kib {
+        return None;
+    }
     let rest = chars.as_str().trim_start();
     if let Some(glued) = rest.strip_prefix("finish:") {
         if !parse_finish(glued, &mut p) {
@@ -559,6 +564,19 @@ srcversion: C83CE761848B9DE61379370
         assert_eq!(lines, vec![2, 3, 4, 6]);
     }
 
+    /// Found by the fuzzer (fuzz/fuzz_targets/proc_drbd.rs): a progress line saying more is
+    /// left than the whole resync was read as it stood.
+    #[test]
+    fn more_left_than_the_whole_resync_is_damage() {
+        let text = " 0: cs:SyncTarget ro:Secondary/Primary ds:Inconsistent/UpToDate C r-----\n    ns:0 nr:208 dw:208867 dr:262609 al:10 bm:0 lo:0 pe:56 ua:0 ap:0 ep:1 wo:f oos:130824\n\t[>....................] sync'ed:  3.2% (130824/13132)K\n\tfinish: 6:43:22 speed: 0 (0) want: 2,048 K/sec\n";
+        let p = parse(text);
+        assert_eq!(p.value.minors[0].sync, None);
+        // The progress line, and its finish line left without one.
+        assert_eq!(p.errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![3, 4]);
+        let fine = parse(&text.replace("/13132)", "/135132)"));
+        assert_eq!(fine.value.minors[0].sync.as_ref().map(|s| s.total_kib), Some(135_132));
+    }
+
     #[test]
     fn truncated_lines_do_not_panic() {
         for cut in 0..TWO_MINORS.len() {
@@ -587,6 +605,7 @@ srcversion: C83CE761848B9DE61379370
             for m in &p.value.minors {
                 if let Some(sync) = &m.sync {
                     proptest::prop_assert!((0.0..=100.0).contains(&sync.percent), "{}", sync.percent);
+                    proptest::prop_assert!(sync.remaining_kib <= sync.total_kib, "{sync:?}");
                 }
             }
         }
