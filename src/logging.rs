@@ -97,7 +97,11 @@ pub fn filter(verbose: u8) -> EnvFilter {
 pub fn init(verbose: u8, destination: &Destination) -> Result<(), String> {
     let builder = tracing_subscriber::fmt().with_env_filter(filter(verbose)).with_target(true);
     let result = match destination {
-        Destination::Stderr => builder.with_writer(std::io::stderr).try_init(),
+        // Colour only for a terminal: a pipe or a file gets plain text, not escape codes.
+        Destination::Stderr => {
+            use std::io::IsTerminal;
+            builder.with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr).try_init()
+        }
         Destination::Journal => builder.with_ansi(false).without_time().with_writer(JournalWriter).try_init(),
         Destination::File(path) => {
             if let Some(dir) = path.parent() {

@@ -66,6 +66,10 @@ const NOT_IN_THE_LAB: &[(&str, &str)] = &[
     ("drbd.quorum-lost", "DRBD 9 only (the lab's kernel ships 8.4, which has no quorum)"),
     ("drbd.io-suspended", "DRBD 9's suspended: field; the lab's 8.4 never suspends without fencing or quorum"),
     ("drbd.may-not-promote", "DRBD 9's may_promote: field; 8.4 has none"),
+    (
+        "source.nothing-readable",
+        "the lab's nodes always have DRBD or nfsd loaded; tested on this machine, which has neither",
+    ),
 ];
 
 /// The findings drnfs raises at the moment each capture of `node` was taken.
@@ -136,13 +140,13 @@ fn every_rule_raised_where_it_must_be_and_nowhere_it_must_not() {
 
 #[test]
 fn every_rule_is_covered_here_or_explained() {
-    let source: String = ["replication", "disks", "roles", "nfsd", "clients", "config"]
+    let source: String = ["replication", "disks", "roles", "nfsd", "clients", "config", "sources"]
         .iter()
         .map(|f| {
             std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("src/diagnose/{f}.rs"))).unwrap()
         })
         .collect();
-    let re = regex::Regex::new(r#""((?:drbd|config|role|nfsd|client)\.[a-z-]+)""#).unwrap();
+    let re = regex::Regex::new(r#""((?:drbd|config|role|nfsd|client|source)\.[a-z-]+)""#).unwrap();
     let ids: BTreeSet<&str> = re.captures_iter(&source).map(|c| c.get(1).unwrap().as_str()).collect();
     for id in &ids {
         let covered = RULES.iter().any(|(r, _, _)| r == id) || NOT_IN_THE_LAB.iter().any(|(r, _)| r == id);
@@ -216,4 +220,73 @@ fn doctor_judges_a_recording_at_the_moment_asked() {
         .unwrap();
     assert_ne!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no sample before 0 s"));
+}
+
+/// With nothing readable (an empty proc root: no DRBD, no nfsd) doctor does not say
+/// "nothing to report" nor print an empty list: both forms say what could not be read and
+/// why, and exit 2.
+#[test]
+fn doctor_says_what_it_could_not_read() {
+    let empty = tempfile::tempdir().unwrap();
+    for json in [false, true] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_drnfs"))
+            .arg("doctor")
+            .arg("--proc-root")
+            .arg(empty.path())
+            .args(json.then_some("--json"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(!text.contains("nothing to report"), "{text}");
+        let drbd = format!("{}/drbd does not exist", empty.path().display());
+        let nfsd = format!("{}/net/rpc/nfsd does not exist", empty.path().display());
+        assert!(text.contains(&drbd) && text.contains(&nfsd), "{text}");
+        if json {
+            let findings: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(findings[0]["id"], "source.nothing-readable:host", "{text}");
+            assert_eq!(findings[0]["severity"], "critical", "{text}");
+        } else {
+            assert!(text.contains("CRITICAL  nothing could be read"), "{text}");
+        }
+    }
+}
+
+/// Output for scripts is plain: the log on a pipe has no colour codes, and an idle node's
+/// totals are 0.0, not -0.0 (an empty float sum). Run live on this host, which serves no
+/// NFS clients.
+#[test]
+fn output_for_scripts_is_plain() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_drnfs"))
+        .args(["top-clients", "--json", "--count", "2"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !Path::new("/proc/net/rpc/nfsd").exists() {
+        assert!(stderr.contains("WARN") && stderr.contains("nfsd"), "the missing source is logged: {stderr}");
+    }
+    assert!(!stderr.contains('\u{1b}'), "escape codes on a pipe: {stderr:?}");
+    assert!(!stdout.contains("-0.0"), "{stdout}");
+    let second: serde_json::Value = serde_json::from_str(stdout.lines().nth(1).expect("two rankings")).unwrap();
+    assert_eq!(second["total_calls_per_s"].as_f64().map(f64::is_sign_negative), Some(false), "{stdout}");
+}
+
+/// The text snapshot carries the findings, as doctor words them (a ticket gets one paste).
+#[test]
+fn the_text_snapshot_carries_the_findings() {
+    let run = |capture: &str, with_config: bool| {
+        let sources = common::capture_sources(&fixtures().join(capture));
+        // Without the DRBD configuration its rules (fencing, quorum) have nothing to judge.
+        let sources = if with_config { sources } else { sources[..6].to_vec() };
+        let out =
+            std::process::Command::new(env!("CARGO_BIN_EXE_drnfs")).arg("snapshot").args(sources).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let split = run("split-brain/nodea", true);
+    assert!(split.contains("Findings (2):\nCRITICAL  r0: split brain between nodea"), "{split}");
+    assert!(split.contains("next: guided recovery: drnfs recover-split-brain r0"), "{split}");
+    assert!(split.contains("INFO      r0: neither fencing nor quorum"), "{split}");
+    let idle = run("connected-idle/nodeb", false);
+    assert!(idle.contains("\nFindings: none\n"), "{idle}");
 }

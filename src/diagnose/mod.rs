@@ -8,6 +8,7 @@ mod links;
 mod nfsd;
 mod replication;
 mod roles;
+mod sources;
 
 use std::net::IpAddr;
 
@@ -76,6 +77,7 @@ pub fn evaluate(model: &Model, vips: &[IpAddr]) -> Vec<Finding> {
     nfsd::check(model, &mut out);
     config::check(model, &mut out);
     clients::check(model, &mut out);
+    sources::check(model, &mut out);
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
     out
 }

@@ -251,7 +251,8 @@ impl ClientTracker {
         if let Some(dt) = dt {
             let total_in: u64 = interval.per_ip.values().map(|v| v.bytes_in).sum();
             let total_out: u64 = interval.per_ip.values().map(|v| v.bytes_out).sum();
-            let total_calls: f64 = interval.per_ip.values().map(|v| v.calls).sum();
+            // A fold from +0.0: an empty f64 sum is -0.0, which JSON would print as such.
+            let total_calls: f64 = interval.per_ip.values().map(|v| v.calls).fold(0.0, |a, b| a + b);
             self.total_in_per_s = Some(total_in as f64 / dt);
             self.total_out_per_s = Some(total_out as f64 / dt);
             self.total_calls_per_s = Some(total_calls / dt);
@@ -276,7 +277,7 @@ impl ClientTracker {
             }
         }
         let window_total: u64 = window.values().map(|t| t.bytes_in).sum();
-        let window_calls: f64 = window.values().map(|t| t.calls).sum();
+        let window_calls: f64 = window.values().map(|t| t.calls).fold(0.0, |a, b| a + b);
         for row in rows.values_mut() {
             let mine = window.get(&row.address).copied().unwrap_or_default();
             row.window_bytes_in = mine.bytes_in;

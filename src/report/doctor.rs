@@ -43,7 +43,7 @@ pub fn write(out: &mut impl Write, snapshot: &Report) -> std::io::Result<()> {
     )
 }
 
-fn write_finding(out: &mut impl Write, f: &Finding) -> std::io::Result<()> {
+pub(crate) fn write_finding(out: &mut impl Write, f: &Finding) -> std::io::Result<()> {
     writeln!(out, "{:<9} {}", label(f.severity), f.summary)?;
     for e in &f.evidence {
         writeln!(out, "{:<9} evidence: {e}", "")?;

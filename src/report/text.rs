@@ -36,6 +36,15 @@ pub fn write(out: &mut impl Write, s: &Report) -> std::io::Result<()> {
     }
     writeln!(out)?;
     write_nfsd(out, &s.nfsd)?;
+    writeln!(out)?;
+    if s.findings.is_empty() {
+        writeln!(out, "Findings: none")?;
+    } else {
+        writeln!(out, "Findings ({}):", s.findings.len())?;
+        for f in &s.findings {
+            super::doctor::write_finding(out, f)?;
+        }
+    }
     if !s.warnings.is_empty() {
         writeln!(out)?;
         writeln!(out, "Warnings ({}):", s.warnings.len())?;
