@@ -241,7 +241,8 @@ pub enum Command {
     /// keepalived vrrp_script: exit 0 only when this node serves NFS (read-only, fast).
     ///
     /// Exit codes: 0 serving, 1 not Primary, 2 not mounted, 3 nfsd down or exports missing,
-    /// 4 DRBD degraded, 5 both nodes Primary, 6 hold set, 10 unreadable.
+    /// 4 DRBD degraded, 5 both nodes Primary, 6 hold set, 10 unreadable (DRBD not loaded, a
+    /// source or the configuration that cannot be read).
     #[command(after_help = "Examples (keepalived.conf):
   vrrp_script chk_r0 {
       script \"/usr/bin/drnfs check --resource r0\"
@@ -520,15 +521,28 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(ending.exit_code()))
         }
         Some(Command::Check(c)) => {
-            let config = crate::config::Config::load(&cli.sources.config).ok();
-            let resource = match (&config, &c.resource) {
-                (Some(cfg), Some(name)) => Some(cfg.resource(name)?.clone()),
-                (Some(cfg), None) if cfg.resources.len() == 1 => Some(cfg.resources[0].clone()),
-                (None, Some(name)) => {
-                    anyhow::bail!("--resource {name} needs the drnfs configuration ({})", cli.sources.config.display())
+            // What cannot be judged is 10, unreadable: never a code that names a state of
+            // the node (2 is "not mounted").
+            let unreadable = |name: &str, why: String| {
+                println!("{} {name}: {why}", crate::keepalived::check::Verdict::Unreadable.code());
+                Ok(ExitCode::from(crate::keepalived::check::Verdict::Unreadable.code()))
+            };
+            let loaded = crate::config::Config::load(&cli.sources.config);
+            let resource = match (&loaded, &c.resource) {
+                (Ok(cfg), Some(name)) => match cfg.resource(name) {
+                    Ok(r) => Some(r.clone()),
+                    Err(e) => return unreadable(name, format!("{e:#}")),
+                },
+                (Ok(cfg), None) if cfg.resources.len() == 1 => Some(cfg.resources[0].clone()),
+                (Err(e), Some(name)) => {
+                    return unreadable(
+                        name,
+                        format!("--resource needs the drnfs configuration ({}): {e:#}", cli.sources.config.display()),
+                    );
                 }
                 _ => None,
             };
+            let config = loaded.ok();
             let res = crate::keepalived::check::check(
                 &cli.sources.config().proc(),
                 config.as_ref(),

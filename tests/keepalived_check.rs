@@ -49,3 +49,31 @@ fn a_hanging_drbdsetup_with_a_child_holding_its_output_does_not_hold_the_check()
     });
     assert!(gone, "drbdsetup's child outlived the check");
 }
+
+/// What cannot be judged is 10 (unreadable), never a code that names a state of the node:
+/// no DRBD here, a resource with no configuration, a resource the configuration lacks.
+#[test]
+fn what_cannot_be_judged_is_unreadable() {
+    let empty = tempfile::tempdir().unwrap();
+    let check = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_drnfs"))
+            .arg("check")
+            .arg("--proc-root")
+            .arg(empty.path())
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/drnfs.toml");
+    let config = config.to_str().unwrap();
+    let (code, text) = check(&["--config", config]);
+    assert_eq!(code, Some(10), "{text}");
+    assert!(text.starts_with("10 r0: DRBD state unreadable"), "{text}");
+    let (code, text) = check(&["--resource", "r0", "--config", "/nonexistent/drnfs.toml"]);
+    assert_eq!(code, Some(10), "{text}");
+    assert!(text.starts_with("10 r0: --resource needs the drnfs configuration (/nonexistent/drnfs.toml)"), "{text}");
+    let (code, text) = check(&["--resource", "r9", "--config", config]);
+    assert_eq!(code, Some(10), "{text}");
+    assert!(text.contains("\"r9\" is not in the drnfs configuration"), "{text}");
+}

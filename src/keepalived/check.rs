@@ -44,7 +44,8 @@ pub fn check(proc: &ProcRoot, config: Option<&Config>, r: Option<&Resource>, drb
     let minor: Option<u32> = r.and_then(|r| r.device.to_string_lossy().trim_start_matches("/dev/drbd").parse().ok());
     let text = match proc.read("drbd", None) {
         Ok(t) => t,
-        Err(e) => return result(Verdict::NotPrimary, format!("DRBD not loaded ({e})")),
+        // Nothing is known of this node's role: unreadable, not "not Primary".
+        Err(e) => return result(Verdict::Unreadable, format!("DRBD state unreadable ({e})")),
     };
     let p = proc_drbd::parse(&text).value;
     let (role, peer_role, disk, suspended) = if p.device_state_needs_events2() {
@@ -243,7 +244,7 @@ mod tests {
             Verdict::TwoPrimaries
         );
         let no_drbd = tempfile::tempdir().unwrap();
-        assert_eq!(run(&no_drbd), Verdict::NotPrimary);
+        assert_eq!(run(&no_drbd), Verdict::Unreadable);
     }
 
     #[test]
