@@ -114,6 +114,8 @@ fn tokens(text: &str) -> Result<Vec<(usize, Token)>, LineError> {
 pub fn parse(text: &str) -> Result<Section, LineError> {
     let toks = tokens(text)?;
     let mut stack = vec![Section::default()];
+    // Where each open section began: an unclosed one is reported at its own line.
+    let mut opened_at: Vec<usize> = Vec::new();
     let mut words: Vec<String> = Vec::new();
     for (n, t) in toks {
         match t {
@@ -136,6 +138,7 @@ pub fn parse(text: &str) -> Result<Section, LineError> {
                 words.clear();
             }
             Token::Open => {
+                opened_at.push(n);
                 stack.push(Section { head: std::mem::take(&mut words), ..Section::default() });
             }
             Token::Close => {
@@ -145,6 +148,7 @@ pub fn parse(text: &str) -> Result<Section, LineError> {
                 if stack.len() < 2 {
                     return Err(LineError::new(n, ErrorKind::Unrecognised, "}"));
                 }
+                opened_at.pop();
                 let done = stack.pop().unwrap_or_default();
                 if let Some(parent) = stack.last_mut() {
                     parent.sections.push(done);
@@ -153,7 +157,9 @@ pub fn parse(text: &str) -> Result<Section, LineError> {
         }
     }
     if stack.len() != 1 {
-        return Err(LineError::new(0, ErrorKind::Missing { field: "closing '}'".into() }, ""));
+        let head = stack.last().map(|s| s.head.join(" ")).unwrap_or_default();
+        let line = opened_at.last().copied().unwrap_or(1);
+        return Err(LineError::new(line, ErrorKind::Missing { field: "closing '}'".into() }, &format!("{head} {{")));
     }
     if let Some(w) = words.first() {
         return Err(LineError::new(0, ErrorKind::Missing { field: "';' at the end".into() }, w));
@@ -318,6 +324,35 @@ resource r1 { net { protocol A; allow-two-primaries; } options { auto-promote ye
         assert!(parse("}").is_err());
         assert!(parse("resource r0 { net { protocol C } }").is_err());
         assert!(parse("x \"unterminated").is_err());
+    }
+
+    /// The minor is the number after `minor`, whatever the device is named.
+    #[test]
+    fn the_minor_is_read_from_the_device_statement() {
+        let top =
+            parse("resource data { on a { device /dev/drbd_data minor 3; disk /dev/vdb; address 10.0.0.1:7789; } }")
+                .unwrap();
+        assert_eq!(resources(&top)[0].hosts[0].minor, Some(3));
+    }
+
+    /// An error names the line it is on (an operator opens the file there).
+    #[test]
+    fn an_error_names_its_line() {
+        let e = parse("resource r0 {\n  net {\n    x \"unterminated\n  }\n}\n").unwrap_err();
+        assert_eq!(e.line, 3, "{e:?}");
+        // An unclosed section: the line where it opened, and its head.
+        let e = parse("resource r0 {\n  net { protocol C; }\n").unwrap_err();
+        assert_eq!((e.line, e.excerpt.as_str()), (1, "resource r0 {"), "{e:?}");
+    }
+
+    /// Past MAX_TOKENS the text is refused before more memory goes to it, whatever the
+    /// lines look like: here one line of 400,001 tokens, then one more line.
+    #[test]
+    fn too_many_tokens_are_refused() {
+        let text = format!("{}\nresource r0 {{}}\n", ";".repeat(MAX_TOKENS + 1));
+        let e = parse(&text).unwrap_err();
+        assert_eq!(e.line, 2, "{e:?}");
+        assert!(matches!(&e.kind, ErrorKind::Invalid { message } if message.contains("tokens")), "{e:?}");
     }
 
     proptest::proptest! {

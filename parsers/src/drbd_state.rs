@@ -193,6 +193,18 @@ mod tests {
         }
     }
 
+    /// Replicating means connected past the handshake: not waiting, not failed, not in
+    /// the middle of exchanging parameters.
+    #[test]
+    fn connected_means_replicating() {
+        for cs in [ProcCs::Connected, ProcCs::SyncSource, ProcCs::SyncTarget, ProcCs::VerifyS, ProcCs::Ahead] {
+            assert!(cs.is_connected(), "{cs:?}");
+        }
+        for cs in [ProcCs::StandAlone, ProcCs::WFConnection, ProcCs::WFReportParams, ProcCs::Disconnecting] {
+            assert!(!cs.is_connected(), "{cs:?}");
+        }
+    }
+
     #[test]
     fn cs_maps_like_drbdsetup_84() {
         assert_eq!(ProcCs::WFConnection.split(), Some((ConnectionState::Connecting, ReplicationState::Off)));
