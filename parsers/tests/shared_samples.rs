@@ -279,3 +279,85 @@ fn nfsd_fs_samples() {
         vec![("2", false), ("3", true), ("4", true), ("4.1", true), ("4.2", true)]
     );
 }
+
+/// Two sources of the same fact agree: on each node of each DRBD 9.2.18 lab state,
+/// `drbdsetup status --json` and `drbdsetup events2 --now` (taken a moment apart) describe
+/// the same devices and connections. On the idle Secondary nothing moves between the two
+/// (the Primary keeps serving NFS writes), so there every counter must be equal too.
+#[test]
+fn drbd9_status_json_and_events2_agree() {
+    let root = samples().join("drbd9-lab");
+    let mut compared = 0;
+    for state in ["connected-idle", "resync", "peer-down", "split-brain", "split-brain-resolved"] {
+        for node in ["nodea", "nodeb"] {
+            let dir = root.join(state).join(node);
+            let json = std::fs::read_to_string(dir.join("drbdsetup-status.json")).unwrap();
+            let Ok(from_json) = drbd_status_json::parse(&json) else {
+                // peer-down/nodeb: no resource up, and drbdsetup said so instead of JSON.
+                assert_eq!((state, node), ("peer-down", "nodeb"), "{json}");
+                continue;
+            };
+            let idle = (state, node) == ("connected-idle", "nodeb");
+            let text = std::fs::read_to_string(dir.join("events2-now.txt")).unwrap();
+            let parsed = events2::parse_stream(&text);
+            assert!(parsed.errors.is_empty(), "{state}/{node}: {:?}", parsed.errors);
+            let from_events2 = parsed.value.0.resources;
+            assert_eq!(from_json.len(), from_events2.len(), "{state}/{node}");
+            for j in &from_json {
+                let e = &from_events2[&j.name];
+                let at = format!("{state}/{node} {}", j.name);
+                assert_eq!((&j.role, &j.write_ordering), (&e.role, &e.write_ordering), "{at}");
+                assert_eq!(j.devices.len(), e.devices.len(), "{at}");
+                for (jd, ed) in j.devices.iter().zip(&e.devices) {
+                    assert_eq!(
+                        (jd.volume, jd.minor, &jd.disk, jd.client, jd.quorum, jd.size_kib),
+                        (ed.volume, ed.minor, &ed.disk, ed.client, ed.quorum, ed.size_kib),
+                        "{at}"
+                    );
+                    if idle {
+                        assert_eq!(
+                            (
+                                jd.read_kib,
+                                jd.written_kib,
+                                jd.al_writes,
+                                jd.bm_writes,
+                                jd.upper_pending,
+                                jd.lower_pending
+                            ),
+                            (
+                                ed.read_kib,
+                                ed.written_kib,
+                                ed.al_writes,
+                                ed.bm_writes,
+                                ed.upper_pending,
+                                ed.lower_pending
+                            ),
+                            "{at}"
+                        );
+                        assert!(jd.written_kib.is_some_and(|w| w > 0), "{at}: the counters were read");
+                    }
+                }
+                assert_eq!(j.connections.len(), e.connections.len(), "{at}");
+                for (jc, ec) in j.connections.iter().zip(&e.connections) {
+                    assert_eq!(
+                        (&jc.peer, jc.peer_node_id, &jc.state, &jc.peer_role),
+                        (&ec.peer, ec.peer_node_id, &ec.state, &ec.peer_role),
+                        "{at}"
+                    );
+                    if idle {
+                        assert_eq!(
+                            (jc.congested, jc.ap_in_flight_sectors, jc.rs_in_flight_sectors),
+                            (ec.congested, ec.ap_in_flight_sectors, ec.rs_in_flight_sectors),
+                            "{at}"
+                        );
+                    }
+                    for (jp, ep) in jc.peer_devices.iter().zip(&ec.peer_devices) {
+                        assert_eq!((jp.volume, &jp.peer_disk), (ep.volume, &ep.peer_disk), "{at}");
+                    }
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 9, "every state and node but peer-down/nodeb");
+}
