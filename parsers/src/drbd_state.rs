@@ -205,6 +205,25 @@ mod tests {
         }
     }
 
+    /// Moving data (a resync or verify running) is a narrower state than being somewhere
+    /// in a resync (which includes the handshake, the bitmap exchange and a pause).
+    #[test]
+    fn syncing_is_narrower_than_the_resync_phase() {
+        use ReplicationState as R;
+        for r in [R::SyncSource, R::SyncTarget] {
+            assert!(r.is_syncing() && r.is_resync_phase(), "{r:?}");
+        }
+        for r in [R::VerifyS, R::VerifyT] {
+            assert!(r.is_syncing() && !r.is_resync_phase(), "{r:?}");
+        }
+        for r in [R::WFBitMapS, R::StartingSyncT, R::PausedSyncS] {
+            assert!(!r.is_syncing() && r.is_resync_phase(), "{r:?}");
+        }
+        for r in [R::Off, R::Established, R::Ahead] {
+            assert!(!r.is_syncing() && !r.is_resync_phase(), "{r:?}");
+        }
+    }
+
     #[test]
     fn cs_maps_like_drbdsetup_84() {
         assert_eq!(ProcCs::WFConnection.split(), Some((ConnectionState::Connecting, ReplicationState::Off)));

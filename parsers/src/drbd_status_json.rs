@@ -323,6 +323,22 @@ mod tests {
         assert!(matches!(parse("status: unrecognized option '--json'"), Err(ErrorKind::Invalid { .. })));
     }
 
+    /// Resync details are kept from the handshake through a pause to a running verify,
+    /// and not once the peers are in sync.
+    #[test]
+    fn resync_details_while_any_resync_or_verify_is_under_way() {
+        let with = |state: &str| {
+            let json = format!(
+                r#"[{{"name":"r0","connections":[{{"name":"b","peer_devices":[{{"volume":0,"replication-state":"{state}","percent-resync-done":40.0}}]}}]}}]"#
+            );
+            parse(&json).unwrap()[0].connections[0].peer_devices[0].sync.as_ref().and_then(|s| s.percent)
+        };
+        for state in ["WFBitMapT", "PausedSyncS", "SyncTarget", "VerifyS"] {
+            assert_eq!(with(state), Some(40.0), "{state}");
+        }
+        assert_eq!(with("Established"), None);
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(s in "\\PC{0,200}") {

@@ -115,3 +115,20 @@ pub(crate) fn keep_other<V>(map: &mut std::collections::BTreeMap<String, V>, key
         map.insert(short(key), value);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Past the kept errors the rest are counted, and the count is of all of them.
+    #[test]
+    fn every_error_is_counted_whether_kept_or_not() {
+        let mut sink = ErrorSink::default();
+        for n in 1..=ErrorSink::KEPT + 5 {
+            sink.push(LineError::new(n, ErrorKind::Unrecognised, "junk"));
+        }
+        let parsed = sink.finish(());
+        assert_eq!((parsed.errors.len(), parsed.more_errors, parsed.error_count()), (20, 5, 25));
+        assert_eq!(ErrorSink::default().finish(()).error_count(), 0);
+    }
+}
