@@ -171,7 +171,6 @@ fn guarded_actions_read_drbd9_state() {
 fn the_drbd_view_of_a_drbd9_resync_is_complete() {
     use drnfs::tui::app::{App, Mode, View};
     use drnfs::tui::keys::Action;
-    use ratatui::{Terminal, backend::TestBackend};
     let r = report(&drbd9_lab().join("resync/nodea"));
     let mut app = App::new(
         Mode::Capture { root: "capture".into() },
@@ -180,12 +179,7 @@ fn the_drbd_view_of_a_drbd9_resync_is_complete() {
     );
     app.set_report(Some(r));
     app.update(Action::Show(View::Drbd));
-    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    terminal.draw(|f| drnfs::tui::views::render(f, &app)).unwrap();
-    let buf = terminal.backend().buffer();
-    let screen: String = (0..24)
-        .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>().trim_end().to_owned() + "\n")
-        .collect();
+    let screen = common::screen_text(&app, 80, 24);
     assert!(screen.contains("state SyncSource   disk UpToDate → peer Inconsistent   protocol C"), "{screen}");
     // events2: done:35.74 out-of-sync:38884 dbdt1:1.48 eta:26. The kernel log of the same
     // resync says "will sync 60508 KB": the derived size is within 0.01% of it.

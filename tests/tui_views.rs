@@ -19,24 +19,13 @@ use drnfs_parsers::timestamp::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+mod common;
+use common::screen_text;
+
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
-
-/// The current view drawn at `w`×`h`, one text line per row.
-fn screen_text(app: &App, w: u16, h: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| views::render(f, app)).unwrap();
-    let buf = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..h {
-        let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_owned()).collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 /// Draws every view of `app` at both sizes into one text.

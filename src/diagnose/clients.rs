@@ -19,7 +19,7 @@ const MIN_WINDOW_CALLS: f64 = 600.0;
 pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
     let rows = &model.clients.rows;
     let total: u64 = rows.iter().map(|r| r.window_bytes_in).sum();
-    let window_calls: f64 = rows.iter().map(|r| r.window_calls).fold(0.0, |a, b| a + b);
+    let window_calls = crate::model::rates::total(rows.iter().map(|r| r.window_calls));
     for r in rows {
         let name = r.display_name().map(|n| format!("{} ({n})", r.address)).unwrap_or_else(|| r.address.to_string());
         if let Some(share) = r.share_in_window

@@ -251,8 +251,7 @@ impl ClientTracker {
         if let Some(dt) = dt {
             let total_in: u64 = interval.per_ip.values().map(|v| v.bytes_in).sum();
             let total_out: u64 = interval.per_ip.values().map(|v| v.bytes_out).sum();
-            // A fold from +0.0: an empty f64 sum is -0.0, which JSON would print as such.
-            let total_calls: f64 = interval.per_ip.values().map(|v| v.calls).fold(0.0, |a, b| a + b);
+            let total_calls = super::rates::total(interval.per_ip.values().map(|v| v.calls));
             self.total_in_per_s = Some(total_in as f64 / dt);
             self.total_out_per_s = Some(total_out as f64 / dt);
             self.total_calls_per_s = Some(total_calls / dt);
@@ -277,7 +276,7 @@ impl ClientTracker {
             }
         }
         let window_total: u64 = window.values().map(|t| t.bytes_in).sum();
-        let window_calls: f64 = window.values().map(|t| t.calls).fold(0.0, |a, b| a + b);
+        let window_calls = super::rates::total(window.values().map(|t| t.calls));
         for row in rows.values_mut() {
             let mine = window.get(&row.address).copied().unwrap_or_default();
             row.window_bytes_in = mine.bytes_in;

@@ -48,9 +48,21 @@ pub fn rate_opt(previous: Option<u64>, current: Option<u64>, seconds: f64) -> Op
     rate(previous?, current?, seconds)
 }
 
+/// The sum of rates or counts kept as floats. Starts from +0.0: Rust's float `sum` of
+/// nothing is -0.0, which JSON would print as such for an idle node.
+pub fn total(values: impl IntoIterator<Item = f64>) -> f64 {
+    values.into_iter().fold(0.0, |a, b| a + b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_total_of_nothing_is_plus_zero() {
+        assert!(total(std::iter::empty()).is_sign_positive());
+        assert_eq!(total([1.5, 2.0]), 3.5);
+    }
 
     #[test]
     fn increase_wrap_and_reset() {

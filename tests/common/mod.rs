@@ -37,3 +37,19 @@ pub fn capture_dirs(root: &Path, holding: &str) -> Vec<PathBuf> {
 }
 
 pub mod pair;
+
+/// The current view of `app` drawn at `w`×`h` into a `TestBackend`, one text line per row
+/// (trailing blanks trimmed).
+#[allow(dead_code)]
+pub fn screen_text(app: &drnfs::tui::app::App, w: u16, h: u16) -> String {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| drnfs::tui::views::render(f, app)).unwrap();
+    let buf = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_owned()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -105,7 +105,8 @@ fn render_detail(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
         ));
         lines.push(Line::from(format!("      {}", figures.join("   "))));
     }
-    if let Some(m) = v.minor.and_then(|mi| snap.and_then(|s| s.drbd.minors.iter().find(|m| m.minor == mi))) {
+    let minor_line = v.minor.and_then(|mi| snap.and_then(|s| s.drbd.minors.iter().find(|m| m.minor == mi)));
+    if let Some(m) = minor_line {
         if let Some(c) = &m.counters {
             lines.push(Line::from(format!(
                 "out of sync {}   pending {}   unacked {}   application I/O in flight {}   local I/O {}",
@@ -145,7 +146,6 @@ fn render_detail(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
             )));
         }
     }
-    let has_minor_line = v.minor.is_some_and(|mi| snap.is_some_and(|s| s.drbd.minors.iter().any(|m| m.minor == mi)));
     if let Some(r) = snap.and_then(|s| s.drbd.resources.iter().find(|r| r.name == v.name)) {
         // DRBD 9 has no /proc/drbd line: the same counters come from events2, per peer.
         let pd = r
@@ -153,7 +153,7 @@ fn render_detail(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
             .iter()
             .find(|c| Some(&c.peer) == v.peer.as_ref())
             .and_then(|c| c.peer_devices.iter().find(|p| Some(p.volume) == v.volume));
-        if let (false, Some(pd)) = (has_minor_line, pd) {
+        if let (None, Some(pd)) = (minor_line, pd) {
             let n = |x: Option<u64>| x.map_or_else(|| "?".to_owned(), |x| x.to_string());
             lines.push(Line::from(format!(
                 "out of sync {}   pending {}   unacked {}   sent {}  received {}",
