@@ -155,6 +155,7 @@ fn guarded_actions_read_drbd9_state() {
     assert_eq!(code, Some(3), "{text}");
     assert_eq!(blocked(&text), set(&["C23 nodeb", "C04 nodeb", "C06 nodeb"]), "{text}");
     assert!(text.contains("disk Inconsistent (SyncTarget)"), "{text}");
+    assert!(text.contains("likely because the disk here is Inconsistent, not UpToDate, the peer is Primary"), "{text}");
 
     let (code, text) = dry_run("split-brain", "nodeb", "nodea", &["recover-split-brain"]);
     assert_eq!(code, Some(0), "{text}");

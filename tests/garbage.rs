@@ -183,3 +183,78 @@ fn a_16_mib_garbage_file_in_place_of_any_source_costs_little_and_is_reported() {
         failures.join("\n")
     );
 }
+
+/// Small damage is the dangerous kind: a cut or junked copy of a real file still parses,
+/// as different numbers (`threads-woken 27079` cut to `270`). Each of these passed with
+/// no warning once; now each is named with its file and line in the snapshot's warnings.
+#[test]
+fn small_damage_to_a_real_capture_is_named_with_file_and_line() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/client-load/nodea");
+    let info = std::fs::read_dir(fixture.join("proc/fs/nfsd/clients"))
+        .unwrap()
+        .flatten()
+        .map(|e| format!("proc/fs/nfsd/clients/{}/info", e.file_name().to_string_lossy()))
+        .next()
+        .expect("a client directory in the capture");
+    let cut = |bytes: &mut Vec<u8>, n: usize| bytes.truncate(bytes.len() - n);
+    type Damage = Box<dyn Fn(&mut Vec<u8>)>;
+    let cases: Vec<(String, Damage, &str)> = vec![
+        ("proc/fs/nfsd/pool_stats".into(), Box::new(move |b| cut(b, 5)), "cut off"),
+        (info.clone(), Box::new(move |b| cut(b, 8)), "cut off"),
+        ("proc/net/rpc/nfsd".into(), Box::new(|b| b.extend_from_slice(b"\xff\xfe\x00\x13junk\n")), "not text"),
+        ("events2-now.txt".into(), Box::new(|b| b.extend_from_slice(b"\x8a\xc3(\x00 exists -\n")), "not text"),
+        (
+            "proc/drbd".into(),
+            Box::new(|b| {
+                let text = String::from_utf8(b.clone()).unwrap();
+                *b = text
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("ns:"))
+                    .map(|l| format!("{l}\n"))
+                    .collect::<String>()
+                    .into_bytes();
+            }),
+            "counters line",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (file, damage, said) in &cases {
+        let dir = tempfile::tempdir().unwrap();
+        let capture = dir.path().join("capture");
+        copy_dir(&fixture, &capture);
+        let path = capture.join(file);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+        damage(&mut bytes);
+        std::fs::write(&path, &bytes).unwrap();
+        let r = run(&common::capture_sources(&capture));
+        assert!(r.status.success(), "{file}: {}", String::from_utf8_lossy(&r.output));
+        // stdout's JSON first, then stderr.
+        let json: serde_json::Value = serde_json::Deserializer::from_slice(&r.output)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("{file}: no JSON"))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let warnings = json["warnings"].as_array().cloned().unwrap_or_default();
+        let named = warnings.iter().any(|w| {
+            let line = w["line"].as_u64().map(|n| n as usize);
+            let message = w["message"].as_str().unwrap_or("");
+            let line_said = line.or_else(|| {
+                message
+                    .strip_prefix("line ")
+                    .or_else(|| message.split("(line ").nth(1))?
+                    .split(|c: char| !c.is_ascii_digit())
+                    .next()?
+                    .parse()
+                    .ok()
+            });
+            w["source"].as_str().is_some_and(|s| s.ends_with(file.as_str()))
+                && message.contains(said)
+                && line_said.is_some_and(|n| n >= 1 && n <= lines + 1)
+        });
+        if !named {
+            failures.push(format!("{file}: no warning naming it, a line and \"{said}\": {warnings:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -339,6 +339,32 @@ mod tests {
         assert_eq!(with("Established"), None);
     }
 
+    /// A resource with two volumes: each device and each peer device keeps its own
+    /// volume number, so a finding about volume 1 is not told of volume 0's disk.
+    #[test]
+    fn two_volumes_keep_their_numbers() {
+        let json = r#"[{"name":"r0","devices":[
+              {"volume":0,"minor":10,"disk-state":"UpToDate","open":true},
+              {"volume":1,"minor":11,"disk-state":"Inconsistent","open":false}],
+            "connections":[{"name":"b","tls":true,"peer_devices":[
+              {"volume":0,"replication-state":"Established","peer-disk-state":"UpToDate","out-of-sync":0},
+              {"volume":1,"replication-state":"SyncTarget","peer-disk-state":"UpToDate","out-of-sync":2048}]}]}]"#;
+        let r = &parse(json).unwrap()[0];
+        let devices: Vec<_> = r.devices.iter().map(|d| (d.volume, d.minor, d.disk.clone(), d.open)).collect();
+        assert_eq!(
+            devices,
+            [
+                (0, Some(10), Some(DiskState::UpToDate), Some(true)),
+                (1, Some(11), Some(DiskState::Inconsistent), Some(false))
+            ]
+        );
+        let c = &r.connections[0];
+        assert_eq!(c.tls, Some(true));
+        let peers: Vec<_> = c.peer_devices.iter().map(|p| (p.volume, p.out_of_sync_kib)).collect();
+        assert_eq!(peers, [(0, Some(0)), (1, Some(2048))]);
+        assert!(c.peer_devices[0].sync.is_none() && c.peer_devices[1].sync.is_some());
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(s in "\\PC{0,200}") {

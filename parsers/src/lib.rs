@@ -26,7 +26,8 @@
 //!
 //! ```
 //! let text = "version: 8.4.11 (api:1/proto:86-101)\nsrcversion: 211FB288A383ED945B83420 \n \
-//!  0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----\n";
+//!  0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----\n \
+//!    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n";
 //! let parsed = drnfs_parsers::proc_drbd::parse(text);
 //! assert!(parsed.errors.is_empty());
 //! assert_eq!(parsed.value.minors[0].role.as_ref().unwrap().as_str(), "Primary");

@@ -156,6 +156,11 @@ pub struct SyncProgress {
 pub fn parse(input: &str) -> Parsed<ProcDrbd> {
     let mut out = ProcDrbd::default();
     let mut errors = ErrorSink::default();
+    // A configured minor's line is always followed by its counters line: a minor without
+    // one is a cut or damaged file, not a device with no I/O (its line and text, to say so).
+    let mut awaiting_counters: Option<(usize, String)> = None;
+    let no_counters =
+        |(n, line): (usize, String)| LineError::missing(n, "counters line (ns: nr: dw: …) after it", &line);
     for (idx, raw) in input.lines().enumerate() {
         let n = idx + 1;
         let line = raw.trim_end();
@@ -173,11 +178,20 @@ pub fn parse(input: &str) -> Parsed<ProcDrbd> {
         } else if trimmed.starts_with("Transports") {
             out.transports = Some(trimmed.to_owned());
         } else if is_device_line(trimmed) {
+            if let Some(previous) = awaiting_counters.take() {
+                errors.push(no_counters(previous));
+            }
             match parse_device_line(trimmed, n) {
-                Ok(m) => out.minors.push(m),
+                Ok(m) => {
+                    if m.connection != ProcCs::Unconfigured {
+                        awaiting_counters = Some((n, line.to_owned()));
+                    }
+                    out.minors.push(m);
+                }
                 Err(e) => errors.push(e),
             }
         } else if trimmed.starts_with("ns:") {
+            awaiting_counters = None;
             match out.minors.last_mut() {
                 Some(m) => m.counters = Some(parse_counters(trimmed, n, &mut errors)),
                 None => errors.push(orphan(n, "counters line", line)),
@@ -209,7 +223,13 @@ pub fn parse(input: &str) -> Parsed<ProcDrbd> {
             errors.push(LineError::new(n, ErrorKind::Unrecognised, line));
         }
     }
-    errors.finish(out)
+    if let Some(last) = awaiting_counters {
+        errors.push(no_counters(last));
+    }
+    let mut parsed = errors.finish(out);
+    // In file order: a missing counters line is only known at the next minor's line.
+    parsed.errors.sort_by_key(|e| e.line);
+    parsed
 }
 
 fn orphan(n: usize, what: &str, line: &str) -> LineError {
@@ -509,7 +529,7 @@ srcversion: C83CE761848B9DE61379370
 
     #[test]
     fn standalone_with_blank_protocol() {
-        let text = " 1: cs:StandAlone ro:Primary/Unknown ds:UpToDate/Inconsistent   r-----\n";
+        let text = " 1: cs:StandAlone ro:Primary/Unknown ds:UpToDate/Inconsistent   r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n";
         let p = parse(text);
         assert_eq!(p.errors, vec![]);
         let m = &p.value.minors[0];
@@ -520,7 +540,7 @@ srcversion: C83CE761848B9DE61379370
 
     #[test]
     fn glued_finish_line() {
-        let text = " 0: cs:SyncSource ro:Primary/Secondary ds:UpToDate/Inconsistent C r-----\n    [>....................] sync'ed:  1.5% (5048/5116)Mfinish: 1:04:20 speed: 1,336 (1,284) K/sec\n";
+        let text = " 0: cs:SyncSource ro:Primary/Secondary ds:UpToDate/Inconsistent C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n    [>....................] sync'ed:  1.5% (5048/5116)Mfinish: 1:04:20 speed: 1,336 (1,284) K/sec\n";
         let p = parse(text);
         assert_eq!(p.errors, vec![]);
         let s = p.value.minors[0].sync.as_ref().unwrap();
@@ -530,7 +550,7 @@ srcversion: C83CE761848B9DE61379370
 
     #[test]
     fn unconfigured_details_and_stalled() {
-        let text = "version: 8.4.11 (api:1/proto:86-101)\n 0: cs:Unconfigured\n\n 3: cs:VerifyS ro:Primary/Secondary ds:UpToDate/UpToDate C r---n-\n\t[>....................] verified:  0.1% (100/200)K\n\tfinish: 0:00:10 speed: 7 (1,000 -- 9) want: 10 K/sec (stalled)\n\t  0% sector pos: 0/4194304\n\tresync: used:0/61 hits:0 misses:0 starving:0 locked:0 changed:0\n";
+        let text = "version: 8.4.11 (api:1/proto:86-101)\n 0: cs:Unconfigured\n\n 3: cs:VerifyS ro:Primary/Secondary ds:UpToDate/UpToDate C r---n-\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n\t[>....................] verified:  0.1% (100/200)K\n\tfinish: 0:00:10 speed: 7 (1,000 -- 9) want: 10 K/sec (stalled)\n\t  0% sector pos: 0/4194304\n\tresync: used:0/61 hits:0 misses:0 starving:0 locked:0 changed:0\n";
         let p = parse(text);
         assert_eq!(p.errors, vec![]);
         assert_eq!(p.value.minors[0].connection, ProcCs::Unconfigured);
@@ -561,7 +581,20 @@ srcversion: C83CE761848B9DE61379370
         assert_eq!(p.value.minors.len(), 2);
         assert_eq!(p.value.minors[0].counters.as_ref().unwrap().dw, 3);
         let lines: Vec<usize> = p.errors.iter().map(|e| e.line).collect();
-        assert_eq!(lines, vec![2, 3, 4, 6]);
+        assert_eq!(lines, vec![2, 3, 4, 5, 6], "minor 2 has no counters line either");
+    }
+
+    /// A configured minor without its counters line is damage (a cut file), said at the
+    /// minor's line; an unconfigured minor has none and is fine.
+    #[test]
+    fn a_minor_without_its_counters_line_is_reported() {
+        let text = "version: 8.4.11 (api:1/proto:86-101)\n 0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----\n 1: cs:Unconfigured\n 2: cs:WFConnection ro:Secondary/Unknown ds:UpToDate/DUnknown C r-----\n    ns:1 nr:2 dw:3 dr:4 al:5 bm:6 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n 3: cs:StandAlone ro:Secondary/Unknown ds:UpToDate/DUnknown   r-----\n";
+        let p = parse(text);
+        let lines: Vec<usize> = p.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [2, 6], "{:?}", p.errors);
+        assert!(p.errors[0].to_string().contains("counters line"), "{}", p.errors[0]);
+        assert_eq!(p.value.minors.len(), 4);
+        assert!(p.value.minors[2].counters.is_some());
     }
 
     /// Found by the fuzzer (fuzz/fuzz_targets/proc_drbd.rs): a progress line saying more is

@@ -156,7 +156,10 @@ pub fn preflight(
             me,
             "DRBD allows promotion here",
             Verdict::Block,
-            "events2 says may_promote:no: DRBD 9 would refuse drbdadm primary on this node",
+            format!(
+                "events2 says may_promote:no: DRBD 9 would refuse drbdadm primary on this node ({})",
+                may_not_promote_because(local)
+            ),
         );
     }
     let standalone = local.connection.as_deref() == Some("StandAlone");
@@ -706,6 +709,31 @@ pub fn render(checks: &[Check]) -> String {
     out
 }
 
+/// Why DRBD 9 answers `may_promote:no`, read from the same node's state: events2 gives
+/// no reason, and the kernel names it only when a promotion is tried ("Need access to
+/// UpToDate data", "No quorum", "Multiple primaries not allowed by config").
+fn may_not_promote_because(n: &NodeState) -> String {
+    let mut why = Vec::new();
+    if let Some(d) = n.disk.as_deref().filter(|d| *d != "UpToDate") {
+        why.push(format!("the disk here is {d}, not UpToDate"));
+    }
+    if n.quorum == Some(false) {
+        why.push("quorum is lost".to_owned());
+    }
+    if n.peer_role.as_deref() == Some("Primary") {
+        why.push("the peer is Primary".to_owned());
+    }
+    if n.suspended {
+        why.push("I/O is suspended".to_owned());
+    }
+    if why.is_empty() {
+        "the state drnfs reads shows no reason: the device may be open elsewhere; `drbdadm primary` prints the kernel's"
+            .to_owned()
+    } else {
+        format!("likely because {}", why.join(", "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -787,6 +815,13 @@ mod tests {
         let mut refused = node("Secondary", "UpToDate", "Connected", "Established", "Secondary");
         refused.may_promote = Some(false);
         assert_eq!(blocks(ActionKind::Promote, &refused, None, &ctx), vec!["C23"]);
+        assert!(may_not_promote_because(&refused).starts_with("the state drnfs reads shows no reason"));
+        let mut outdated = refused.clone();
+        (outdated.disk, outdated.quorum) = (Some("Outdated".into()), Some(false));
+        assert_eq!(
+            may_not_promote_because(&outdated),
+            "likely because the disk here is Outdated, not UpToDate, quorum is lost"
+        );
         refused.may_promote = Some(true);
         assert!(blocks(ActionKind::Promote, &refused, None, &ctx).is_empty());
         // Another action, Pacemaker.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use drnfs_parsers::drbd_state::{ConnectionState, ProcCs, ReplicationState, Role};
+use drnfs_parsers::drbd_state::{ConnectionState, DiskState, ProcCs, ReplicationState, Role};
 
 use super::links::{Link, links};
 use super::{Finding, Severity, show};
@@ -159,10 +159,17 @@ fn peer_unreachable(l: &Link, c: &ConnectionState) -> Finding {
             ),
             "check that node and its replication link; the data still has a current copy elsewhere",
         )
-    } else {
+    } else if l.disk == Some(DiskState::UpToDate) {
         (
             format!("{subject}: peer not connected ({shown}: {why}): writes are not replicated"),
             "check the peer node and the replication link; the data here is the only current copy",
+        )
+    } else {
+        // Not a claim about the data here when it is not current itself (Inconsistent
+        // after a cut resync, Outdated, Diskless): the disk finding says what it is.
+        (
+            format!("{subject}: peer not connected ({shown}: {why})"),
+            "check the peer node and the replication link: it may hold the only current copy",
         )
     };
     let mut f =

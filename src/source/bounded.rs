@@ -39,6 +39,8 @@ pub fn read(path: &Path, max_file: u64, max_line: usize) -> std::io::Result<Boun
             crate::format::bytes(max_file)
         ));
     }
+    let cut_for_size = !cuts.is_empty();
+    cuts.extend(damage(&bytes, cut_for_size));
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
@@ -48,6 +50,33 @@ pub fn read(path: &Path, max_file: u64, max_line: usize) -> std::io::Result<Boun
         cuts.push(format!("{long} line(s) longer than {} were cut there", crate::format::bytes(max_line as u64)));
     }
     Ok(Bounded { text, cuts })
+}
+
+/// What a file drnfs reads (the kernel's text files, and captures or dumps of them) cannot
+/// hold unless it is damaged: bytes that are not text, and a last line without its newline
+/// (the kernel ends every line; a copy cut short does not). Said with the line, since a
+/// damaged line parses as a different, plausible one (`27079` cut to `270`).
+fn damage(bytes: &[u8], cut_for_size: bool) -> Vec<String> {
+    let mut found = Vec::new();
+    let line_of = |at: usize| bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let not_text = match std::str::from_utf8(bytes) {
+        Err(e) => Some(e.valid_up_to()),
+        Ok(_) => None,
+    };
+    let control = bytes.iter().position(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f);
+    if let Some(at) = [not_text, control].into_iter().flatten().min() {
+        found.push(format!(
+            "line {} holds bytes that are not text (binary junk?): it and what follows may be damaged",
+            line_of(at)
+        ));
+    }
+    if !cut_for_size && bytes.last().is_some_and(|&b| b != b'\n') {
+        found.push(format!(
+            "its last line (line {}) ends without a newline: the file looks cut off there",
+            line_of(bytes.len())
+        ));
+    }
+    found
 }
 
 /// Cuts every line longer than `max_line` bytes (at a character boundary); returns the
@@ -203,6 +232,29 @@ mod tests {
         let whole = read(&p, 15, 100).unwrap();
         assert_eq!(whole.text, "aaaa\nbbbb\ncccc\n");
         assert!(whole.cuts.is_empty());
+    }
+
+    /// The damage a copy of a kernel file can carry is said with its line; a whole file
+    /// says nothing.
+    #[test]
+    fn junk_and_a_cut_last_line_are_said_with_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        let said = |bytes: &[u8]| {
+            std::fs::write(&p, bytes).unwrap();
+            read(&p, 1 << 20, 1 << 10).unwrap().cuts
+        };
+        assert!(said(b"0 19981 33307 27079 0\n").is_empty());
+        assert!(said(b"").is_empty());
+        assert_eq!(
+            said(b"# pool\n0 19981 33307 270"),
+            ["its last line (line 2) ends without a newline: the file looks cut off there"]
+        );
+        let junk = said(b"rc 0 1 2\nth 8 0\n\xff\xfe\x00junk\n");
+        assert_eq!(junk.len(), 1, "{junk:?}");
+        assert!(junk[0].starts_with("line 3 holds bytes that are not text"), "{junk:?}");
+        assert!(said(b"ok\nnul\x00 here\n")[0].starts_with("line 2 "));
+        assert!(said(b"tab\tand\r\n").is_empty(), "tabs and CR are text");
     }
 
     #[test]
