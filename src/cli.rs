@@ -140,6 +140,11 @@ pub struct ViewArgs {
     /// colours off.
     #[arg(long, global = true)]
     pub ascii: bool,
+
+    /// Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON
+    /// always carries RFC 3339 instants in UTC.
+    #[arg(long, global = true)]
+    pub utc: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -491,6 +496,7 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
         eprintln!("drnfs: {e}; continuing without a log");
     }
     tracing::info!(version = env!("DRNFS_VERSION"), log = %destination, "drnfs started");
+    crate::clock::show_local_time(!cli.view.utc);
     match cli.command.take() {
         Some(Command::Snapshot(args)) => snapshot(&cli.sources, cli.view.replay.as_deref(), &args),
         Some(Command::Doctor(args)) => doctor(&cli.sources, cli.view.replay.as_deref(), &args),

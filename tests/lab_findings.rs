@@ -32,6 +32,7 @@ const RULES: &[(&str, &str, &str)] = &[
     ("drbd.down", "peer-down/nodeb", "connected-idle/nodeb"),
     ("drbd.resync", "resync/nodea", "connected-idle/nodea"),
     ("drbd.disk-lost", "peer-diskless/nodeb", "connected-idle/nodeb"),
+    ("drbd.peer-disk-lost", "peer-diskless/nodea", "connected-idle/nodea"),
     ("drbd.disk-outdated", "outdated/nodea", "connected-idle/nodea"),
     ("drbd.out-of-sync", "out-of-sync/nodeb", "connected-idle/nodeb"),
     ("drbd.two-primaries", "two-primaries/nodeb", "connected-idle/nodea"),

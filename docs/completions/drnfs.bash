@@ -167,7 +167,7 @@ _drnfs() {
 
     case "${cmd}" in
         drnfs)
-            opts="-v -h -V --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --demo --replay --speed --ascii --verbose --log-file --help --version snapshot doctor record top-clients promote demote failover takeover recover-split-brain resume check notify config agent debug help"
+            opts="-v -h -V --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --demo --replay --speed --ascii --utc --verbose --log-file --help --version snapshot doctor record top-clients promote demote failover takeover recover-split-brain resume check notify config agent debug help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,7 +233,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__agent)
-            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -295,7 +295,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__check)
-            opts="-v -h --resource --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --resource --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -361,7 +361,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__config)
-            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help check help"
+            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -423,7 +423,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__config__subcmd__check)
-            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -527,7 +527,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__debug)
-            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help man completions sock-diag help"
+            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help man completions sock-diag help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -589,7 +589,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__debug__subcmd__completions)
-            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help bash elvish fish powershell zsh"
+            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -721,7 +721,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__debug__subcmd__man)
-            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -783,7 +783,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__debug__subcmd__sock__subcmd__diag)
-            opts="-v -h --port --raw-out --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --port --raw-out --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -853,7 +853,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__demote)
-            opts="-v -h --dry-run --confirm --at --peer-snapshot --force --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --dry-run --confirm --at --peer-snapshot --force --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -927,7 +927,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__doctor)
-            opts="-v -h --json --sample-seconds --at --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --json --sample-seconds --at --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -997,7 +997,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__failover)
-            opts="-v -h --dry-run --confirm --at --peer-snapshot --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --dry-run --confirm --at --peer-snapshot --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1365,7 +1365,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__notify)
-            opts="-v -h --state-file --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --state-file --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1431,7 +1431,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__promote)
-            opts="-v -h --dry-run --confirm --at --peer-snapshot --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --dry-run --confirm --at --peer-snapshot --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1505,7 +1505,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__record)
-            opts="-o -v -h --out --duration --note --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-o -v -h --out --duration --note --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1583,7 +1583,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__recover__subcmd__split__subcmd__brain)
-            opts="-v -h --dry-run --confirm --at --peer-snapshot --victim --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --dry-run --confirm --at --peer-snapshot --victim --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1661,7 +1661,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__resume)
-            opts="-v -h --rollback --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --rollback --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1723,7 +1723,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__snapshot)
-            opts="-v -h --json --sample-seconds --at --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --json --sample-seconds --at --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1793,7 +1793,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__takeover)
-            opts="-v -h --dry-run --confirm --at --peer-snapshot --no-fencing-i-accept-split-brain --accept-stale-data --force --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --dry-run --confirm --at --peer-snapshot --no-fencing-i-accept-split-brain --accept-stale-data --force --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1867,7 +1867,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__top__subcmd__clients)
-            opts="-v -h --count --top --json --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --verbose --log-file --help"
+            opts="-v -h --count --top --json --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_drnfs_global_optspecs
-    string join \n config= proc-root= events2-file= kernel-log-file= drbd-config= drbdadm= drbdsetup= nfs-port= vip= interval= demo replay= speed= ascii v/verbose log-file= h/help V/version
+    string join \n config= proc-root= events2-file= kernel-log-file= drbd-config= drbdadm= drbdsetup= nfs-port= vip= interval= demo replay= speed= ascii utc v/verbose log-file= h/help V/version
 end
 
 function __fish_drnfs_needs_command
@@ -39,6 +39,7 @@ complete -c drnfs -n "__fish_drnfs_needs_command" -l speed -d 'Replay speed (0.2
 complete -c drnfs -n "__fish_drnfs_needs_command" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_needs_command" -l demo -d 'Replay the recording bundled with drnfs: a real incident from the drnfs lab (resync, a client storm, split brain, recovery)'
 complete -c drnfs -n "__fish_drnfs_needs_command" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_needs_command" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_needs_command" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drnfs -n "__fish_drnfs_needs_command" -s V -l version -d 'Print version'
@@ -74,6 +75,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l replay -d 'Repl
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l json -d 'Print one JSON document (schema: docs/snapshot.schema.json) instead of text'
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l sample-seconds -d 'Watch for this many seconds first (rates, stalls and noisy clients need it)' -r
@@ -92,6 +94,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l replay -d 'Replay
 complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l json -d 'Print the findings as a JSON array'
 complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drnfs -n "__fish_drnfs_using_subcommand record" -s o -l out -d 'The recording file; gzip-compressed when it ends in .gz' -r -F
@@ -110,6 +113,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand record" -l interval -d 'Seco
 complete -c drnfs -n "__fish_drnfs_using_subcommand record" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand record" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand record" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand record" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand record" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand record" -s h -l help -d 'Print help'
 complete -c drnfs -n "__fish_drnfs_using_subcommand top-clients" -l count -d 'Print this many rankings, then exit (default: until interrupted)' -r
@@ -128,6 +132,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand top-clients" -l replay -d 'R
 complete -c drnfs -n "__fish_drnfs_using_subcommand top-clients" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand top-clients" -l json -d 'One JSON object per ranking, one per line'
 complete -c drnfs -n "__fish_drnfs_using_subcommand top-clients" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand top-clients" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand top-clients" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand top-clients" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drnfs -n "__fish_drnfs_using_subcommand promote" -l confirm -d 'The confirmation phrase, for non-interactive use (it is recorded as typed)' -r
@@ -147,6 +152,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand promote" -l replay -d 'Repla
 complete -c drnfs -n "__fish_drnfs_using_subcommand promote" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand promote" -l dry-run -d 'Show the preflight checks and the plan; change nothing. Works on recorded state too (--proc-root/--events2-file, or --replay FILE --at SECONDS)'
 complete -c drnfs -n "__fish_drnfs_using_subcommand promote" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand promote" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand promote" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand promote" -s h -l help -d 'Print help'
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l confirm -d 'The confirmation phrase, for non-interactive use (it is recorded as typed)' -r
@@ -167,6 +173,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l log-file -d 'Writ
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l dry-run -d 'Show the preflight checks and the plan; change nothing. Works on recorded state too (--proc-root/--events2-file, or --replay FILE --at SECONDS)'
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l force -d 'Demote even when this node holds the only UpToDate copy'
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l confirm -d 'The confirmation phrase, for non-interactive use (it is recorded as typed)' -r
@@ -186,6 +193,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l replay -d 'Repl
 complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l dry-run -d 'Show the preflight checks and the plan; change nothing. Works on recorded state too (--proc-root/--events2-file, or --replay FILE --at SECONDS)'
 complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -s h -l help -d 'Print help'
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l confirm -d 'The confirmation phrase, for non-interactive use (it is recorded as typed)' -r
@@ -208,6 +216,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l no-fencing-i-ac
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l accept-stale-data -d 'Accept Consistent or Outdated local data (the peer\'s last writes may be lost)'
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l force -d '`drbdadm primary --force` when DRBD refuses (no fencing answer). Only with proof that the peer cannot write, or --no-fencing-i-accept-split-brain'
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l confirm -d 'The confirmation phrase, for non-interactive use (it is recorded as typed)' -r
@@ -228,6 +237,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l repl
 complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l dry-run -d 'Show the preflight checks and the plan; change nothing. Works on recorded state too (--proc-root/--events2-file, or --replay FILE --at SECONDS)'
 complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -s h -l help -d 'Print help'
 complete -c drnfs -n "__fish_drnfs_using_subcommand resume" -l config -d 'The drnfs configuration (resources, mount points, NFS units, VIP, peer)' -r -F
@@ -244,6 +254,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand resume" -l replay -d 'Replay
 complete -c drnfs -n "__fish_drnfs_using_subcommand resume" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand resume" -l rollback -d 'Undo the steps the interrupted action did, instead of continuing it'
 complete -c drnfs -n "__fish_drnfs_using_subcommand resume" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand resume" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand resume" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand resume" -s h -l help -d 'Print help'
 complete -c drnfs -n "__fish_drnfs_using_subcommand check" -l resource -d 'The resource (default: the only one configured, or any DRBD minor without a configuration)' -r
@@ -260,6 +271,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand check" -l interval -d 'Secon
 complete -c drnfs -n "__fish_drnfs_using_subcommand check" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand check" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand check" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand check" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand check" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drnfs -n "__fish_drnfs_using_subcommand notify" -l state-file -d 'Where the last transition is kept for other tools' -r -F
@@ -276,6 +288,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand notify" -l interval -d 'Seco
 complete -c drnfs -n "__fish_drnfs_using_subcommand notify" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand notify" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand notify" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand notify" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand notify" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand notify" -s h -l help -d 'Print help'
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_subcommand_from check help" -l config -d 'The drnfs configuration (resources, mount points, NFS units, VIP, peer)' -r -F
@@ -291,6 +304,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_subcommand_from check help" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_subcommand_from check help" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_subcommand_from check help" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_subcommand_from check help" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_subcommand_from check help" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help'
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Parse and validate drnfs.toml; print the resources it configures'
@@ -308,6 +322,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand config; and __fish_seen_subc
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and __fish_seen_subcommand_from check" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and __fish_seen_subcommand_from check" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and __fish_seen_subcommand_from check" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand config; and __fish_seen_subcommand_from check" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Parse and validate drnfs.toml; print the resources it configures'
@@ -325,6 +340,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand agent" -l interval -d 'Secon
 complete -c drnfs -n "__fish_drnfs_using_subcommand agent" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand agent" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand agent" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand agent" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand agent" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand agent" -s h -l help -d 'Print help'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_subcommand_from man completions sock-diag help" -l config -d 'The drnfs configuration (resources, mount points, NFS units, VIP, peer)' -r -F
@@ -340,6 +356,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_s
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_subcommand_from man completions sock-diag help" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_subcommand_from man completions sock-diag help" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_subcommand_from man completions sock-diag help" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_subcommand_from man completions sock-diag help" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_subcommand_from man completions sock-diag help" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_subcommand_from man completions sock-diag help" -s h -l help -d 'Print help'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_subcommand_from man completions sock-diag help" -f -a "man" -d 'Print the man page (roff) generated from this command line definition'
@@ -359,6 +376,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subco
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from man" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from man" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from man" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from man" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from man" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from completions" -l config -d 'The drnfs configuration (resources, mount points, NFS units, VIP, peer)' -r -F
@@ -374,6 +392,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subco
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from completions" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from completions" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from completions" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from completions" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from sock-diag" -l port -r
@@ -391,6 +410,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subco
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from sock-diag" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from sock-diag" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from sock-diag" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
+complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from sock-diag" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from sock-diag" -s v -l verbose -d 'More log detail: -v info, -vv debug, -vvv trace (DRNFS_LOG takes a full filter). The live view logs to journald (or ~/.local/state/drnfs/drnfs.log without one), other commands to stderr'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from sock-diag" -s h -l help -d 'Print help'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from help" -f -a "man" -d 'Print the man page (roff) generated from this command line definition'

@@ -16,6 +16,7 @@ pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
     }
     for l in &all {
         in_sync_but_out_of_sync(l, out);
+        peer_disk_lost(model, l, out);
         if l.first_of_volume
             && let Some(p) = l.protocol.filter(|p| *p == 'A' || *p == 'B')
         {
@@ -68,6 +69,30 @@ fn local_disk(l: &Link, out: &mut Vec<Finding>) {
         ),
         _ => {}
     }
+}
+
+/// The peer is connected but has no disk (detached after an I/O error, or never
+/// attached): every write reaches this node's disk only, and the peer has no data to fail
+/// over to. A DRBD 9 diskless client or tiebreaker (`peer-client:yes`) is diskless on
+/// purpose.
+fn peer_disk_lost(model: &Model, l: &Link, out: &mut Vec<Finding>) {
+    if l.peer_disk != Some(DiskState::Diskless) || l.peer_client || l.connection != Some(ConnectionState::Connected) {
+        return;
+    }
+    let peer = l.peer.clone().or_else(|| super::config::peer_of(model, &l.subject)).unwrap_or_else(|| l.peer_name());
+    out.push(
+        Finding::new(
+            "drbd.peer-disk-lost",
+            &l.subject,
+            Severity::Warning,
+            format!("{}: {peer} has no disk (Diskless): writes reach this node's disk only", l.subject),
+        )
+        .evidence(l.state_text.clone())
+        .suggest(format!(
+            "no failover to {peer} until its disk is back: look for I/O errors in its kernel log, then drbdadm attach {} there",
+            l.subject
+        )),
+    );
 }
 
 fn in_sync_but_out_of_sync(l: &Link, out: &mut Vec<Finding>) {

@@ -277,12 +277,42 @@ fn standalone_with_no_history_says_what_it_does_not_know() {
 
 #[test]
 fn a_peer_that_went_away_is_unreachable_not_standalone() {
-    for cs in ["WFConnection", "Unconnected", "NetworkFailure", "BrokenPipe", "Timeout"] {
+    for (cs, why) in [
+        ("WFConnection", "waiting for it to connect"),
+        ("Unconnected", "about to wait for it"),
+        ("NetworkFailure", "the replication link failed"),
+        ("BrokenPipe", "the connection broke"),
+        ("Timeout", "it stopped answering"),
+        ("ProtocolError", "it sent something DRBD could not understand"),
+        ("TearDown", "the connection is being closed"),
+    ] {
         let f = Scene::serving()
             .drbd(&format!(" 0: cs:{cs} ro:Primary/Unknown ds:UpToDate/DUnknown C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n"))
             .findings();
         only(&["drbd.peer-unreachable (warning)"], &f);
+        let summary = &raised(&f, "drbd.peer-unreachable").unwrap().summary;
+        assert!(summary.contains(&format!("({cs}: {why}")), "{summary}");
     }
+}
+
+/// DRBD 9: an administrator's disconnect while the peer was already gone (Connecting)
+/// is said as such; the same StandAlone after a handshake that dropped (split brain,
+/// refused settings) is not taken for one.
+#[test]
+fn drbd9_standalone_after_connecting_is_an_administrators_disconnect() {
+    let standalone = |from: &str| {
+        Scene::serving()
+            .drbd9(&[
+                R9,
+                D9,
+                &C9.replace("connection:Connected role:Secondary", "connection:StandAlone role:Unknown"),
+                &P9.replace("replication:Established peer-disk:UpToDate", "replication:Off peer-disk:DUnknown"),
+            ])
+            .kernel(&[&format!("[ 9.0] drbd r0 nodea: conn( {from} -> Disconnecting ) ")])
+            .findings()
+    };
+    only(&["drbd.disconnected (warning)"], &standalone("Connecting"));
+    only(&["drbd.standalone (critical)"], &standalone("WFReportParams"));
 }
 
 const SYNC_SOURCE: &str = " 0: cs:SyncSource ro:Primary/Secondary ds:UpToDate/Inconsistent C r-----\n    ns:100 nr:0 dw:100 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:65536\n\t[=====>..............] sync'ed: 30.0% (64/92)M\n\tfinish: 0:00:16 speed: 4,096 (4,096) K/sec\n";
@@ -308,6 +338,9 @@ fn a_resync_without_progress_for_a_minute_is_stalled_and_a_moving_one_is_not() {
     let still: Vec<Scene> = (0..65).map(|_| Scene::serving().drbd(SYNC_SOURCE)).collect();
     let f = over_time(&still[0], &still[1..]);
     assert!(raised(&f, "drbd.resync-stalled").is_some(), "{:?}", rules(&f));
+    // A minute is 60 samples: stalled at the 60th, not before.
+    assert!(raised(&over_time(&still[0], &still[1..60]), "drbd.resync-stalled").is_some());
+    assert!(raised(&over_time(&still[0], &still[1..59]), "drbd.resync-stalled").is_none());
     let moving: Vec<Scene> = (0..65)
         .map(|i| {
             let line = SYNC_SOURCE.replace("30.0%", &format!("{:.1}%", 30.0 + f64::from(i) * 0.5));
@@ -421,6 +454,11 @@ fn a_primary_that_does_not_serve_or_lacks_the_vip() {
 fn exports_that_break_clients() {
     let none = Scene::serving().set("fs/nfsd/exports", "# Version 1.1\n# Path Client(Flags) # IPs\n/\t10.50.0.0/24(ro,insecure,no_root_squash,sync,no_subtree_check,v4root,fsid=0,sec=1)\n").findings();
     only(&["nfsd.no-exports (critical)"], &none);
+    // Without exportfs's table (this scene has no etab), the kernel's list is the evidence.
+    assert_eq!(
+        raised(&none, "nfsd.no-exports").unwrap().evidence,
+        ["/proc/fs/nfsd/exports is empty (and /var/lib/nfs/etab unreadable)"]
+    );
     let no_fsid = Scene::serving().set("fs/nfsd/exports", EXPORTS.replace(",fsid=1", "")).findings();
     only(&["nfsd.export-without-fsid (warning)"], &no_fsid);
     assert_eq!(raised(&no_fsid, "nfsd.export-without-fsid").unwrap().subject, "/srv/nfs/export");
@@ -443,6 +481,20 @@ fn the_grace_period_is_reported_while_it_lasts() {
     let f = over_time(&before, &[after]);
     only(&["nfsd.grace (info)"], &f);
     assert!(raised(&f, "nfsd.grace").unwrap().summary.contains("about 90 s left"));
+    // The estimate ends when the grace time has passed (here 2 s: started at 1 s, now 3 s),
+    // and says nothing once nfsd stopped again.
+    let short = |s: Scene| s.set("fs/nfsd/nfsv4gracetime", "2\n");
+    let mut running = short(Scene::serving());
+    running.files.remove("fs/nfsd/v4_end_grace");
+    let started = over_time(&short(before.clone()), &[running.clone(), running.clone()]);
+    assert!(raised(&started, "nfsd.grace").is_some(), "1 s of 2 gone");
+    let over = over_time(&short(before.clone()), &[running.clone(), running.clone(), running.clone()]);
+    assert!(raised(&over, "nfsd.grace").is_none(), "2 s of 2 gone: over");
+    let stopped = over_time(&short(before.clone()), &[running, short(before.clone())]);
+    assert!(raised(&stopped, "nfsd.grace").is_none(), "nfsd stopped");
+    // v4_end_grace says N but no thread runs: no grace period to wait for.
+    let idle = Scene::serving().set("fs/nfsd/v4_end_grace", "N\n").set("fs/nfsd/threads", "0\n").findings();
+    assert!(raised(&idle, "nfsd.grace").is_none());
 }
 
 #[test]
@@ -580,6 +632,9 @@ fn drbd9_one_of_two_peers_gone_is_not_alone() {
     let tiebreaker = "peer-device name:r0 peer-node-id:2 conn-name:nodec volume:0 replication:Established peer-disk:Diskless peer-client:yes resync-suspended:no out-of-sync:0";
     let c2up = c2.replace("connection:Connecting role:Unknown", "connection:Connected role:Secondary");
     only(&[], &Scene::serving().drbd9(&[R9, D9, C9, P9, &c2up, tiebreaker]).findings());
+    // The same peer without its disk by accident (peer-client:no) is a lost disk.
+    let detached = tiebreaker.replace("peer-client:yes", "peer-client:no");
+    only(&["drbd.peer-disk-lost (warning)"], &Scene::serving().drbd9(&[R9, D9, C9, P9, &c2up, &detached]).findings());
     let client = Scene::serving()
         .standby()
         .drbd9(&[
@@ -631,4 +686,206 @@ fn a_configured_resource_that_is_down_is_said_and_an_unread_events2_is_not_down(
     let mut unfinished = down9.clone();
     unfinished.events2 = Some(Vec::new());
     only(&[], &unfinished.findings());
+}
+
+/// "Since" survives re-evaluation, and the engine's timeline is told exactly which
+/// findings appeared and which went away.
+#[test]
+fn finding_memory_stamps_since_and_says_what_was_raised_and_cleared() {
+    let f = |rule: &str| Finding::new(rule, "r0", Severity::Warning, rule.to_owned());
+    let (t0, t1, t2) = (Timestamp::from_unix_micros(1), Timestamp::from_unix_micros(2), Timestamp::from_unix_micros(3));
+    let mut memory = super::FindingMemory::default();
+    let mut first = vec![f("drbd.resync"), f("drbd.out-of-sync")];
+    assert_eq!(
+        memory.stamp(&mut first, t0),
+        (vec!["drbd.resync:r0".to_owned(), "drbd.out-of-sync:r0".to_owned()], vec![])
+    );
+    let mut second = vec![f("drbd.resync"), f("drbd.standalone")];
+    assert_eq!(
+        memory.stamp(&mut second, t1),
+        (vec!["drbd.standalone:r0".to_owned()], vec!["drbd.out-of-sync:r0".to_owned()])
+    );
+    assert_eq!(second[0].since, Some(t0), "still the first sighting");
+    assert_eq!(second[1].since, Some(t1));
+    let mut third = vec![f("drbd.out-of-sync")];
+    let (raised, cleared) = memory.stamp(&mut third, t2);
+    assert_eq!(raised, ["drbd.out-of-sync:r0"]);
+    assert_eq!(third[0].since, Some(t2), "gone and back: a new sighting");
+    assert_eq!(cleared.len(), 2);
+}
+
+/// A client row as the tracker builds it, with the figures the client rules read.
+fn client_row(
+    address: &str,
+    window_bytes_in: u64,
+    share: f64,
+    window_calls: f64,
+    calls_share: f64,
+) -> crate::model::clients::ClientRow {
+    crate::model::clients::ClientRow {
+        address: address.parse().unwrap(),
+        hostname: None,
+        nfs4_name: None,
+        nfs4: Vec::new(),
+        connections: Vec::new(),
+        bytes_in: window_bytes_in,
+        bytes_out: 0,
+        recv_q: 0,
+        send_q: 0,
+        in_bytes_per_s: None,
+        out_bytes_per_s: None,
+        share_in: Some(share),
+        share_in_window: Some(share),
+        window_bytes_in,
+        calls_per_s: None,
+        calls_share: Some(calls_share),
+        window_calls,
+        busy_share: None,
+        top_ops: Vec::new(),
+    }
+}
+
+/// The client rules with their thresholds and near misses: a share is named only above
+/// half of enough traffic (2 MiB, 600 calls, 0.1 threads busy over 20 samples), a queue
+/// from 1 MiB waiting, and never with one client alone.
+#[test]
+fn client_rules_and_their_near_misses() {
+    let rules = |rows: Vec<crate::model::clients::ClientRow>, samples: u32, busy: u32| {
+        let mut m = Scene::serving().model();
+        m.clients.rows = rows;
+        m.clients.activity_samples = samples;
+        m.clients.activity_busy = busy;
+        let mut ids: Vec<String> =
+            evaluate(&m, &[]).into_iter().map(|f| f.id).filter(|id| id.starts_with("client.")).collect();
+        ids.sort();
+        ids
+    };
+    let mib = 1u64 << 20;
+    let pair = |a_bytes: u64, b_bytes: u64, a_calls: f64, b_calls: f64| {
+        let total = (a_bytes + b_bytes) as f64;
+        let calls = a_calls + b_calls;
+        vec![
+            client_row("10.0.0.21", a_bytes, a_bytes as f64 / total, a_calls, a_calls / calls),
+            client_row("10.0.0.22", b_bytes, b_bytes as f64 / total, b_calls, b_calls / calls),
+        ]
+    };
+    // Bytes: 3 of 4 MiB is noisy; the same share of 1 MiB in all is not (too little).
+    assert_eq!(rules(pair(3 * mib, mib, 100.0, 100.0), 0, 0), ["client.noisy:10.0.0.21"]);
+    assert!(rules(pair(768 << 10, 256 << 10, 100.0, 100.0), 0, 0).is_empty());
+    assert!(rules(pair(2 * mib, 2 * mib + 1, 100.0, 100.0), 0, 0) == ["client.noisy:10.0.0.22"]);
+    // One client alone is not "noisy" however much it sends.
+    assert!(rules(vec![client_row("10.0.0.21", 50 * mib, 1.0, 5000.0, 1.0)], 0, 0).is_empty());
+    // Calls: 500 of 700 is named; 350 of 500 in all is too few calls.
+    assert_eq!(rules(pair(10, 10, 500.0, 200.0), 0, 0), ["client.calls:10.0.0.21"]);
+    assert!(rules(pair(10, 10, 350.0, 150.0), 0, 0).is_empty());
+    // Busy threads: a 60% share of 20 samples with 4 busy (0.2 a sample) is named; with
+    // 19 samples, or 1 busy in 20 (0.05), it is not.
+    let busy = |samples: u32, busy: u32| {
+        let mut rows = pair(10, 10, 1.0, 1.0);
+        rows[0].busy_share = Some(0.6);
+        rows[1].busy_share = Some(0.4);
+        rules(rows, samples, busy)
+    };
+    assert_eq!(busy(20, 4), ["client.busy:10.0.0.21"]);
+    assert!(busy(19, 4).is_empty());
+    assert!(busy(20, 1).is_empty());
+    // Queued: 1 MiB waiting in Recv-Q is a warning; a byte less is not.
+    let queued = |recv_q: u64| {
+        let mut rows = pair(10, 10, 1.0, 1.0);
+        rows[1].recv_q = recv_q;
+        rules(rows, 0, 0)
+    };
+    assert_eq!(queued(mib), ["client.queued:10.0.0.22"]);
+    assert!(queued(mib - 1).is_empty());
+}
+
+/// Outdated data about to be resynced (the bitmap exchange that starts a resync) is the
+/// resync's business, not a finding of its own; the same disk with no resync coming is.
+#[test]
+fn outdated_data_with_a_resync_starting_is_not_reported_as_outdated() {
+    let line = |cs: &str| {
+        format!(
+            " 0: cs:{cs} ro:Secondary/Primary ds:Outdated/UpToDate C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:1024\n"
+        )
+    };
+    let ids = |cs: &str| -> Vec<String> {
+        Scene::serving().standby().drbd(&line(cs)).findings().into_iter().map(|f| f.id).collect()
+    };
+    assert!(!ids("WFBitMapT").iter().any(|i| i.starts_with("drbd.disk-outdated")), "{:?}", ids("WFBitMapT"));
+    assert!(ids("WFConnection").iter().any(|i| i.starts_with("drbd.disk-outdated")), "{:?}", ids("WFConnection"));
+}
+
+/// "Configured here but not up" reads this node's own part of the configuration: its
+/// own minor (the peer's may differ), not a resource of other hosts, and an unconfigured
+/// minor is not up.
+#[test]
+fn configured_but_down_reads_this_nodes_part_of_the_configuration() {
+    let config = CONFIG
+        .replace("on nodeb {\n        device /dev/drbd0 minor 0;", "on nodeb {\n        device /dev/drbd1 minor 1;")
+        + "resource r1 {\n    on nodec {\n        device /dev/drbd5 minor 5;\n        disk /dev/vdc;\n        meta-disk internal;\n        address ipv4 10.50.0.3:7790;\n    }\n    on noded {\n        device /dev/drbd5 minor 5;\n        disk /dev/vdc;\n        meta-disk internal;\n        address ipv4 10.50.0.4:7790;\n    }\n}\n";
+    let minor1 = HEALTHY.replace(" 0: cs:", " 1: cs:");
+    let down = |drbd: &str| -> Vec<String> {
+        Scene::serving()
+            .config(&config)
+            .drbd(drbd)
+            .findings()
+            .into_iter()
+            .map(|f| f.id)
+            .filter(|i| i.starts_with("drbd.down"))
+            .collect()
+    };
+    assert!(down(&minor1).is_empty(), "nodeb's minor 1 is up; r1 is not nodeb's");
+    assert_eq!(down(HEALTHY), ["drbd.down:r0"], "minor 0 is nodea's, not nodeb's");
+    assert_eq!(down(" 1: cs:Unconfigured\n"), ["drbd.down:r0"]);
+}
+
+/// DRBD 9 with two volumes names each (`r0/1`); with two peers, one connected but not
+/// yet replicating (handshake, replication Off) does not count as a second copy.
+#[test]
+fn drbd9_volumes_are_named_and_only_replicating_peers_count() {
+    let v1_device = D9.replace("volume:0 minor:0", "volume:1 minor:1").replace("disk:UpToDate", "disk:Inconsistent");
+    let v1_peer = P9.replace("volume:0", "volume:1");
+    let two = Scene::serving().drbd9(&[R9, D9, &v1_device, C9, P9, &v1_peer]).findings();
+    let f = raised(&two, "drbd.disk-inconsistent").expect("volume 1 is Inconsistent");
+    assert_eq!(f.subject, "r0/1");
+    let second_peer = |replication: &str| {
+        let c2 = "connection name:r0 peer-node-id:2 conn-name:nodec connection:Connecting role:Unknown congested:no";
+        let p2 = "peer-device name:r0 peer-node-id:2 conn-name:nodec volume:0 replication:Off peer-disk:DUnknown peer-client:no resync-suspended:no out-of-sync:0";
+        let p1 = P9.replace("replication:Established", &format!("replication:{replication}"));
+        let f = Scene::serving().drbd9(&[R9, D9, C9, &p1, c2, p2]).findings();
+        raised(&f, "drbd.peer-unreachable").map(|f| f.summary.clone()).unwrap_or_default()
+    };
+    assert!(second_peer("Established").contains("1 of 2 peers still replicate"), "{}", second_peer("Established"));
+    assert!(second_peer("Off").contains("writes are not replicated"), "{}", second_peer("Off"));
+}
+
+/// A resync running at its configured rate says the rate, not the disks, sets the pace;
+/// one well below it, or with no rate configured, does not.
+#[test]
+fn a_resync_at_its_configured_rate_says_so() {
+    let at_rate = |want: &str| {
+        let line =
+            SYNC_SOURCE.replace("speed: 4,096 (4,096) K/sec", &format!("speed: 4,096 (4,096) want: {want} K/sec"));
+        let f = Scene::serving().drbd(&line).findings();
+        raised(&f, "drbd.resync").unwrap().evidence.iter().any(|e| e.contains("at the configured rate"))
+    };
+    assert!(at_rate("4,096"));
+    assert!(at_rate("4,500"), "4,096 is over 90% of 4,500");
+    assert!(!at_rate("8,192"));
+    assert!(!at_rate("0"));
+}
+
+/// On 8.x the resource of a minor comes from this node's own entry in the
+/// configuration (another resource's hosts may use the same minor number).
+#[test]
+fn a_minor_is_named_by_this_nodes_entry_in_the_configuration() {
+    let other_first = "resource r1 {\n    on nodec {\n        device /dev/drbd1 minor 1;\n        disk /dev/vdc;\n        meta-disk internal;\n        address ipv4 10.50.0.3:7790;\n    }\n    on noded {\n        device /dev/drbd1 minor 1;\n        disk /dev/vdc;\n        meta-disk internal;\n        address ipv4 10.50.0.4:7790;\n    }\n}\n".to_owned()
+        + &CONFIG.replace("on nodeb {\n        device /dev/drbd0 minor 0;", "on nodeb {\n        device /dev/drbd1 minor 1;");
+    let f = Scene::serving()
+        .config(&other_first)
+        .drbd(" 1: cs:WFConnection ro:Primary/Unknown ds:UpToDate/DUnknown C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n")
+        .findings();
+    assert_eq!(raised(&f, "drbd.peer-unreachable").map(|f| f.subject.as_str()), Some("r0"), "{:?}", rules(&f));
+    // Nothing written since the peer went: no "to resync" evidence.
+    assert!(!raised(&f, "drbd.peer-unreachable").unwrap().evidence.iter().any(|e| e.contains("written here since")));
 }

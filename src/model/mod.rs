@@ -188,6 +188,9 @@ pub struct Model {
     pub nfsd_started_at: Option<f64>,
     previous: Option<(f64, Snapshot)>,
     changes: Vec<Change>,
+    /// When each DRBD 9 resync began, as events2 told it (resource, peer, volume): DRBD 9
+    /// prints no average speed, so drnfs works it out from this.
+    resync_began: BTreeMap<(String, String, u32), Timestamp>,
 }
 
 impl Model {
@@ -256,7 +259,8 @@ impl Model {
     }
 
     fn apply_files(&mut self, at: f64, wall: Timestamp, files: &FileSet) {
-        let snap = snapshot::build(&SnapshotInputs { files, events2: self.events2_input(), taken_at: wall });
+        let mut snap = snapshot::build(&SnapshotInputs { files, events2: self.events2_input(), taken_at: wall });
+        self.fill_resync_averages(&mut snap);
         let events2_running = matches!(self.events2_status, Some(ChildStatus::Running { .. }));
         let (was_drbd, was_nfsd) = self.previous.as_ref().map_or((None, None), |(_, p)| {
             (Some((p.drbd.available, p.drbd.reason.clone())), Some((p.nfsd.available, p.nfsd.reason.clone())))
@@ -302,6 +306,30 @@ impl Model {
         self.at = Some(at);
         self.previous = Some((at, snap.clone()));
         self.snapshot = Some(snap);
+    }
+
+    /// DRBD 9's events2 gives a resync's progress and current speed, not its average:
+    /// the average is what was done since events2 said it began, over the time since
+    /// (pauses included). Unknown for a resync already running when drnfs started.
+    fn fill_resync_averages(&self, snap: &mut Snapshot) {
+        for r in &mut snap.drbd.resources {
+            for c in &mut r.connections {
+                for p in &mut c.peer_devices {
+                    let Some(sync) = p.sync.as_mut().filter(|s| s.avg_speed_kib_s.is_none()) else { continue };
+                    let Some(began) = self.resync_began.get(&(r.name.clone(), c.peer.clone(), p.volume)) else {
+                        continue;
+                    };
+                    let elapsed = (snap.taken_at.unix_micros() - began.unix_micros()) as f64 / 1e6;
+                    let done_kib = sync.percent.and_then(|percent| {
+                        let remaining = p.out_of_sync_kib?;
+                        Some(summary::total_from_done(percent, Some(remaining))?.saturating_sub(remaining))
+                    });
+                    if let Some(done) = done_kib.filter(|_| elapsed >= 1.0) {
+                        sync.avg_speed_kib_s = Some(done as f64 / elapsed);
+                    }
+                }
+            }
+        }
     }
 
     fn record_history(&mut self, snap: &Snapshot) {
@@ -384,6 +412,7 @@ impl Model {
             ChangeKind::State { field, old, new } => {
                 let at = c.timestamp.unwrap_or(wall);
                 match (field.as_str(), c.peer.is_some()) {
+                    ("replication", true) => self.note_resync_began(c, old.as_deref(), new, at),
                     ("role", false) => self.note_role(&c.resource, new, at),
                     ("connection", true) if old.as_deref() == Some("Connected") => self.note_apart(&c.resource, at),
                     _ => {}
@@ -566,6 +595,21 @@ impl Model {
                 self.events2.initial_state_done = true;
             }
             Err(e) => self.warn(source, None, e.to_string()),
+        }
+    }
+
+    /// A DRBD 9 peer device started resyncing (from a handshake, not back from a pause),
+    /// or stopped.
+    fn note_resync_began(&mut self, c: &Change, old: Option<&str>, new: &str, at: Timestamp) {
+        let (Some(peer), Some(volume)) = (&c.peer, c.volume) else { return };
+        let key = (c.resource.clone(), peer.clone(), volume);
+        let resyncing = |s: &str| matches!(s, "SyncSource" | "SyncTarget" | "PausedSyncS" | "PausedSyncT");
+        if resyncing(new) {
+            if !old.is_some_and(resyncing) && old.is_some() {
+                self.resync_began.insert(key, at);
+            }
+        } else {
+            self.resync_began.remove(&key);
         }
     }
 
@@ -848,6 +892,42 @@ mod tests {
             "[ 1790.0] drbd r0: conn( WFReportParams -> Connected ) disk( UpToDate -> UpToDate )",
         );
         assert!(m.handshake_refusals.is_empty());
+    }
+
+    /// DRBD 9 prints no average resync speed: drnfs takes what was done since events2 said
+    /// the resync began over the time since; a resync running before drnfs started has
+    /// no known beginning, so no average.
+    #[test]
+    fn a_drbd9_resync_average_from_when_it_began() {
+        let avg = |lines: &[&str], taken: &str| {
+            let mut m = Model::new();
+            m.apply(Input::Events2Status { at: 0.0, status: ChildStatus::Running { source: "test".into() } });
+            for line in lines {
+                m.apply(Input::Events2Line { at: 0.0, wall: Timestamp::from_unix_micros(0), line: (*line).into() });
+            }
+            let wall = Timestamp::parse_rfc3339(taken).unwrap();
+            m.apply(Input::Files { at: 1.0, wall, files: files("", NFSD_1, "8\n") });
+            let snap = m.snapshot.unwrap();
+            snap.drbd.resources[0].connections[0].peer_devices[0].sync.as_ref().and_then(|s| s.avg_speed_kib_s)
+        };
+        let head = [
+            "2026-12-01T01:24:00+00:00 exists resource name:r0 role:Primary suspended:no",
+            "2026-12-01T01:24:00+00:00 exists connection name:r0 peer-node-id:1 conn-name:nodeb connection:Connected role:Secondary",
+            "2026-12-01T01:24:00+00:00 exists device name:r0 volume:0 minor:0 disk:UpToDate",
+        ];
+        let idle = "2026-12-01T01:24:00+00:00 exists peer-device name:r0 peer-node-id:1 conn-name:nodeb volume:0 replication:Established peer-disk:UpToDate out-of-sync:0";
+        let began = "2026-12-01T01:25:00+00:00 change peer-device name:r0 peer-node-id:1 conn-name:nodeb volume:0 replication:SyncSource peer-disk:Inconsistent out-of-sync:60000 done:0.00";
+        let half = "2026-12-01T01:25:30+00:00 change peer-device name:r0 peer-node-id:1 conn-name:nodeb volume:0 out-of-sync:30000 done:50.00";
+        let mut seen = head.to_vec();
+        seen.extend([idle, "2026-12-01T01:24:00+00:00 exists -", began, half]);
+        assert_eq!(avg(&seen, "2026-12-01T01:25:30Z"), Some(1000.0), "30,000 KiB in 30 s");
+        let mut running = head.to_vec();
+        running.extend([
+            "2026-12-01T01:24:00+00:00 exists peer-device name:r0 peer-node-id:1 conn-name:nodeb volume:0 replication:SyncSource peer-disk:Inconsistent out-of-sync:60000 done:0.00",
+            "2026-12-01T01:24:00+00:00 exists -",
+            half,
+        ]);
+        assert_eq!(avg(&running, "2026-12-01T01:25:30Z"), None);
     }
 
     #[test]

@@ -142,7 +142,7 @@ fn configured_protocol(d: &Drbd, resource: &str) -> Option<char> {
 /// The size of a running resync when the source gives only its progress (DRBD 9's events2
 /// prints `done:` and the out-of-sync amount, not `rs-total`): what is left is the part not
 /// done. Unknown near 100%, where the division says nothing.
-fn total_from_done(percent: f64, remaining_kib: Option<u64>) -> Option<u64> {
+pub(crate) fn total_from_done(percent: f64, remaining_kib: Option<u64>) -> Option<u64> {
     let left = 1.0 - percent / 100.0;
     let remaining = remaining_kib? as f64;
     (left >= 0.01).then(|| (remaining / left).round() as u64)

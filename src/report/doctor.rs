@@ -18,7 +18,7 @@ pub fn write(out: &mut impl Write, snapshot: &Report) -> std::io::Result<()> {
         out,
         "drnfs doctor on {} at {}",
         snapshot.host.hostname.as_deref().unwrap_or("?"),
-        snapshot.taken_at.to_rfc3339()
+        crate::clock::date_time_zone(snapshot.taken_at)
     )?;
     if let Some(r) = &snapshot.drbd.reason {
         writeln!(out, "  (DRBD: {r})")?;

@@ -20,7 +20,7 @@ pub fn write(out: &mut impl Write, s: &Report) -> std::io::Result<()> {
         s.drnfs_version,
         s.host.hostname.as_deref().unwrap_or("?"),
         s.host.kernel.as_deref().unwrap_or("?"),
-        s.taken_at.to_rfc3339()
+        crate::clock::date_time_zone(s.taken_at)
     )?;
     writeln!(out)?;
     write_drbd(out, &s.drbd)?;

@@ -44,11 +44,10 @@ pub fn write(out: &mut impl Write, snapshot: &Report, top: Option<usize>, json: 
         writeln!(out)?;
         return out.flush();
     }
-    let ts = snapshot.taken_at.to_rfc3339();
     writeln!(
         out,
         "{}  {} clients  in {}  out {}  calls {}{}",
-        &ts[..19],
+        crate::clock::date_time_zone(snapshot.taken_at),
         snapshot.clients.len(),
         rate(ranking.total_in_bytes_per_s),
         rate(ranking.total_out_bytes_per_s),

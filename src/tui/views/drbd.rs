@@ -194,7 +194,7 @@ fn render_timeline(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
         .take(height)
         .rev()
         .map(|e| {
-            let when = e.at.map(|a| a.to_rfc3339()[11..19].to_owned()).unwrap_or_else(|| "--:--:--".to_owned());
+            let when = e.at.map(crate::clock::time_of_day).unwrap_or_else(|| "--:--:--".to_owned());
             let text = fit(&format!("{when} {:<8} {}", e.source.label(), e.text), width, t);
             Line::from(Span::styled(text, t.level(e.level)))
         })

@@ -29,7 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let mut lines: Vec<Line> = events[start..end]
         .iter()
         .map(|e| {
-            let when = e.at.map(|a| a.to_rfc3339()[..19].replace('T', " ")).unwrap_or_else(|| "?".repeat(19));
+            let when = e.at.map(crate::clock::date_time).unwrap_or_else(|| "?".repeat(19));
             let text = format!("{when} {:<10} {:<10} {}", e.source.label(), fit(&e.subject, 10, t), e.text);
             Line::from(Span::styled(fit(&text, width, t), t.level(e.level)))
         })

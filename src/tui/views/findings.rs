@@ -14,7 +14,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let mut lines = Vec::new();
     let findings = app.findings();
     for (i, f) in findings.iter().enumerate().skip(app.selected.min(findings.len().saturating_sub(1))) {
-        let since = f.since.map(|s| s.to_rfc3339()[11..19].to_owned()).unwrap_or_default();
+        let since = f.since.map(crate::clock::time_of_day).unwrap_or_default();
         let mut head = vec![
             Span::styled(format!("{:<8} ", label(f.severity)), t.level(f.severity)),
             Span::styled(f.summary.clone(), if i == app.selected { t.title() } else { ratatui::style::Style::new() }),

@@ -120,8 +120,14 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled(format!("{role} "), t.accent()));
     }
     if let Some(s) = snap {
-        let ts = s.taken_at.to_rfc3339();
-        spans.push(Span::styled(format!("{} {} ", t.sep(), &ts[..19.min(ts.len())].replace('T', " ")), t.dim()));
+        // The zone is named here once (every other time on screen is in it); below 100
+        // columns the date gives way, so that the mode and replay position stay whole.
+        let when = if area.width >= 100 {
+            crate::clock::date_time_zone(s.taken_at)
+        } else {
+            format!("{} {}", crate::clock::time_of_day(s.taken_at), crate::clock::zone_name(s.taken_at))
+        };
+        spans.push(Span::styled(format!("{} {when} ", t.sep()), t.dim()));
     }
     let mode = match &app.mode {
         Mode::Live { interval_ms } => format!("{} live, every {} ms", t.dot(), interval_ms),
