@@ -1028,6 +1028,40 @@ destroy connection name:r0 peer-node-id:1 conn-name:b
     }
 
     #[test]
+    fn every_resync_key_lands_in_its_field() {
+        let text = "exists resource name:r0 role:Primary\nexists device name:r0 volume:0 minor:0 disk:UpToDate\nexists device name:r0 volume:1 minor:1 disk:UpToDate\nexists connection name:r0 peer-node-id:1 conn-name:b connection:Connected role:Secondary\nexists peer-device name:r0 peer-node-id:1 conn-name:b volume:0 replication:SyncSource peer-disk:Inconsistent done:12.50 eta:30 dbdt1:2.00 dbdt:1.50 dbdt0:1.00 want:4.00 rs-total:1000 rs-dt-start-ms:2 rs-paused-ms:3 rs-dt0-ms:4 rs-db0-sectors:5 rs-dt1-ms:6 rs-db1-sectors:7 rs-failed:8 rs-same-csum:9 ov-start-sector:10 ov-stop-sector:11 ov-position:12 ov-left:13 ov-skipped:14\nexists -\n";
+        let parsed = parse_stream(text);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let r = &parsed.value.0.resources["r0"];
+        let s = r.connections[0].peer_devices[0].sync.clone().unwrap();
+        let k = |mib: f64| Some(mib * 1024.0);
+        assert_eq!(
+            (s.percent, s.eta_seconds, s.speed_kib_s, s.avg_speed_kib_s, s.dbdt0_kib_s, s.want_kib_s),
+            (Some(12.5), Some(30.0), k(2.0), k(1.5), k(1.0), k(4.0))
+        );
+        let sectors = [
+            s.rs_total_sectors,
+            s.rs_dt_start_ms,
+            s.rs_paused_ms,
+            s.rs_dt0_ms,
+            s.rs_db0_sectors,
+            s.rs_dt1_ms,
+            s.rs_db1_sectors,
+            s.rs_failed,
+            s.rs_same_csum,
+            s.ov_start_sector,
+            s.ov_stop_sector,
+            s.ov_position,
+            s.ov_left,
+            s.ov_skipped,
+        ];
+        assert_eq!(sectors, [1000, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14].map(Some));
+        assert_eq!(r.device(1).and_then(|d| d.minor), Some(1));
+        assert_eq!(r.device(0).and_then(|d| d.minor), Some(0));
+        assert!(r.device(2).is_none());
+    }
+
+    #[test]
     fn malformed_lines_are_errors_not_panics() {
         for bad in [
             "xxx resource name:foo",

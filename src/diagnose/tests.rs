@@ -544,6 +544,21 @@ fn risky_configuration_not_yet_applied() {
     only(&[], &gfs2);
     let unprotected = Scene::serving().config(&CONFIG.replace("        fencing resource-only;\n", "")).findings();
     only(&["config.no-split-brain-protection (info)"], &unprotected);
+    // DRBD 9 promotes on mount by itself unless auto-promote is off: then the same
+    // configuration is a warning.
+    let bare = CONFIG.replace("        fencing resource-only;\n", "");
+    let on9 = |config: &str| {
+        Scene::serving()
+            .config(config)
+            .drbd9(&[R9, D9, C9, P9])
+            .findings()
+            .into_iter()
+            .find(|f| f.id.starts_with("config.no-split-brain-protection"))
+            .map(|f| f.severity)
+    };
+    assert_eq!(on9(&bare), Some(Severity::Warning));
+    let manual = bare.replace("resource r0 {\n", "resource r0 {\n    options {\n        auto-promote no;\n    }\n");
+    assert_eq!(on9(&manual), Some(Severity::Info));
 }
 
 #[test]
@@ -787,6 +802,10 @@ fn client_rules_and_their_near_misses() {
         rules(rows, samples, busy)
     };
     assert_eq!(busy(20, 4), ["client.busy:10.0.0.21"]);
+    let mut alone = pair(10, 10, 1.0, 1.0);
+    alone.truncate(1);
+    alone[0].busy_share = Some(1.0);
+    assert!(rules(alone, 20, 20).is_empty(), "one client alone is not singled out");
     assert!(busy(19, 4).is_empty());
     assert!(busy(20, 1).is_empty());
     // Queued: 1 MiB waiting in Recv-Q is a warning; a byte less is not.
@@ -837,6 +856,16 @@ fn configured_but_down_reads_this_nodes_part_of_the_configuration() {
     assert!(down(&minor1).is_empty(), "nodeb's minor 1 is up; r1 is not nodeb's");
     assert_eq!(down(HEALTHY), ["drbd.down:r0"], "minor 0 is nodea's, not nodeb's");
     assert_eq!(down(" 1: cs:Unconfigured\n"), ["drbd.down:r0"]);
+    // DRBD 9 (events2 tells what is up): r0 is up, and r1 is not this node's to bring up.
+    let on9: Vec<String> = Scene::serving()
+        .config(&config)
+        .drbd9(&[R9, D9, C9, P9])
+        .findings()
+        .into_iter()
+        .map(|f| f.id)
+        .filter(|i| i.starts_with("drbd.down"))
+        .collect();
+    assert!(on9.is_empty(), "{on9:?}");
 }
 
 /// DRBD 9 with two volumes names each (`r0/1`); with two peers, one connected but not
@@ -888,4 +917,26 @@ fn a_minor_is_named_by_this_nodes_entry_in_the_configuration() {
     assert_eq!(raised(&f, "drbd.peer-unreachable").map(|f| f.subject.as_str()), Some("r0"), "{:?}", rules(&f));
     // Nothing written since the peer went: no "to resync" evidence.
     assert!(!raised(&f, "drbd.peer-unreachable").unwrap().evidence.iter().any(|e| e.contains("written here since")));
+}
+
+/// DRBD 8.4 with drbd-utils 9's events2 beside /proc/drbd: each minor takes the name
+/// events2 gives its device, not another resource's.
+#[test]
+fn each_minor_is_named_by_its_own_device_in_events2() {
+    let mut scene = Scene::serving().drbd(&format!(
+        "{HEALTHY} 1: cs:WFConnection ro:Primary/Unknown ds:UpToDate/DUnknown C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n"
+    ));
+    scene.events2 = Some(
+        [
+            "exists resource name:r0 role:Primary suspended:no",
+            "exists device name:r0 volume:0 minor:0 disk:UpToDate",
+            "exists resource name:r1 role:Primary suspended:no",
+            "exists device name:r1 volume:0 minor:1 disk:UpToDate",
+            "exists -",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    );
+    let f = scene.findings();
+    assert_eq!(raised(&f, "drbd.peer-unreachable").map(|f| f.subject.as_str()), Some("r1"), "{:?}", rules(&f));
 }
