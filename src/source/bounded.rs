@@ -40,11 +40,16 @@ pub fn read(path: &Path, max_file: u64, max_line: usize) -> std::io::Result<Boun
         ));
     }
     let cut_for_size = !cuts.is_empty();
-    cuts.extend(damage(&bytes, cut_for_size));
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    // One UTF-8 pass (a recorded stream can be hundreds of MiB): where the bytes stop
+    // being text is also what `damage` reports.
+    let (text, not_text_at) = match String::from_utf8(bytes) {
+        Ok(t) => (t, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+        }
     };
+    cuts.extend(damage(text.as_bytes(), not_text_at, cut_for_size));
     let (text, long) = cut_long_lines(text, max_line);
     if long > 0 {
         cuts.push(format!("{long} line(s) longer than {} were cut there", crate::format::bytes(max_line as u64)));
@@ -56,13 +61,12 @@ pub fn read(path: &Path, max_file: u64, max_line: usize) -> std::io::Result<Boun
 /// hold unless it is damaged: bytes that are not text, and a last line without its newline
 /// (the kernel ends every line; a copy cut short does not). Said with the line, since a
 /// damaged line parses as a different, plausible one (`27079` cut to `270`).
-fn damage(bytes: &[u8], cut_for_size: bool) -> Vec<String> {
+/// `bytes` is the text as read (invalid UTF-8 replaced, which leaves every byte before
+/// `not_text` and every newline where it was); `not_text` is where the file stopped being
+/// UTF-8.
+fn damage(bytes: &[u8], not_text: Option<usize>, cut_for_size: bool) -> Vec<String> {
     let mut found = Vec::new();
     let line_of = |at: usize| bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-    let not_text = match std::str::from_utf8(bytes) {
-        Err(e) => Some(e.valid_up_to()),
-        Ok(_) => None,
-    };
     let control = bytes.iter().position(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f);
     if let Some(at) = [not_text, control].into_iter().flatten().min() {
         found.push(format!(
