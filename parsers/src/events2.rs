@@ -960,6 +960,25 @@ exists -
     }
 
     #[test]
+    fn a_peer_device_keeps_its_volume_number() {
+        let stream = "exists resource name:r0 role:Primary
+exists connection name:r0 peer-node-id:1 conn-name:b connection:Connected role:Secondary
+exists peer-device name:r0 peer-node-id:1 conn-name:b volume:1 replication:Established peer-disk:UpToDate
+exists peer-device name:r0 peer-node-id:1 conn-name:b volume:0 replication:SyncSource peer-disk:Inconsistent
+exists -
+";
+        let (state, _) = parse_stream(stream).value;
+        let pds = &state.resources["r0"].connections[0].peer_devices;
+        let volumes: Vec<u32> = pds.iter().map(|p| p.volume).collect();
+        assert_eq!(volumes, vec![0, 1], "kept in volume order, each with its own number");
+        assert_eq!(pds[0].replication, Some(ReplicationState::SyncSource));
+        assert_eq!(pds[1].replication, Some(ReplicationState::Established));
+        // The node id a connection was created with stays on it (it tells two peers of
+        // the same name apart after a rename).
+        assert_eq!(state.resources["r0"].connections[0].peer_node_id, Some(1));
+    }
+
+    #[test]
     fn partial_change_lines_merge_and_report() {
         let mut p = parse_stream(THREE_NODE).value.0;
         let mut changes = Vec::new();

@@ -302,6 +302,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn clocks_before_the_host_name() {
+        // A dmesg-style bracket clock in the syslog position.
+        let l = parse_line("[  12.345678] nodea kernel: drbd r0: conn( Connected -> Disconnecting )").unwrap();
+        assert_eq!((l.time.monotonic_us, l.time.wall_text), (Some(12_345_678), None));
+        // No clock at all: no time, not an empty one.
+        let l = parse_line("nodea kernel: drbd r0: conn( Connected -> Disconnecting )").unwrap();
+        assert_eq!((l.time.monotonic_us, l.time.wall.is_none(), l.time.wall_text), (None, true, None));
+        // Anything else is kept as text.
+        let l = parse_line("Dec  1 03:12:01 nodea kernel: drbd r0: conn( Connected -> Disconnecting )").unwrap();
+        assert_eq!(l.time.wall_text.as_deref(), Some("Dec  1 03:12:01"));
+    }
+
+    #[test]
+    fn monotonic_seconds_need_one_to_nine_fraction_digits() {
+        let us = |clock: &str| parse_line(&format!("[{clock}] drbd r0: susp( 0 -> 1 )")).unwrap().time.monotonic_us;
+        assert_eq!(us("5.123456789"), Some(5_123_456));
+        assert_eq!(us("5.1"), Some(5_100_000));
+        assert_eq!(us("5.1234567890"), None);
+        assert_eq!(us("5."), None);
+        assert_eq!(us("5.12a"), None);
+    }
+
+    #[test]
+    fn transition_fields_are_lowercase_words() {
+        let t = transitions("peer-disk( A -> B ) susp_fen( 0 -> 1 )role( C -> D ) Bad( E -> F ) ( G -> H )");
+        let fields: Vec<&str> = t.iter().map(|t| t.field.as_str()).collect();
+        assert_eq!(fields, vec!["peer-disk", "susp_fen", "role"]);
+        assert_eq!((t[2].from.as_str(), t[2].to.as_str()), ("C", "D"));
+    }
+
+    #[test]
     fn drbd9_peer_device_state_change_with_monotonic_time() {
         let l = parse_line("[34368.492660] drbd one-vm-8737-disk-0/0 drbd1053 m14c37: pdsk( DUnknown -> UpToDate ) repl( Off -> WFBitMapT )").unwrap();
         assert_eq!(l.time.monotonic_us, Some(34_368_492_660));

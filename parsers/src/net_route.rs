@@ -97,6 +97,23 @@ garbage line
         assert_eq!(link_interface(&routes, Ipv4Addr::new(10, 9, 0, 1)), Some("wide"));
     }
 
+    #[test]
+    fn flags_gateways_and_short_lines() {
+        // Exactly the eight columns up to Mask are enough; seven are not.
+        let text = "eth0 00000000 0202000A 0003 0 0 0 00000000
+lan 0000A8C0 0101A8C0 0003 0 0 0 00FFFFFF
+cut 0000320A 00000000 0001 0 0 0
+";
+        let routes = parse(text);
+        assert_eq!(routes.len(), 2);
+        // RTF_UP is bit 0: 0x3 (UP|GATEWAY) is up, 0x2 alone is not.
+        assert!(routes[0].up);
+        assert!(!parse("x 0000320A 00000000 0002 0 0 0 00FFFFFF")[0].up);
+        assert!(!parse("x 0000320A 00000000 0000 0 0 0 00FFFFFF")[0].up);
+        // A network reached through a gateway is not on a link of ours, mask or not.
+        assert_eq!(link_interface(&routes, Ipv4Addr::new(192, 168, 0, 5)), None);
+    }
+
     proptest::proptest! {
         /// Whatever the input, every route parsed came from a line with its interface.
         #[test]

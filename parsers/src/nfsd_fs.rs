@@ -519,6 +519,19 @@ mod tests {
     }
 
     #[test]
+    fn pool_stats_minimum_columns_and_unnamed_extras() {
+        // Four columns are enough (threads-timedout is gone on some kernels); three are not.
+        let p = pool_stats("# pool packets-arrived sockets-enqueued threads-woken\n0 10 20 15\n1 10 20\n");
+        assert_eq!(p.value.len(), 1);
+        assert_eq!((p.value[0].threads_woken, p.value[0].threads_timedout), (15, None));
+        assert_eq!(p.errors.len(), 1);
+        assert_eq!(p.errors[0].line, 3);
+        // A column past the header is kept under its 1-based position.
+        let p = pool_stats("0 1 2 3 4 99\n");
+        assert_eq!(p.value[0].other.get("column6"), Some(&99), "{:?}", p.value[0].other);
+    }
+
+    #[test]
     fn client_info_quoted_and_stale_port() {
         let p = client_info(
             "clientid: 0xdf43354e670522ab\naddress: \"192.168.93.218:752\"\nstatus: confirmed\nseconds from last renew: 60\nname: \"Linux NFSv4.2 raspberrypi\"\nminor version: 2\nImplementation time: [0, 0]\ncallback state: UP\ncallback address: 192.168.93.218:0\n",
@@ -553,6 +566,10 @@ mod tests {
         assert_eq!(p.value[0].other["owner"], "open id:\u{0}, x");
         assert_eq!(p.value[1].superblock, None);
         assert_eq!(p.errors.len(), 1);
+        // Hex escapes in either case (the kernel prints lowercase).
+        assert_eq!(unquote("\"a\\x2fb\\x2Fc\\x7e\""), "a/b/c~");
+        // The stateid is what ties a state to the client's open files across ticks.
+        assert_eq!((p.value[0].stateid.as_str(), p.value[1].stateid.as_str()), ("0x01", "0x02"));
     }
 
     #[test]
