@@ -16,6 +16,10 @@
 //! | [`nfsd_stats`] | `/proc/net/rpc/nfsd` |
 //! | [`nfsd_fs`] | files under `/proc/fs/nfsd/` |
 //! | [`nfsd_genl`] | the nfsd generic-netlink `rpc-status` dump (Linux 6.7+) |
+//! | [`diskstats`] | `/proc/diskstats` (block device I/O, as `iostat -x` reads it) |
+//! | [`proc_stat`] | `/proc/stat` (CPU time: iowait, softirq) |
+//! | [`meminfo`] | `/proc/meminfo` (dirty and writeback memory) |
+//! | [`loadavg`] | `/proc/loadavg` |
 //! | [`mountinfo`] | `/proc/self/mountinfo` (what is mounted where) |
 //! | [`net_fib_trie`] | `/proc/net/fib_trie` (local IPv4 addresses) |
 //! | [`net_route`] | `/proc/net/route` (the IPv4 routing table) |
@@ -34,12 +38,15 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod diskstats;
 pub mod drbd_config;
 pub mod drbd_state;
 pub mod drbd_status_json;
 mod error;
 pub mod events2;
 pub mod kernel_log;
+pub mod loadavg;
+pub mod meminfo;
 pub mod mountinfo;
 pub mod net_fib_trie;
 pub mod net_route;
@@ -47,6 +54,7 @@ pub mod nfsd_fs;
 pub mod nfsd_genl;
 pub mod nfsd_stats;
 pub mod proc_drbd;
+pub mod proc_stat;
 pub mod sock_diag;
 pub mod timestamp;
 mod words;
