@@ -865,7 +865,8 @@ fn top_clients(sources: &SourceArgs, args: &TopClientsArgs, interval: Duration) 
     let mut printed = 0u64;
     let mut next = Instant::now();
     loop {
-        for i in live::sample_blocking(&proc, sources.live, sources.nfs_port, start) {
+        // Clients only: DRBD's replication sockets are not asked for.
+        for i in live::sample_blocking(&proc, sources.live, sources.nfs_port, None, start) {
             engine.apply(i);
         }
         if engine.model().nfsd_rates.is_some()

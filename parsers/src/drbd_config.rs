@@ -205,6 +205,27 @@ pub struct HostConfig {
     pub address: Option<String>,
 }
 
+impl HostConfig {
+    /// The replication address (`ipv4 10.50.0.1:7789`, `ipv6 [fd00::1]:7789`,
+    /// `10.0.0.1:7789`) as a socket address; `None` for a name, another address family
+    /// (`ssocks`, `sdp`) or no address.
+    pub fn socket_addr(&self) -> Option<std::net::SocketAddr> {
+        let a = self.address.as_deref()?.trim();
+        let a = a.strip_prefix("ipv4").or_else(|| a.strip_prefix("ipv6")).unwrap_or(a).trim();
+        a.parse().ok()
+    }
+}
+
+/// Every TCP port the configured replication links use, each once: what to ask sock_diag
+/// for to find DRBD's own connections.
+pub fn replication_ports(resources: &[ResourceConfig]) -> Vec<u16> {
+    let mut ports: Vec<u16> =
+        resources.iter().flat_map(|r| &r.hosts).filter_map(|h| Some(h.socket_addr()?.port())).collect();
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
 /// The effective settings of every resource (resource values over `common` ones).
 pub fn resources(top: &Section) -> Vec<ResourceConfig> {
     let common = top.child("common");
@@ -307,6 +328,7 @@ resource r1 { net { protocol A; allow-two-primaries; } options { auto-promote ye
         assert_eq!(r0.hosts.iter().map(|h| h.name.as_str()).collect::<Vec<_>>(), vec!["nodea", "nodeb"]);
         assert_eq!(r0.hosts[0].minor, Some(0));
         assert_eq!(r0.hosts[1].address.as_deref(), Some("ipv4 10.50.0.2:7789"));
+        assert_eq!(r0.hosts[1].socket_addr(), Some("10.50.0.2:7789".parse().unwrap()));
         assert_eq!(r0.protocol.as_deref(), Some("C"));
         assert!(!r0.allow_two_primaries);
         assert_eq!(r0.fencing, "resource-only");
@@ -362,5 +384,18 @@ resource r1 { net { protocol A; allow-two-primaries; } options { auto-promote ye
                 let _ = resources(&top);
             }
         }
+    }
+
+    #[test]
+    fn replication_addresses_and_ports() {
+        let host = |a: &str| HostConfig { address: Some(a.to_owned()), ..HostConfig::default() };
+        assert_eq!(host("ipv6 [fd00::1]:7790").socket_addr(), Some("[fd00::1]:7790".parse().unwrap()));
+        assert_eq!(host("10.0.0.1:7789").socket_addr(), Some("10.0.0.1:7789".parse().unwrap()));
+        assert_eq!(host("ssocks 10.0.0.1:7789").socket_addr(), None);
+        assert_eq!(host("ipv4 nodea:7789").socket_addr(), None);
+        let r =
+            |ports: &[&str]| ResourceConfig { hosts: ports.iter().map(|a| host(a)).collect(), ..Default::default() };
+        let all = [r(&["ipv4 10.0.0.1:7790", "ipv4 10.0.0.2:7789"]), r(&["ipv4 10.0.0.1:7789", "sdp 10.0.0.2:7000"])];
+        assert_eq!(replication_ports(&all), vec![7789, 7790]);
     }
 }

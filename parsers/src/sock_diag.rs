@@ -224,6 +224,12 @@ pub enum Family {
 /// (filtered in the kernel), asking for `tcp_info`. States: everything but LISTEN and
 /// TIME-WAIT (a closing connection still counts toward its client's rate).
 pub fn dump_request(family: Family, local_port: u16, sequence: u32) -> Vec<u8> {
+    dump_request_ports(family, Some(local_port), None, sequence)
+}
+
+/// A dump request for TCP sockets with local port `local` and/or remote port `remote`
+/// (the kernel skips sockets whose port differs from one given; `None` matches any).
+pub fn dump_request_ports(family: Family, local: Option<u16>, remote: Option<u16>, sequence: u32) -> Vec<u8> {
     let mut header = NetlinkHeader::default();
     header.flags = NLM_F_REQUEST | NLM_F_DUMP;
     header.sequence_number = sequence;
@@ -231,7 +237,8 @@ pub fn dump_request(family: Family, local_port: u16, sequence: u32) -> Vec<u8> {
         Family::V4 => SocketId::new_v4(),
         Family::V6 => SocketId::new_v6(),
     };
-    socket_id.source_port = local_port;
+    socket_id.source_port = local.unwrap_or(0);
+    socket_id.destination_port = remote.unwrap_or(0);
     let states = StateFlags::ESTABLISHED
         | StateFlags::SYN_RECV
         | StateFlags::FIN_WAIT1

@@ -9,6 +9,7 @@ mod nfsd;
 mod replication;
 mod roles;
 mod sources;
+pub mod write_path;
 
 use std::net::IpAddr;
 
@@ -54,6 +55,13 @@ impl Finding {
         self
     }
 
+    fn evidence_opt(self, e: Option<String>) -> Self {
+        match e {
+            Some(e) => self.evidence(e),
+            None => self,
+        }
+    }
+
     fn suggest(mut self, s: impl Into<String>) -> Self {
         self.suggestion = Some(s.into());
         self
@@ -78,6 +86,7 @@ pub fn evaluate(model: &Model, vips: &[IpAddr]) -> Vec<Finding> {
     config::check(model, &mut out);
     clients::check(model, &mut out);
     sources::check(model, &mut out);
+    write_path::check(model, &mut out);
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
     out
 }

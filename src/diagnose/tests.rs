@@ -940,3 +940,203 @@ fn each_minor_is_named_by_its_own_device_in_events2() {
     let f = scene.findings();
     assert_eq!(raised(&f, "drbd.peer-unreachable").map(|f| f.subject.as_str()), Some("r1"), "{:?}", rules(&f));
 }
+
+// --- write path ----------------------------------------------------------------------------
+
+/// How a second of writing looks on each hop: DRBD's device and its backing disk vdb.
+#[derive(Clone, Copy)]
+struct Writing {
+    /// ms per write at drbd0 (what the filesystem waits) and at vdb.
+    drbd_ms: u64,
+    disk_ms: u64,
+    /// vdb's busy share, percent.
+    disk_busy: u64,
+    /// /proc/drbd's `pe`: requests the peer has not answered.
+    pe: u64,
+}
+
+const CALM: Writing = Writing { drbd_ms: 2, disk_ms: 1, disk_busy: 20, pe: 0 };
+
+/// The serving Primary after `seconds` of 100 writes a second, each second as `w(s)`.
+fn writing(seconds: usize, protocol: char, w: impl Fn(usize) -> Writing) -> Vec<Scene> {
+    let (mut drbd, mut disk) = ([0u64; 4], [0u64; 4]); // writes, sectors, write ms, io ms
+    (0..=seconds)
+        .map(|s| {
+            let now = w(s);
+            if s > 0 {
+                drbd = [drbd[0] + 100, drbd[1] + 800, drbd[2] + 100 * now.drbd_ms, drbd[3] + 500];
+                disk = [disk[0] + 100, disk[1] + 800, disk[2] + 100 * now.disk_ms, disk[3] + 10 * now.disk_busy];
+            }
+            let line = |name: &str, major: u32, c: [u64; 4]| {
+                format!(" {major} 0 {name} 1 0 8 1 {} 0 {} {} 0 {} {} 0 0 0 0 0 0\n", c[0], c[1], c[2], c[3], c[2])
+            };
+            Scene::serving()
+                .drbd(&format!(
+                    " 0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate {protocol} r-----\n    ns:{} nr:0 dw:{} dr:0 al:7 bm:0 lo:0 pe:{} ua:0 ap:{} ep:1 wo:f oos:0\n",
+                    100 + drbd[1] / 2,
+                    100 + drbd[1] / 2,
+                    now.pe,
+                    now.pe
+                ))
+                .set("diskstats", format!("{}{}", line("vdb", 254, disk), line("drbd0", 147, drbd)))
+                .set("stat", format!("cpu  {} 0 50 800 {} 0 10 0 0 0\nprocs_blocked 0\n", 100 + s * 30, 40 + s * 20))
+                .set("meminfo", "MemTotal: 2014128 kB\nDirty: 81236 kB\nWriteback: 4096 kB\n")
+        })
+        .collect()
+}
+
+fn write_path_findings(scenes: &[Scene]) -> (Vec<Finding>, Model) {
+    let mut m = scenes[0].model();
+    for (i, s) in scenes[1..].iter().enumerate() {
+        s.feed(&mut m, (i + 1) as f64);
+    }
+    (evaluate(&m, &[VIP.parse::<IpAddr>().unwrap()]), m)
+}
+
+#[test]
+fn a_calm_write_path_blames_no_hop_and_shows_each_one() {
+    let (f, m) = write_path_findings(&writing(6, 'C', |_| CALM));
+    only(&[], &f);
+    let w = m.write_path.as_ref().unwrap();
+    let d = &w.devices[0];
+    assert_eq!((d.resource.as_deref(), d.protocol.as_deref()), (Some("r0"), Some("C")));
+    assert_eq!(d.backing.as_ref().and_then(|b| b.name.as_deref()), Some("vdb"), "the configured disk /dev/vdb");
+    let dev = d.device.as_ref().unwrap();
+    assert_eq!((dev.writes_per_second, dev.write_await_ms, dev.write_kib_per_second), (100.0, Some(2.0), 400.0));
+    assert_eq!(d.queues.sent_kib_per_s, Some(400.0), "ns grows with what was written");
+    let cpu = w.host.cpu.unwrap();
+    // Each second: 30 ticks user, 20 iowait, none idle.
+    assert_eq!((cpu.iowait_percent, cpu.busy_percent), (40.0, 60.0), "{cpu:?}");
+    assert_eq!((w.host.dirty_kib, w.host.procs_blocked), (Some(81236), Some(0)));
+    assert_eq!(crate::diagnose::write_path::verdict(w, &f), "no hop is slow: drbd0 2.0 ms per write (vdb 1.0 ms)");
+}
+
+#[test]
+fn a_saturated_local_disk_is_named_with_its_figures() {
+    let slow = Writing { drbd_ms: 47, disk_ms: 45, disk_busy: 95, pe: 0 };
+    let (f, m) = write_path_findings(&writing(6, 'C', |_| slow));
+    only(&["write-path.local-disk (warning)"], &f);
+    let found = raised(&f, "write-path.local-disk").unwrap();
+    assert_eq!(found.subject, "r0");
+    assert_eq!(found.summary, "writes wait on the local disk vdb: 95% busy, 45 ms per write");
+    assert!(found.evidence.iter().any(|e| e.contains("drbd0: 47.0 ms per write")), "{found:#?}");
+    assert_eq!(crate::diagnose::write_path::verdict(m.write_path.as_ref().unwrap(), &f), found.summary);
+    // Near misses: busy but fast (an SSD at full use), slow but idle, one slow second.
+    let busy_fast = Writing { disk_ms: 3, drbd_ms: 4, ..slow };
+    only(&[], &write_path_findings(&writing(6, 'C', |_| busy_fast)).0);
+    let slow_idle = Writing { disk_busy: 40, ..slow };
+    only(&[], &write_path_findings(&writing(6, 'C', |_| slow_idle)).0);
+    only(&[], &write_path_findings(&writing(6, 'C', |s| if s == 6 { slow } else { CALM })).0);
+    // The mean of the last five seconds decides: four slow ones of five reach 80% busy
+    // exactly (the threshold counts), three do not.
+    only(
+        &["write-path.local-disk (warning)"],
+        &write_path_findings(&writing(6, 'C', |s| if s >= 3 { slow } else { CALM })).0,
+    );
+    only(&[], &write_path_findings(&writing(6, 'C', |s| if s >= 4 { slow } else { CALM })).0);
+    // One long interval is as good as several short ones (doctor --sample-seconds 5).
+    let slow_seconds = writing(5, 'C', |_| slow);
+    let mut m = slow_seconds[0].model();
+    slow_seconds[5].feed(&mut m, 5.0);
+    let f = evaluate(&m, &[VIP.parse::<IpAddr>().unwrap()]);
+    assert!(raised(&f, "write-path.local-disk").is_some(), "{:?}", rules(&f));
+    let mut m = slow_seconds[0].model();
+    slow_seconds[2].feed(&mut m, 2.0);
+    let f = evaluate(&m, &[VIP.parse::<IpAddr>().unwrap()]);
+    assert!(raised(&f, "write-path.local-disk").is_none(), "two seconds are not sustained: {:?}", rules(&f));
+}
+
+#[test]
+fn replication_is_blamed_only_when_the_protocol_waits_for_the_peer() {
+    let waits = Writing { drbd_ms: 38, disk_ms: 2, disk_busy: 30, pe: 12 };
+    let (f, _) = write_path_findings(&writing(6, 'C', |_| waits));
+    only(&["write-path.replication (warning)"], &f);
+    let found = raised(&f, "write-path.replication").unwrap();
+    assert_eq!(
+        found.summary,
+        "writes wait on replication to the peer: 38 ms per write at drbd0 against 2.0 ms on the local disk vdb; \
+         protocol C makes every write wait for the peer's disk"
+    );
+    assert!(found.evidence[0].starts_with("12.0 requests pending at the peer"), "{found:#?}");
+    // Nothing pending at the instant of a sample does not clear it (writes come in bursts);
+    // the count is evidence when there is one.
+    let idle_instant = write_path_findings(&writing(6, 'C', |_| Writing { pe: 0, ..waits })).0;
+    let found = raised(&idle_instant, "write-path.replication").unwrap();
+    assert!(found.evidence[0].starts_with("0.0 requests pending"), "{found:#?}");
+    // Protocol A does not wait for the peer; a local disk nearly as slow is the disk's
+    // doing; a device not slow enough is no verdict.
+    let protocol_a = write_path_findings(&writing(6, 'A', |_| waits)).0;
+    assert!(raised(&protocol_a, "write-path.replication").is_none(), "{:?}", rules(&protocol_a));
+    only(&[], &write_path_findings(&writing(6, 'C', |_| Writing { disk_ms: 25, ..waits })).0);
+    only(&[], &write_path_findings(&writing(6, 'C', |_| Writing { disk_ms: 19, ..waits })).0);
+    only(&[], &write_path_findings(&writing(6, 'C', |_| Writing { drbd_ms: 19, disk_ms: 1, ..waits })).0);
+    only(
+        &["write-path.replication (warning)"],
+        &write_path_findings(&writing(6, 'C', |_| Writing { disk_ms: 17, ..waits })).0,
+    );
+}
+
+#[test]
+fn a_source_that_was_not_read_is_not_an_idle_disk() {
+    // The same node without /proc/diskstats (a capture from before drnfs read it).
+    let scenes: Vec<Scene> = writing(6, 'C', |_| Writing { drbd_ms: 38, disk_ms: 2, disk_busy: 30, pe: 12 })
+        .into_iter()
+        .map(|mut s| {
+            s.files.remove("diskstats");
+            s
+        })
+        .collect();
+    let (f, m) = write_path_findings(&scenes);
+    only(&[], &f);
+    let w = m.write_path.as_ref().unwrap();
+    assert_eq!(w.devices[0].device, None);
+    assert!(w.not_measured.iter().any(|n| n.starts_with("/proc/diskstats: ")), "{:?}", w.not_measured);
+    assert_eq!(
+        crate::diagnose::write_path::verdict(w, &f),
+        "write path not measured: /proc/diskstats could not be read"
+    );
+}
+
+#[test]
+fn backing_devices_by_kernel_and_mapper_names() {
+    use crate::model::write_path::kernel_name;
+    let io = crate::model::snapshot::HostIo {
+        disks: Some(
+            drnfs_parsers::diskstats::parse(" 254 16 vdb 1 0 8 1 1 0 8 1 0 1 1\n 253 3 dm-3 1 0 8 1 1 0 8 1 0 1 1\n")
+                .value,
+        ),
+        dm_names: [("dm-3".to_owned(), "vg--0-my--data".to_owned())].into(),
+        ..Default::default()
+    };
+    assert_eq!(kernel_name(&io, "/dev/vdb").as_deref(), Some("vdb"));
+    assert_eq!(kernel_name(&io, "/dev/mapper/vg--0-my--data").as_deref(), Some("dm-3"));
+    assert_eq!(kernel_name(&io, "/dev/vg-0/my-data").as_deref(), Some("dm-3"), "LVM doubles hyphens");
+    assert_eq!(kernel_name(&io, "/dev/vg-0/other").as_deref(), None);
+    assert_eq!(kernel_name(&io, "/dev/vdc").as_deref(), None);
+    assert_eq!(kernel_name(&io, "vdb").as_deref(), None, "not a device path");
+}
+
+/// The Overview at 80×24 draws each hop's figure and puts the verdict in the panel title.
+#[test]
+fn the_overview_shows_the_write_path_at_80x24() {
+    let screen = |scenes: &[Scene]| {
+        let (findings, m) = write_path_findings(scenes);
+        let report = crate::engine::Report::build(&m, findings, None).unwrap();
+        let mut app = crate::tui::app::App::new(
+            crate::tui::app::Mode::Live { interval_ms: 1000 },
+            crate::tui::theme::Theme::plain(),
+            vec![VIP.parse().unwrap()],
+        );
+        app.set_report(Some(report));
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+        terminal.draw(|f| crate::tui::views::render(f, &app)).unwrap();
+        let buf = terminal.backend().buffer();
+        (0..24).map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n").collect::<String>()
+    };
+    let calm = screen(&writing(6, 'C', |_| CALM));
+    assert!(calm.contains("Write path: no hop is slow"), "{calm}");
+    assert!(calm.contains("nfsd 8 thr 0.0/s wait -> drbd0 100 w/s 2.0 ms -> vdb 1.0 ms 20% | 0 at peer"), "{calm}");
+    let slow = screen(&writing(6, 'C', |_| Writing { drbd_ms: 47, disk_ms: 45, disk_busy: 95, pe: 0 }));
+    assert!(slow.contains("Write path: writes wait on the local disk vdb: 95% busy, 45 ms per write -"), "{slow}");
+    assert!(slow.contains("WARN writes wait on the local disk vdb"), "the finding is listed too:\n{slow}");
+}

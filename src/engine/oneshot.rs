@@ -93,7 +93,8 @@ pub fn take(sources: &SourceConfig, sample_seconds: Option<f64>) -> anyhow::Resu
         engine.apply(Input::DrbdConfig { at: 0.0, text });
     }
     kernel_log(sources, &mut engine)?;
-    for i in live::sample_blocking(&proc, sources.live, sources.nfs_port, start) {
+    let config = sources.config_source();
+    for i in live::sample_blocking(&proc, sources.live, sources.nfs_port, Some(&config), start) {
         engine.apply(i);
     }
     if let Some(secs) = sample_seconds {
@@ -108,7 +109,7 @@ pub fn take(sources: &SourceConfig, sample_seconds: Option<f64>) -> anyhow::Resu
                 message: "not read from a captured proc root".to_owned(),
             })
         };
-        for i in live::sample_blocking(&proc, sources.live, sources.nfs_port, start) {
+        for i in live::sample_blocking(&proc, sources.live, sources.nfs_port, Some(&config), start) {
             engine.apply(i);
         }
         engine.apply(Input::RpcActivity { at: start.elapsed().as_secs_f64(), activity });

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnose::Finding;
 use crate::model::clients::ClientRow;
 use crate::model::snapshot::{Drbd, Host, Nfsd, SCHEMA_VERSION, Warning};
+use crate::model::write_path::WritePath;
 use crate::model::{History, MinorRates, Model, NfsdRates, TimelineEvent};
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -32,6 +33,9 @@ pub struct Report {
     pub rates: Option<NfsdRates>,
     /// Per-minor replication and disk traffic from the /proc/drbd counters (DRBD 8).
     pub minor_rates: Vec<MinorRates>,
+    /// Where writes wait, hop by hop: nfsd threads, each DRBD device, its backing disk,
+    /// the peer, the host (after two samples).
+    pub write_path: Option<WritePath>,
     /// NFS clients by address, busiest first (sock_diag on the NFS port).
     pub clients: Vec<ClientRow>,
     /// All clients together.
@@ -64,6 +68,7 @@ impl Default for Report {
             nfsd: Nfsd::default(),
             rates: None,
             minor_rates: Vec::new(),
+            write_path: None,
             clients: Vec::new(),
             client_totals: ClientTotals::default(),
             clients_error: None,
@@ -139,6 +144,7 @@ impl Report {
             nfsd: snap.nfsd.clone(),
             rates: model.nfsd_rates.clone(),
             minor_rates: model.minor_rates.clone(),
+            write_path: model.write_path.clone(),
             clients: c.rows.clone(),
             client_totals: ClientTotals {
                 in_bytes_per_s: c.total_in_per_s,

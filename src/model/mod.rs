@@ -10,6 +10,7 @@ pub mod rates;
 pub mod snapshot;
 pub mod summary;
 pub mod timeline;
+pub mod write_path;
 
 use std::collections::BTreeMap;
 
@@ -81,6 +82,12 @@ pub struct History {
     /// Per minor: resync percent and speed (KiB/s).
     pub resync_percent: BTreeMap<u32, Series>,
     pub resync_speed: BTreeMap<u32, Series>,
+    /// Per block device on the write path (`drbd0`, its backing disk): ms per write
+    /// (`w_await`) and busy percent (`%util`).
+    pub write_await_ms: BTreeMap<String, Series>,
+    pub utilisation: BTreeMap<String, Series>,
+    /// Per minor: requests sent to the peer and not yet answered.
+    pub peer_pending: BTreeMap<u32, Series>,
 }
 
 fn series() -> Series {
@@ -149,6 +156,10 @@ pub struct Model {
     pub snapshot: Option<Snapshot>,
     pub nfsd_rates: Option<NfsdRates>,
     pub minor_rates: Vec<MinorRates>,
+    /// Where writes wait, hop by hop, over the last interval.
+    pub write_path: Option<write_path::WritePath>,
+    /// DRBD's replication connections as last dumped (when), or why they could not be.
+    replication_sockets: Option<(f64, Result<Vec<drnfs_parsers::sock_diag::TcpSocket>, String>)>,
     pub history: History,
     pub timeline: Timeline,
     pub events2: Events2State,
@@ -225,6 +236,7 @@ impl Model {
                 }
                 Err(e) => self.clients.failed(e.to_string()),
             },
+            Input::ReplicationSockets { at, raw } => self.apply_replication_sockets(at, raw),
             Input::RpcActivity { at, activity } => match activity {
                 Ok(a) => self.clients.update_activity(at, a),
                 Err(e) => self.clients.activity_error = Some(e.to_string()),
@@ -271,6 +283,24 @@ impl Model {
             let dt = at - prev_at;
             self.nfsd_rates = Some(nfsd_rates(&prev.nfsd, &snap.nfsd, dt));
             self.minor_rates = minor_rates(&prev.drbd.minors, &snap.drbd.minors, dt);
+            let config = match &self.drbd_config {
+                Some(Ok(c)) => Some(c.as_slice()),
+                _ => None,
+            };
+            let mut w = write_path::measure(&write_path::Sample {
+                before: prev,
+                after: &snap,
+                seconds: dt,
+                nfsd_rates: self.nfsd_rates.as_ref(),
+                config,
+            });
+            if self.replication_sockets.is_none() {
+                w.not_measured.push(
+                    "replication link: DRBD's connections are read only on a live node with a DRBD configuration"
+                        .to_owned(),
+                );
+            }
+            self.write_path = Some(w);
             if !events2_running {
                 for e in proc_drbd_changes(&prev.drbd.minors, &snap.drbd.minors, wall) {
                     self.timeline.push(e);
@@ -308,6 +338,37 @@ impl Model {
         self.snapshot = Some(snap);
     }
 
+    /// DRBD's replication connections, matched to each resource's configured addresses,
+    /// into the write path's link hops.
+    fn apply_replication_sockets(&mut self, at: f64, raw: Result<Vec<u8>, crate::source::SourceError>) {
+        let now = raw.map_err(|e| e.to_string()).map(|bytes| {
+            let mut sockets = drnfs_parsers::sock_diag::decode_chunk(&bytes).sockets;
+            // A socket matching both the local and the remote port filter came twice.
+            sockets.sort_by_key(|s| s.cookie);
+            sockets.dedup_by_key(|s| s.cookie);
+            sockets
+        });
+        let (was_at, was) = match &self.replication_sockets {
+            Some((t, Ok(s))) => (*t, s.as_slice()),
+            _ => (at, &[][..]),
+        };
+        let hostname = self.snapshot.as_ref().and_then(|s| s.host.hostname.clone());
+        let links = match (&now, &self.drbd_config) {
+            (Ok(sockets), Some(Ok(config))) => {
+                Ok(write_path::links(was, sockets, at - was_at, config, hostname.as_deref()))
+            }
+            (Err(e), _) => Err(format!("replication link: {e}")),
+            (Ok(_), _) => Err("replication link: no DRBD configuration read".to_owned()),
+        };
+        if let Some(w) = self.write_path.as_mut() {
+            match links {
+                Ok(l) => w.links = l,
+                Err(e) => w.not_measured.push(e),
+            }
+        }
+        self.replication_sockets = Some((at, now));
+    }
+
     /// DRBD 9's events2 gives a resync's progress and current speed, not its average:
     /// the average is what was done since events2 said it began, over the time since
     /// (pauses included). Unknown for a resync already running when drnfs started.
@@ -335,6 +396,20 @@ impl Model {
     fn record_history(&mut self, snap: &Snapshot) {
         let r = self.nfsd_rates.as_ref();
         let h = &mut self.history;
+        if let Some(w) = &self.write_path {
+            for d in &w.devices {
+                let backing = d.backing.as_ref().and_then(|b| Some((b.name.clone()?, b.rates.as_ref())));
+                let named = [(format!("drbd{}", d.minor), d.device.as_ref())].into_iter().chain(backing);
+                for (name, rates) in named {
+                    h.write_await_ms
+                        .entry(name.clone())
+                        .or_insert_with(series)
+                        .push(rates.and_then(|r| r.write_await_ms));
+                    h.utilisation.entry(name).or_insert_with(series).push(rates.map(|r| r.utilisation_percent));
+                }
+                h.peer_pending.entry(d.minor).or_insert_with(series).push(d.queues.peer_pending.map(|v| v as f64));
+            }
+        }
         h.calls.get_or_insert_with(series).push(r.and_then(|r| r.calls));
         h.read_bytes.get_or_insert_with(series).push(r.and_then(|r| r.read_bytes));
         h.write_bytes.get_or_insert_with(series).push(r.and_then(|r| r.write_bytes));

@@ -45,6 +45,30 @@ pub struct Host {
     /// This host's local IPv4 addresses (from /proc/net/fib_trie), the VIP among them
     /// when keepalived put it here.
     pub addresses: Vec<IpAddr>,
+    /// The counters a write waits behind: block devices, CPU, memory, load.
+    pub io: HostIo,
+}
+
+/// `/proc/diskstats`, `/proc/stat`, `/proc/meminfo` and `/proc/loadavg` as read. Each is
+/// `None` (with its reason in `unavailable`) when it could not be read: a capture without
+/// them says so instead of showing an idle disk.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct HostIo {
+    /// Devices that have done any I/O since boot (never-used ones are left out).
+    pub disks: Option<Vec<drnfs_parsers::diskstats::DiskStats>>,
+    /// Device-mapper names by kernel name (`vg0-data` for `dm-3`), to find a DRBD backing
+    /// device given as `/dev/mapper/…` or `/dev/VG/LV` (live only).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub dm_names: BTreeMap<String, String>,
+    pub cpu: Option<drnfs_parsers::proc_stat::CpuTimes>,
+    pub cpus: Option<u32>,
+    pub procs_blocked: Option<u64>,
+    pub memory: Option<drnfs_parsers::meminfo::MemInfo>,
+    pub load: Option<drnfs_parsers::loadavg::LoadAvg>,
+    /// Why a file above could not be read, by file.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unavailable: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
@@ -339,6 +363,7 @@ fn read_host(files: &FileSet, warnings: &mut Vec<Warning>) -> Host {
                     .collect()
             })
             .unwrap_or_default(),
+        io: HostIo::default(),
     };
     match files.get("self/mountinfo") {
         Ok(text) => {
@@ -359,7 +384,50 @@ fn read_host(files: &FileSet, warnings: &mut Vec<Warning>) -> Host {
         Err(SourceError::Missing { .. }) => {}
         Err(e) => warnings.push(Warning { source: files.path("self/mountinfo"), line: None, message: e.to_string() }),
     }
+    h.io = read_host_io(files, warnings);
     h
+}
+
+fn read_host_io(files: &FileSet, warnings: &mut Vec<Warning>) -> HostIo {
+    let mut io = HostIo::default();
+    let text = |rel: &str, io: &mut HostIo| match files.get(rel) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            io.unavailable.insert(rel.to_owned(), e.to_string());
+            None
+        }
+    };
+    if let Some(t) = text("diskstats", &mut io) {
+        let parsed = drnfs_parsers::diskstats::parse(t);
+        push_line_errors(warnings, &files.path("diskstats"), parsed.errors, parsed.more_errors);
+        io.disks = Some(parsed.value.into_iter().filter(|d| d.reads + d.writes > 0 || d.in_flight > 0).collect());
+    }
+    if let Some(t) = text("stat", &mut io) {
+        let parsed = drnfs_parsers::proc_stat::parse(t);
+        push_line_errors(warnings, &files.path("stat"), parsed.errors, parsed.more_errors);
+        io.cpu = parsed.value.cpu;
+        io.cpus = Some(parsed.value.cpus).filter(|n| *n > 0);
+        io.procs_blocked = parsed.value.procs_blocked;
+    }
+    if let Some(t) = text("meminfo", &mut io) {
+        let parsed = drnfs_parsers::meminfo::parse(t);
+        push_line_errors(warnings, &files.path("meminfo"), parsed.errors, parsed.more_errors);
+        io.memory = Some(parsed.value);
+    }
+    if let Some(t) = text("loadavg", &mut io) {
+        match drnfs_parsers::loadavg::parse(t) {
+            Ok(l) => io.load = Some(l),
+            Err(e) => warnings.push(Warning { source: files.path("loadavg"), line: Some(1), message: e.to_string() }),
+        }
+    }
+    for (key, value) in &files.files {
+        if let (Some(dm), Ok(name)) =
+            (key.strip_prefix("/sys/block/").and_then(|k| k.strip_suffix("/dm/name")), value.as_ref())
+        {
+            io.dm_names.insert(dm.to_owned(), name.trim().to_owned());
+        }
+    }
+    io
 }
 
 fn read_nfsd(files: &FileSet, warnings: &mut Vec<Warning>) -> Nfsd {

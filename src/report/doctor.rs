@@ -33,6 +33,9 @@ pub fn write(out: &mut impl Write, snapshot: &Report) -> std::io::Result<()> {
     if snapshot.findings.is_empty() {
         writeln!(out, "nothing to report")?;
     }
+    if let Some(w) = &snapshot.write_path {
+        writeln!(out, "write path: {}", crate::diagnose::write_path::verdict(w, &snapshot.findings))?;
+    }
     let count = |s| snapshot.findings.iter().filter(|f| f.severity == s).count();
     writeln!(
         out,

@@ -4,3 +4,4 @@ pub mod doctor;
 pub mod json;
 pub mod text;
 pub mod top_clients;
+pub mod write_path;

@@ -37,6 +37,21 @@ pub fn write(out: &mut impl Write, s: &Report) -> std::io::Result<()> {
     writeln!(out)?;
     write_nfsd(out, &s.nfsd)?;
     writeln!(out)?;
+    if let Some(w) = &s.write_path {
+        writeln!(
+            out,
+            "Write path (over {:.1} s): {}",
+            w.interval_seconds,
+            crate::diagnose::write_path::verdict(w, &s.findings)
+        )?;
+        for (label, figures) in super::write_path::hops(w) {
+            writeln!(out, "  {label:<8} {figures}")?;
+        }
+        for m in &w.not_measured {
+            writeln!(out, "  not measured: {m}")?;
+        }
+        writeln!(out)?;
+    }
     if s.findings.is_empty() {
         writeln!(out, "Findings: none")?;
     } else {

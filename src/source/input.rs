@@ -22,6 +22,8 @@ pub enum Input {
     KernelLog { at: f64, wall: Option<Timestamp>, line: String },
     /// A netlink sock_diag dump of the NFS port (raw reply bytes), or why there is none.
     Sockets { at: f64, raw: Result<Vec<u8>, super::SourceError> },
+    /// A sock_diag dump of DRBD's replication ports (raw reply bytes), or why there is none.
+    ReplicationSockets { at: f64, raw: Result<Vec<u8>, super::SourceError> },
     /// Samples of nfsd's in-flight RPCs over one interval (rpc-status), or why none.
     RpcActivity { at: f64, activity: Result<super::rpc_status::RpcActivity, super::SourceError> },
     /// The DRBD configuration (`drbdadm dump all`), or why it could not be read.

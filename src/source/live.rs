@@ -294,8 +294,16 @@ pub fn spawn(opts: LiveOptions, tx: Sender<Input>, start: Instant) {
     }
 }
 
-/// One sample of the proc files and sockets, off the async threads.
-pub fn sample_blocking(proc: &ProcRoot, sockets: bool, port: u16, start: Instant) -> Vec<Input> {
+/// One sample of the proc files and sockets, off the async threads. With `replication`
+/// (the DRBD configuration's source), DRBD's own connections are dumped too, found by the
+/// ports the configuration gives.
+pub fn sample_blocking(
+    proc: &ProcRoot,
+    sockets: bool,
+    port: u16,
+    replication: Option<&ConfigSource>,
+    start: Instant,
+) -> Vec<Input> {
     let wall = now();
     let at = seconds_since(start);
     let files = FileSet::read(proc);
@@ -303,8 +311,24 @@ pub fn sample_blocking(proc: &ProcRoot, sockets: bool, port: u16, start: Instant
     if sockets {
         let raw = sock_diag::dump_port(port, true).map(|d| d.raw);
         out.push(Input::Sockets { at: seconds_since(start), raw });
+        let ports = replication.map(replication_ports).unwrap_or_default();
+        if !ports.is_empty() {
+            let raw = sock_diag::dump_replication(&ports);
+            out.push(Input::ReplicationSockets { at: seconds_since(start), raw });
+        }
     }
     out
+}
+
+/// The TCP ports of the configured replication links (none when the configuration cannot
+/// be read: the link is then reported as not measured, not as idle).
+pub fn replication_ports(config: &ConfigSource) -> Vec<u16> {
+    match read_config(config) {
+        Some(Ok(text)) => drnfs_parsers::drbd_config::parse(&text)
+            .map(|top| drnfs_parsers::drbd_config::replication_ports(&drnfs_parsers::drbd_config::resources(&top)))
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
 }
 
 async fn sample_loop(opts: LiveOptions, tx: Sender<Input>, start: Instant) {
@@ -312,8 +336,9 @@ async fn sample_loop(opts: LiveOptions, tx: Sender<Input>, start: Instant) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tick.tick().await;
-        let (proc, sockets, port) = (opts.proc.clone(), opts.sockets, opts.nfs_port);
-        let Ok(inputs) = tokio::task::spawn_blocking(move || sample_blocking(&proc, sockets, port, start)).await else {
+        let (proc, sockets, port, config) = (opts.proc.clone(), opts.sockets, opts.nfs_port, opts.drbd_config.clone());
+        let sampled = tokio::task::spawn_blocking(move || sample_blocking(&proc, sockets, port, Some(&config), start));
+        let Ok(inputs) = sampled.await else {
             continue;
         };
         for i in inputs {

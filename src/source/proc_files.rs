@@ -24,6 +24,10 @@ pub const FILES: &[&str] = &[
     "sys/kernel/osrelease",
     "self/mountinfo",
     "net/fib_trie",
+    "diskstats",
+    "stat",
+    "meminfo",
+    "loadavg",
 ];
 
 /// Directories whose listing matters (the nfsd filesystem, its clients).
@@ -71,7 +75,32 @@ impl FileSet {
             b.text
         });
         set.files.insert(super::proc_root::ETAB.to_owned(), etab);
+        if let Some(Ok(stat)) = set.files.get_mut("stat") {
+            *stat = cpu_lines(stat);
+        }
+        if proc.root() == std::path::Path::new("/proc") {
+            set.read_dm_names();
+        }
         set
+    }
+
+    /// Device-mapper names (`/sys/block/dm-3/dm/name`), kept under their absolute paths:
+    /// a DRBD backing device is often an LVM volume, named by its mapper name.
+    fn read_dm_names(&mut self) {
+        let Ok(entries) = std::fs::read_dir("/sys/block") else { return };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("dm-"))
+            .collect();
+        names.sort();
+        // Bounded: a host with thousands of mapper devices costs a few reads, not thousands.
+        for dm in names.into_iter().take(256) {
+            let path = format!("/sys/block/{dm}/dm/name");
+            if let Ok(name) = std::fs::read_to_string(&path) {
+                self.files.insert(path, Ok(name.chars().take(256).collect()));
+            }
+        }
     }
 
     fn bounded(&mut self, proc: &ProcRoot, rel: &str) -> Result<String, SourceError> {
@@ -127,6 +156,18 @@ impl FileSet {
         }
         self.files.extend(changed);
     }
+}
+
+/// The lines of `/proc/stat` drnfs reads (`cpu `, `cpuN`, `procs_blocked`): the rest is
+/// interrupt counts, kilobytes of them on a large host, that would change in every
+/// recorded sample.
+fn cpu_lines(stat: &str) -> String {
+    let mut out = String::with_capacity(1024);
+    for line in stat.lines().filter(|l| l.starts_with("cpu") || l.starts_with("procs_blocked")) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 #[cfg(test)]

@@ -57,6 +57,12 @@ pub enum Record {
         raw_b64: Option<String>,
         error: Option<SourceError>,
     },
+    /// DRBD's replication sockets (same encoding as `sockets`).
+    ReplicationSockets {
+        t: f64,
+        raw_b64: Option<String>,
+        error: Option<SourceError>,
+    },
     Events2 {
         t: f64,
         wall: Timestamp,
@@ -90,6 +96,7 @@ impl Record {
         match self {
             Record::Files { t, .. }
             | Record::Sockets { t, .. }
+            | Record::ReplicationSockets { t, .. }
             | Record::Events2 { t, .. }
             | Record::Events2Status { t, .. }
             | Record::Kernel { t, .. }
@@ -127,6 +134,14 @@ impl<W: Write> Writer<W> {
                     error: None,
                 },
                 Err(e) => Record::Sockets { t: *at, raw_b64: None, error: Some(e.clone()) },
+            },
+            Input::ReplicationSockets { at, raw } => match raw {
+                Ok(bytes) => Record::ReplicationSockets {
+                    t: *at,
+                    raw_b64: Some(base64::engine::general_purpose::STANDARD.encode(bytes)),
+                    error: None,
+                },
+                Err(e) => Record::ReplicationSockets { t: *at, raw_b64: None, error: Some(e.clone()) },
             },
             Input::Events2Line { at, wall, line } => Record::Events2 { t: *at, wall: *wall, line: line.clone() },
             Input::Events2Status { at, status } => Record::Events2Status { t: *at, status: status.clone() },
@@ -226,6 +241,17 @@ pub struct Player {
     files: FileSet,
 }
 
+/// A recorded sock_diag dump back to its bytes, or its error.
+fn socket_bytes(raw_b64: &Option<String>, error: &Option<SourceError>) -> Result<Vec<u8>, SourceError> {
+    match (raw_b64, error) {
+        (Some(b), _) => base64::engine::general_purpose::STANDARD
+            .decode(b)
+            .map_err(|e| SourceError::Io { path: "recording".to_owned(), message: format!("bad socket bytes: {e}") }),
+        (None, Some(e)) => Err(e.clone()),
+        (None, None) => Ok(Vec::new()),
+    }
+}
+
 impl Player {
     pub fn new(root: &str) -> Self {
         Self { files: FileSet { root: root.to_owned(), ..Default::default() } }
@@ -238,16 +264,9 @@ impl Player {
                 self.files.dirs = dirs.clone();
                 Input::Files { at: *t, wall: *wall, files: Box::new(self.files.clone()) }
             }
-            Record::Sockets { t, raw_b64, error } => {
-                let raw = match (raw_b64, error) {
-                    (Some(b), _) => base64::engine::general_purpose::STANDARD.decode(b).map_err(|e| SourceError::Io {
-                        path: "recording".to_owned(),
-                        message: format!("bad socket bytes: {e}"),
-                    }),
-                    (None, Some(e)) => Err(e.clone()),
-                    (None, None) => Ok(Vec::new()),
-                };
-                Input::Sockets { at: *t, raw }
+            Record::Sockets { t, raw_b64, error } => Input::Sockets { at: *t, raw: socket_bytes(raw_b64, error) },
+            Record::ReplicationSockets { t, raw_b64, error } => {
+                Input::ReplicationSockets { at: *t, raw: socket_bytes(raw_b64, error) }
             }
             Record::Events2 { t, wall, line } => Input::Events2Line { at: *t, wall: *wall, line: line.clone() },
             Record::Events2Status { t, status } => Input::Events2Status { at: *t, status: status.clone() },

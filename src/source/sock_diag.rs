@@ -22,13 +22,35 @@ fn netlink_error(message: String) -> SourceError {
 
 /// Dumps every TCP socket whose local port is `port`, IPv4 then IPv6.
 pub fn dump_port(port: u16, keep_raw: bool) -> Result<Dump, SourceError> {
+    dump(Some(port), None, keep_raw)
+}
+
+/// Most distinct replication ports asked for per sample: each costs the kernel a walk of
+/// the TCP table, which on a server with thousands of NFS connections is not free.
+pub const REPLICATION_PORTS_MAX: usize = 16;
+
+/// DRBD's own TCP connections: every socket with one of `ports` as its local port (the
+/// peer connected to us) or its remote port (we connected to the peer), raw reply bytes
+/// concatenated. Only the first [`REPLICATION_PORTS_MAX`] ports are asked for.
+pub fn dump_replication(ports: &[u16]) -> Result<Vec<u8>, SourceError> {
+    let mut raw = Vec::new();
+    for port in ports.iter().take(REPLICATION_PORTS_MAX) {
+        raw.extend(dump(Some(*port), None, true)?.raw);
+        raw.extend(dump(None, Some(*port), true)?.raw);
+    }
+    Ok(raw)
+}
+
+/// Dumps every TCP socket with local port `local` and remote port `remote` (`None`: any),
+/// IPv4 then IPv6.
+pub fn dump(local: Option<u16>, remote: Option<u16>, keep_raw: bool) -> Result<Dump, SourceError> {
     let mut socket = Socket::new(NETLINK_SOCK_DIAG).map_err(|e| netlink_error(format!("cannot open: {e}")))?;
     socket.bind_auto().map_err(|e| netlink_error(format!("cannot bind: {e}")))?;
     socket.connect(&SocketAddr::new(0, 0)).map_err(|e| netlink_error(format!("cannot connect: {e}")))?;
     let mut dump = Dump::default();
     let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
     for (seq, family) in [(1, Family::V4), (2, Family::V6)] {
-        let request = sock_diag::dump_request(family, port, seq);
+        let request = sock_diag::dump_request_ports(family, local, remote, seq);
         socket.send(&request, 0).map_err(|e| netlink_error(format!("cannot send the dump request: {e}")))?;
         loop {
             buf.clear();

@@ -31,7 +31,7 @@ MIRROR=${DRNFS_LAB_MIRROR:-$(host_mirror | sed -n 1p)}
 PACKAGES=(
   linux-image-amd64 systemd-sysv udev kmod
   drbd-utils nfs-kernel-server nfs-common keepalived
-  openssh-server openssh-client tmux iproute2 iputils-ping iputils-arping procps psmisc lsof
+  openssh-server openssh-client tmux iproute2 iputils-ping iputils-arping procps psmisc lsof sysstat
   e2fsprogs util-linux ncurses-base
 )
 # Modules the busybox initramfs needs to reach the root disk (their dependencies are

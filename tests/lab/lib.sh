@@ -132,6 +132,17 @@ throttle_reads() {
 	[[ $shown == "bps_rd=$bps" ]] || { log "qemu shows $shown for $node, not bps_rd=$bps"; return 1; }
 }
 
+# throttle_writes NODE IOPS: qemu limits write requests to NODE's DRBD backing disk
+# (0 lifts the limit): a local disk that cannot keep up. Checked in `info block`.
+throttle_writes() {
+	local node=$1 iops=$2 sock="$WORK/monitor-$1.sock"
+	printf 'block_set_io_throttle drbd 0 0 0 0 0 %s\n' "$iops" | socat - "UNIX-CONNECT:$sock" >/dev/null ||
+		{ log "qemu monitor of $node ($sock) did not answer"; return 1; }
+	local shown
+	shown=$(printf 'info block drbd\n' | socat -t 2 - "UNIX-CONNECT:$sock" | tr -d '\r' | grep -ao 'iops_wr=[0-9]*' || echo iops_wr=0)
+	[[ $shown == "iops_wr=$iops" ]] || { log "qemu shows $shown for $node, not iops_wr=$iops"; return 1; }
+}
+
 # The power switch the guests' fence-peer reaches on 127.0.0.1:PORT (one fence-host per
 # request), until the lab ends.
 start_fence_server() {

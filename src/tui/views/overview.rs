@@ -17,13 +17,75 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let peer_rows = u16::from(app.report.as_ref().is_some_and(|r| r.peer.is_some()));
     let drbd_height =
         (2 + peer_rows + volumes.iter().map(|v| if v.sync.is_some() { 2 } else { 1 }).sum::<u16>()).clamp(3, 11);
-    let [drbd, middle, findings] =
-        Layout::vertical([Constraint::Length(drbd_height), Constraint::Length(7), Constraint::Min(3)]).areas(area);
+    // The write path gets a panel once a DRBD device's writes were measured (two samples
+    // with /proc/diskstats); one line per device, at most three.
+    let measured = app
+        .report
+        .as_ref()
+        .and_then(|r| r.write_path.as_ref())
+        .map_or(0, |w| w.devices.iter().filter(|d| d.device.is_some()).count().min(3));
+    let write_path_height = if measured > 0 { 2 + measured as u16 } else { 0 };
+    let [drbd, middle, write_path, findings] = Layout::vertical([
+        Constraint::Length(drbd_height),
+        Constraint::Length(7),
+        Constraint::Length(write_path_height),
+        Constraint::Min(3),
+    ])
+    .areas(area);
     render_drbd(frame, drbd, app, &volumes);
     let [nfs, clients] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(middle);
     render_nfs(frame, nfs, app);
     render_clients(frame, clients, app);
+    if measured > 0 {
+        render_write_path(frame, write_path, app);
+    }
     render_findings(frame, findings, app);
+}
+
+/// Each DRBD device's write path left to right: nfsd's threads, the DRBD device as the
+/// filesystem sees it, its backing disk, the peer. The title is the verdict.
+fn render_write_path(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let Some((w, findings)) = app.report.as_ref().and_then(|r| Some((r.write_path.as_ref()?, &r.findings))) else {
+        return;
+    };
+    let width = area.width.saturating_sub(2) as usize;
+    let ms = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| format!("{v:.1} ms"));
+    let arrow = t.arrow();
+    let mut lines = Vec::new();
+    for d in w.devices.iter().filter(|d| d.device.is_some()).take(3) {
+        let dev = d.device.as_ref();
+        let mut text = format!(
+            "nfsd {} thr {} wait {arrow} drbd{} {:.0} w/s {}",
+            opt(&w.nfsd.threads),
+            per_second(w.nfsd.thread_waits_per_s),
+            d.minor,
+            dev.map_or(0.0, |r| r.writes_per_second),
+            ms(dev.and_then(|r| r.write_await_ms)),
+        );
+        if let Some(b) = &d.backing {
+            let name = b.name.clone().unwrap_or_else(|| b.path.clone());
+            match &b.rates {
+                Some(r) => {
+                    text.push_str(&format!(" {arrow} {name} {} {:.0}%", ms(r.write_await_ms), r.utilisation_percent))
+                }
+                None => text.push_str(&format!(" {arrow} {name} ?")),
+            }
+        }
+        if let Some(pe) = d.queues.peer_pending {
+            text.push_str(&format!(" {} {pe} at {}", t.sep(), d.peer.as_deref().unwrap_or("peer")));
+        }
+        lines.push(Line::from(fit(&text, width, t)));
+    }
+    let verdict = crate::diagnose::write_path::verdict(w, findings);
+    let blamed = findings.iter().any(|f| f.id.starts_with("write-path.") || f.id.starts_with("nfsd.threads-saturated"));
+    let title = format!("Write path: {}", fit(&verdict, width.saturating_sub(16), t));
+    let style = if blamed { t.level(crate::model::Level::Warning) } else { t.title() };
+    let block = ratatui::widgets::Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .border_set(t.border())
+        .title(Span::styled(format!(" {title} "), style));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {

@@ -1,0 +1,197 @@
+//! Where NFS writes wait: the hop of the write path that dominates, named with the figures
+//! that led to it. Rules read two minutes of history so a single slow second is not a
+//! verdict: a hop is blamed only when it stayed slow over the last [`WINDOW`] samples.
+
+use super::{Finding, Severity};
+use crate::format::{byte_rate, per_second};
+use crate::model::Model;
+use crate::model::history::Series;
+use crate::model::write_path::{DeviceHop, WritePath};
+
+/// Samples a hop must stay slow over.
+pub const WINDOW: usize = 5;
+/// Of which at least this many must be known (a write completed in that sample).
+const KNOWN: usize = 3;
+/// A disk this busy, with writes this slow, is the bottleneck.
+pub const DISK_BUSY_PERCENT: f64 = 80.0;
+pub const SLOW_WRITE_MS: f64 = 20.0;
+
+/// Seconds of measurement that count as sustained when they come in fewer, longer
+/// samples (`doctor --sample-seconds 10` measures one 10 s interval).
+const SUSTAINED_SECONDS: f64 = 3.0;
+
+/// Mean of the last [`WINDOW`] samples when enough of them are known: [`KNOWN`] samples,
+/// or fewer that together cover [`SUSTAINED_SECONDS`] (`interval` is the sampling
+/// interval).
+fn sustained(s: Option<&Series>, interval: f64) -> Option<f64> {
+    let s = s?;
+    let known = s.values().rev().take(WINDOW).filter(Option::is_some).count();
+    let enough = known >= KNOWN || (known > 0 && known as f64 * interval >= SUSTAINED_SECONDS);
+    enough.then(|| s.mean_of_last(WINDOW)).flatten()
+}
+
+pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    let Some(w) = &model.write_path else { return };
+    let h = &model.history;
+    let sustained = |s: Option<&Series>| sustained(s, w.interval_seconds);
+    for d in &w.devices {
+        let drbd = format!("drbd{}", d.minor);
+        let subject =
+            d.resource.clone().map_or_else(|| drbd.clone(), |r| d.volume.map_or(r.clone(), |v| format!("{r}/{v}")));
+        let backing = d.backing.as_ref().and_then(|b| b.name.clone());
+        let device_await = sustained(h.write_await_ms.get(&drbd));
+        let local_await = backing.as_ref().and_then(|n| sustained(h.write_await_ms.get(n)));
+        let local_busy = backing.as_ref().and_then(|n| sustained(h.utilisation.get(n)));
+        let pending = sustained(h.peer_pending.get(&d.minor));
+        if let (Some(name), Some(busy), Some(wait)) = (&backing, local_busy, local_await)
+            && busy >= DISK_BUSY_PERCENT
+            && wait >= SLOW_WRITE_MS
+        {
+            let mut f = Finding::new(
+                "write-path.local-disk",
+                &subject,
+                Severity::Warning,
+                format!("writes wait on the local disk {name}: {busy:.0}% busy, {wait:.0} ms per write"),
+            )
+            .evidence(disk_line(name, d.backing.as_ref().and_then(|b| b.rates.as_ref())));
+            if let Some(a) = device_await {
+                f = f.evidence(format!("{drbd}: {a:.1} ms per write as the filesystem sees it"));
+            }
+            out.push(f.suggest(format!(
+                "find what else loads {name} (iotop -o; a resync shares it, bounded by resync-rate/c-max-rate); \
+                 a faster disk or a write cache is the lasting fix"
+            )));
+            continue;
+        }
+        let waits_for_peer = matches!(d.protocol.as_deref(), Some("B" | "C"));
+        // With protocol C (or B) a write completes when both the local disk and the peer
+        // have it: a device much slower than its own disk is waiting for the peer.
+        if let (true, Some(dev), Some(local)) = (waits_for_peer, device_await, local_await)
+            && dev >= SLOW_WRITE_MS
+            && dev >= 2.0 * (local + 1.0)
+        {
+            let peer = d.peer.clone().unwrap_or_else(|| "the peer".to_owned());
+            let name = backing.as_deref().unwrap_or("?");
+            let protocol = d.protocol.as_deref().unwrap_or("C");
+            let waits_for = if protocol == "C" { "the peer's disk" } else { "the peer's memory" };
+            let mut f = Finding::new(
+                "write-path.replication",
+                &subject,
+                Severity::Warning,
+                format!(
+                    "writes wait on replication to {peer}: {dev:.0} ms per write at {drbd} against {local:.1} ms on \
+                     the local disk {name}; \
+                     protocol {protocol} makes every write wait for {waits_for}"
+                ),
+            )
+            .evidence_opt(pending.map(|pe| format!("{pe:.1} requests pending at the peer (mean of the last samples)")))
+            .evidence(queues_line(d));
+            if let Some(b) = d.backing.as_ref().and_then(|b| Some((b.name.as_ref()?, b.rates.as_ref()?))) {
+                f = f.evidence(disk_line(b.0, Some(b.1)));
+            }
+            for l in w.links.iter().filter(|l| Some(&l.resource) == d.resource.as_ref()) {
+                f = f.evidence(format!("link to {}: {}", l.peer, link_line(l)));
+            }
+            out.push(f.suggest(
+                "check the replication link (ss -tin to the peer's DRBD port: rtt, retransmits) and the peer's disk \
+                 (its drnfs, or iostat -x there); protocol A stops the wait at the cost of the last writes on a failover",
+            ));
+        }
+    }
+}
+
+fn disk_line(name: &str, r: Option<&drnfs_parsers::diskstats::DiskRates>) -> String {
+    match r {
+        Some(r) => format!(
+            "{name}: {:.0} w/s, {:.0} KiB/s written, {} ms per write, {:.1} queued, {:.0}% busy (iostat -x)",
+            r.writes_per_second,
+            r.write_kib_per_second,
+            r.write_await_ms.map_or_else(|| "-".to_owned(), |a| format!("{a:.1}")),
+            r.queue_depth,
+            r.utilisation_percent
+        ),
+        None => format!("{name}: not measured this sample"),
+    }
+}
+
+fn queues_line(d: &DeviceHop) -> String {
+    let q = &d.queues;
+    let n = |v: Option<u64>| v.map_or_else(|| "?".to_owned(), |v| v.to_string());
+    format!(
+        "DRBD queues now: {} application, {} at the local disk, {} at the peer, {} unacknowledged; {} sent",
+        n(q.application_pending),
+        n(q.local_pending),
+        n(q.peer_pending),
+        n(q.unacked),
+        q.sent_kib_per_s.map_or_else(|| "? KiB/s".to_owned(), |v| format!("{v:.0} KiB/s"))
+    )
+}
+
+/// The write path in one line: the hop to blame when a rule blamed one, else the figures
+/// that show none is slow (what `doctor` prints and the Overview shows).
+pub fn verdict(w: &WritePath, findings: &[Finding]) -> String {
+    if let Some(f) =
+        findings.iter().find(|f| f.id.starts_with("write-path.") || f.id.starts_with("nfsd.threads-saturated"))
+    {
+        return f.summary.clone();
+    }
+    let mut parts = Vec::new();
+    if let (Some(t), Some(p)) = (w.nfsd.threads, w.nfsd.waited_percent) {
+        parts.push(format!("{t} nfsd threads, {p:.0}% of requests waited for one"));
+    }
+    for d in &w.devices {
+        let dev = d.device.as_ref().and_then(|r| r.write_await_ms);
+        let local = d.backing.as_ref().and_then(|b| Some((b.name.as_ref()?, b.rates.as_ref()?.write_await_ms?)));
+        match (dev, local) {
+            (Some(a), Some((n, l))) => parts.push(format!("drbd{} {a:.1} ms per write ({n} {l:.1} ms)", d.minor)),
+            (Some(a), None) => parts.push(format!("drbd{} {a:.1} ms per write", d.minor)),
+            (None, _) if d.device.is_some() => parts.push(format!("drbd{} no writes", d.minor)),
+            _ => {}
+        }
+    }
+    if parts.is_empty() {
+        if w.not_measured.iter().any(|m| m.starts_with("/proc/diskstats")) {
+            return "write path not measured: /proc/diskstats could not be read".to_owned();
+        }
+        if w.devices.is_empty() {
+            return "write path not measured: no DRBD device here".to_owned();
+        }
+        return "write path not measured yet".to_owned();
+    }
+    format!("no hop is slow: {}", parts.join("; "))
+}
+
+/// A replication link as `ss -tin` would let one piece it together.
+pub fn link_line(l: &crate::model::write_path::LinkHop) -> String {
+    if l.sockets == 0 {
+        return format!("{}: no connection to {}", l.resource, l.peer_address);
+    }
+    let mut parts = vec![format!(
+        "{}: {} connection{} to {}, rtt {} (min {})",
+        l.resource,
+        l.sockets,
+        if l.sockets == 1 { "" } else { "s" },
+        l.peer_address,
+        ms(l.rtt_ms),
+        ms(l.min_rtt_ms)
+    )];
+    parts.push(format!("{} queued to send", crate::format::bytes(l.send_queue_bytes + l.not_sent_bytes)));
+    if let Some(s) = l.sent_bytes_per_s {
+        parts.push(format!("{} sent", byte_rate(Some(s))));
+    }
+    if let Some(r) = l.retransmits_per_s {
+        parts.push(format!("{} retransmits", per_second(Some(r))));
+    }
+    if let Some(p) = l.send_buffer_limited_percent {
+        parts.push(format!("send buffer full {p:.0}% of the time"));
+    }
+    if let Some(p) = l.receive_window_limited_percent.filter(|p| *p > 0.0) {
+        parts.push(format!("peer's window full {p:.0}%"));
+    }
+    parts.join(", ")
+}
+
+/// Milliseconds, `–` when unknown.
+fn ms(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_owned(), |v| format!("{v:.1} ms"))
+}
