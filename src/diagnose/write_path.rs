@@ -12,7 +12,8 @@ use crate::model::write_path::{DeviceHop, WritePath};
 pub const WINDOW: usize = 5;
 /// Of which at least this many must be known (a write completed in that sample).
 const KNOWN: usize = 3;
-/// A disk this busy, with writes this slow, is the bottleneck.
+/// Writes this slow, on a disk this busy (or one that is most of the DRBD device's wait),
+/// make the local disk the bottleneck.
 pub const DISK_BUSY_PERCENT: f64 = 80.0;
 pub const SLOW_WRITE_MS: f64 = 20.0;
 
@@ -43,9 +44,12 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         let local_await = backing.as_ref().and_then(|n| sustained(h.write_await_ms.get(n)));
         let local_busy = backing.as_ref().and_then(|n| sustained(h.utilisation.get(n)));
         let pending = sustained(h.peer_pending.get(&d.minor));
+        // The local disk is the hop when its writes are slow and it is either saturated or
+        // most of what the DRBD device waits for (a throttled or remote disk can be slow
+        // while idle between bursts).
         if let (Some(name), Some(busy), Some(wait)) = (&backing, local_busy, local_await)
-            && busy >= DISK_BUSY_PERCENT
             && wait >= SLOW_WRITE_MS
+            && (busy >= DISK_BUSY_PERCENT || device_await.is_some_and(|dev| wait >= dev / 2.0))
         {
             let mut f = Finding::new(
                 "write-path.local-disk",
@@ -130,9 +134,9 @@ fn queues_line(d: &DeviceHop) -> String {
 /// The write path in one line: the hop to blame when a rule blamed one, else the figures
 /// that show none is slow (what `doctor` prints and the Overview shows).
 pub fn verdict(w: &WritePath, findings: &[Finding]) -> String {
-    if let Some(f) =
-        findings.iter().find(|f| f.id.starts_with("write-path.") || f.id.starts_with("nfsd.threads-saturated"))
-    {
+    // A slow disk or link also keeps nfsd's threads busy: the hop is named before them.
+    let blamed = findings.iter().find(|f| f.id.starts_with("write-path."));
+    if let Some(f) = blamed.or_else(|| findings.iter().find(|f| f.id.starts_with("nfsd.threads-saturated"))) {
         return f.summary.clone();
     }
     let mut parts = Vec::new();
@@ -151,12 +155,12 @@ pub fn verdict(w: &WritePath, findings: &[Finding]) -> String {
     }
     if parts.is_empty() {
         if w.not_measured.iter().any(|m| m.starts_with("/proc/diskstats")) {
-            return "write path not measured: /proc/diskstats could not be read".to_owned();
+            return "not measured: /proc/diskstats could not be read".to_owned();
         }
         if w.devices.is_empty() {
-            return "write path not measured: no DRBD device here".to_owned();
+            return "not measured: no DRBD device here".to_owned();
         }
-        return "write path not measured yet".to_owned();
+        return "not measured yet".to_owned();
     }
     format!("no hop is slow: {}", parts.join("; "))
 }

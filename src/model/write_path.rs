@@ -306,6 +306,19 @@ fn drbd_devices(snap: &Snapshot, config: Option<&[ResourceConfig]>) -> Vec<Devic
             }
         }
     }
+    // The peer by its configured name where DRBD did not name it (8.4's /proc/drbd, the
+    // events2 emulation without peer devices): the other host of the resource.
+    for hop in &mut out {
+        if hop.peer.is_none()
+            && let Some(r) = config.and_then(|c| c.iter().find(|r| Some(&r.name) == hop.resource.as_ref()))
+        {
+            let others: Vec<&str> =
+                r.hosts.iter().map(|h| h.name.as_str()).filter(|n| host.is_some_and(|me| me != *n)).collect();
+            if let [one] = others.as_slice() {
+                hop.peer = Some((*one).to_owned());
+            }
+        }
+    }
     out.sort_by_key(|h| h.minor);
     out
 }

@@ -18,8 +18,23 @@ use super::app::{App, Mode, View};
 use super::keys::BINDINGS;
 use super::theme::Theme;
 
+/// Below this size the views cannot be drawn whole: a message says so instead of a
+/// broken screen.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
 /// Draws the whole screen.
 pub fn render(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = format!(
+            "drnfs needs at least {MIN_WIDTH}x{MIN_HEIGHT}; this terminal is {}x{}. Enlarge it, or use \
+             drnfs doctor or drnfs snapshot. q quits.",
+            area.width, area.height
+        );
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
     let [header, tabs, body, footer] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)])
             .areas(frame.area());
@@ -229,4 +244,29 @@ pub fn fit(s: &str, width: usize, theme: &Theme) -> String {
     let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
     out.push_str(ell);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn screen(w: u16, h: u16) -> String {
+        let app = App::new(Mode::Live { interval_ms: 1000 }, Theme::plain(), Vec::new());
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        terminal.draw(|f| render(f, &app)).unwrap();
+        let buf = terminal.backend().buffer();
+        (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n").collect()
+    }
+
+    /// Below the minimum the screen says so (and how to go on) instead of drawing views
+    /// with their borders and units cut; at the minimum the views are drawn.
+    #[test]
+    fn too_small_a_terminal_is_told_so() {
+        let small = screen(MIN_WIDTH - 1, 30);
+        assert!(small.contains(&format!("drnfs needs at least {MIN_WIDTH}x{MIN_HEIGHT}")), "{small}");
+        assert!(small.contains(&format!("this terminal is {}x30", MIN_WIDTH - 1)), "{small}");
+        assert!(screen(100, MIN_HEIGHT - 1).contains("needs at least"));
+        let fits = screen(MIN_WIDTH, MIN_HEIGHT);
+        assert!(!fits.contains("needs at least") && fits.contains("1 Overview"), "{fits}");
+    }
 }

@@ -24,7 +24,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .as_ref()
         .and_then(|r| r.write_path.as_ref())
         .map_or(0, |w| w.devices.iter().filter(|d| d.device.is_some()).count().min(3));
-    let write_path_height = if measured > 0 { 2 + measured as u16 } else { 0 };
+    // On a tall screen each device gets a second line: two minutes of ms per write.
+    let per_device = if area.height >= 40 { 2 } else { 1 };
+    let write_path_height = if measured > 0 { 2 + per_device * measured as u16 } else { 0 };
     let [drbd, middle, write_path, findings] = Layout::vertical([
         Constraint::Length(drbd_height),
         Constraint::Length(7),
@@ -37,14 +39,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     render_nfs(frame, nfs, app);
     render_clients(frame, clients, app);
     if measured > 0 {
-        render_write_path(frame, write_path, app);
+        render_write_path(frame, write_path, app, per_device == 2);
     }
     render_findings(frame, findings, app);
 }
 
 /// Each DRBD device's write path left to right: nfsd's threads, the DRBD device as the
 /// filesystem sees it, its backing disk, the peer. The title is the verdict.
-fn render_write_path(frame: &mut Frame, area: Rect, app: &App) {
+fn render_write_path(frame: &mut Frame, area: Rect, app: &App, with_history: bool) {
     let t = &app.theme;
     let Some((w, findings)) = app.report.as_ref().and_then(|r| Some((r.write_path.as_ref()?, &r.findings))) else {
         return;
@@ -76,6 +78,9 @@ fn render_write_path(frame: &mut Frame, area: Rect, app: &App) {
             text.push_str(&format!(" {} {pe} at {}", t.sep(), d.peer.as_deref().unwrap_or("peer")));
         }
         lines.push(Line::from(fit(&text, width, t)));
+        if with_history {
+            lines.push(Line::default());
+        }
     }
     let verdict = crate::diagnose::write_path::verdict(w, findings);
     let blamed = findings.iter().any(|f| f.id.starts_with("write-path.") || f.id.starts_with("nfsd.threads-saturated"));
@@ -86,6 +91,33 @@ fn render_write_path(frame: &mut Frame, area: Rect, app: &App) {
         .border_set(t.border())
         .title(Span::styled(format!(" {title} "), style));
     frame.render_widget(Paragraph::new(lines).block(block), area);
+    if with_history && let Some(history) = app.report.as_ref().map(|r| &r.history) {
+        // Under each chain: the DRBD device's and its disk's ms per write, side by side.
+        for (i, d) in w.devices.iter().filter(|d| d.device.is_some()).take(3).enumerate() {
+            let row = Rect { x: area.x + 1, y: area.y + 2 + 2 * i as u16, width: width as u16, height: 1 };
+            let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(row);
+            let drbd = format!("drbd{}", d.minor);
+            let backing = d.backing.as_ref().and_then(|b| b.name.clone());
+            for (half, name) in [(left, Some(drbd)), (right, backing)] {
+                let Some(name) = name else { continue };
+                let Some(series) = history.write_await_ms.get(&name) else { continue };
+                let [label, spark] = Layout::horizontal([Constraint::Length(18), Constraint::Min(1)]).areas(half);
+                frame.render_widget(
+                    Paragraph::new(Span::styled(format!("{} ms/write", fit(&name, 8, t)), t.dim())),
+                    label,
+                );
+                let data = series.as_u64();
+                let take = data.len().min(spark.width as usize);
+                frame.render_widget(
+                    ratatui::widgets::Sparkline::default()
+                        .data(data[data.len() - take..].to_vec())
+                        .bar_set(t.bars())
+                        .style(t.accent()),
+                    spark,
+                );
+            }
+        }
+    }
 }
 
 fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
