@@ -34,6 +34,14 @@ pub fn byte_rate(v: Option<f64>) -> String {
     }
 }
 
+/// Milliseconds as `12.3 ms` (a wait per request, a round trip); `–` when unknown.
+pub fn ms(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x.is_finite() => format!("{x:.1} ms"),
+        _ => "–".to_owned(),
+    }
+}
+
 /// A count per second as `1234/s` or `12.3k/s`; `–` when unknown.
 pub fn per_second(v: Option<f64>) -> String {
     match v {
@@ -58,6 +66,7 @@ mod tests {
         assert_eq!(byte_rate(Some(1048576.0)), "1 MiB/s");
         assert_eq!(byte_rate(Some(-3.0)), "0 B/s");
         assert_eq!(byte_rate(None), "–");
+        assert_eq!((ms(Some(12.34)), ms(None)), ("12.3 ms".to_owned(), "–".to_owned()));
         assert_eq!(per_second(Some(12345.0)), "12.3k/s");
         assert_eq!(per_second(Some(123.4)), "123/s");
         assert_eq!(per_second(Some(1.25)), "1.2/s");

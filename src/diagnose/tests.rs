@@ -1132,10 +1132,7 @@ fn the_overview_shows_the_write_path_at_80x24() {
             vec![VIP.parse().unwrap()],
         );
         app.set_report(Some(report));
-        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
-        terminal.draw(|f| crate::tui::views::render(f, &app)).unwrap();
-        let buf = terminal.backend().buffer();
-        (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n").collect::<String>()
+        crate::tui::views::screen_text(&app, w, h)
     };
     let screen = |scenes: &[Scene]| sized(scenes, 80, 24);
     let calm = screen(&writing(6, 'C', |_| CALM));

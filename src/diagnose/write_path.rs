@@ -3,7 +3,7 @@
 //! verdict: a hop is blamed only when it stayed slow over the last [`WINDOW`] samples.
 
 use super::{Finding, Severity};
-use crate::format::{byte_rate, per_second};
+use crate::format::{byte_rate, ms, per_second};
 use crate::model::Model;
 use crate::model::history::Series;
 use crate::model::write_path::{DeviceHop, WritePath};
@@ -193,9 +193,4 @@ pub fn link_line(l: &crate::model::write_path::LinkHop) -> String {
         parts.push(format!("peer's window full {p:.0}%"));
     }
     parts.join(", ")
-}
-
-/// Milliseconds, `–` when unknown.
-fn ms(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".to_owned(), |v| format!("{v:.1} ms"))
 }

@@ -1,13 +1,8 @@
 //! The write path as lines of text, hop by hop: what `drnfs snapshot` prints, `doctor`
 //! ends with, and the Overview's write-path panel draws.
 
-use crate::format::{byte_rate, kib, per_second};
+use crate::format::{byte_rate, kib, ms, per_second};
 use crate::model::write_path::{DeviceHop, WritePath};
-
-/// Milliseconds per write, `–` when no write completed.
-fn ms(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".to_owned(), |v| format!("{v:.1} ms"))
-}
 
 fn count(v: Option<u64>) -> String {
     v.map_or_else(|| "?".to_owned(), |v| v.to_string())

@@ -246,16 +246,21 @@ pub fn fit(s: &str, width: usize, theme: &Theme) -> String {
     out
 }
 
+/// The whole screen of `app` at `w`×`h` as text, one line per row (for tests).
+#[cfg(test)]
+pub(crate) fn screen_text(app: &App, w: u16, h: u16) -> String {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| render(f, app)).unwrap();
+    let buf = terminal.backend().buffer();
+    (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n").collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn screen(w: u16, h: u16) -> String {
-        let app = App::new(Mode::Live { interval_ms: 1000 }, Theme::plain(), Vec::new());
-        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
-        terminal.draw(|f| render(f, &app)).unwrap();
-        let buf = terminal.backend().buffer();
-        (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n").collect()
+        screen_text(&App::new(Mode::Live { interval_ms: 1000 }, Theme::plain(), Vec::new()), w, h)
     }
 
     /// Below the minimum the screen says so (and how to go on) instead of drawing views

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{block, byte_rate, fit, per_second};
-use crate::format::{hms, kib};
+use crate::format::{hms, kib, ms};
 use crate::model::health::{self, Health};
 use crate::model::summary::{self, VolumeLine};
 use crate::tui::app::App;
@@ -52,7 +52,6 @@ fn render_write_path(frame: &mut Frame, area: Rect, app: &App, with_history: boo
         return;
     };
     let width = area.width.saturating_sub(2) as usize;
-    let ms = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| format!("{v:.1} ms"));
     let arrow = t.arrow();
     let mut lines = Vec::new();
     for d in w.devices.iter().filter(|d| d.device.is_some()).take(3) {
