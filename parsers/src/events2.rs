@@ -944,6 +944,148 @@ exists peer-device name:drbd1 peer-node-id:1 conn-name:poller-2004-1 volume:0 re
 exists -
 ";
 
+    fn apply_all(state: &mut Events2State, lines: &str) -> Vec<Change> {
+        let mut changes = Vec::new();
+        for line in lines.lines() {
+            state.apply_line(line, &mut changes).unwrap_or_else(|e| panic!("{line}: {e}"));
+        }
+        changes
+    }
+
+    fn destroyed(changes: &[Change]) -> Vec<&'static str> {
+        changes
+            .iter()
+            .filter_map(|c| match c.what {
+                ChangeKind::Destroyed { object } => Some(object.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn object_names_and_field_lookup() {
+        let names = [
+            ObjectKind::Resource,
+            ObjectKind::Connection,
+            ObjectKind::Path,
+            ObjectKind::Device,
+            ObjectKind::PeerDevice,
+            ObjectKind::Helper,
+        ]
+        .map(ObjectKind::as_str);
+        assert_eq!(names, ["resource", "connection", "path", "device", "peer-device", "helper"]);
+        let Ok(Line::Event(ev)) = parse_line("exists device name:r0 volume:0 minor:0 disk:UpToDate") else {
+            panic!("an event")
+        };
+        assert_eq!((ev.get("disk"), ev.get("minor"), ev.get("size")), (Some("UpToDate"), Some("0"), None));
+    }
+
+    /// `destroy` removes exactly the object it names, says so once, and says nothing for an
+    /// object that was not there.
+    #[test]
+    fn destroy_removes_exactly_the_object_named() {
+        let mut state = Events2State::new();
+        apply_all(
+            &mut state,
+            "exists resource name:r0 role:Primary
+exists device name:r0 volume:0 minor:0 disk:UpToDate
+exists device name:r0 volume:1 minor:1 disk:UpToDate
+exists connection name:r0 peer-node-id:1 conn-name:b connection:Connected role:Secondary
+exists connection name:r0 peer-node-id:2 conn-name:c connection:Connected role:Secondary
+exists path name:r0 peer-node-id:1 conn-name:b local:ipv4:10.0.0.1:7789 peer:ipv4:10.0.0.2:7789 established:yes
+exists peer-device name:r0 peer-node-id:1 conn-name:b volume:0 replication:Established
+exists peer-device name:r0 peer-node-id:1 conn-name:b volume:1 replication:Established
+exists -",
+        );
+        let changes = apply_all(&mut state, "destroy device name:r0 volume:1 minor:1");
+        assert_eq!(destroyed(&changes), ["device"]);
+        assert_eq!(state.resources["r0"].devices.iter().map(|d| d.volume).collect::<Vec<_>>(), [0]);
+        // Gone already, or never there: nothing to say.
+        assert!(destroyed(&apply_all(&mut state, "destroy device name:r0 volume:1 minor:1")).is_empty());
+        let changes = apply_all(&mut state, "destroy peer-device name:r0 peer-node-id:1 conn-name:b volume:0");
+        assert_eq!(destroyed(&changes), ["peer-device"]);
+        let b = &state.resources["r0"].connections[0];
+        assert_eq!((b.peer.as_str(), b.peer_devices.len(), b.peer_devices[0].volume), ("b", 1, 1));
+        let changes = apply_all(
+            &mut state,
+            "destroy path name:r0 peer-node-id:1 conn-name:b local:ipv4:10.0.0.1:7789 peer:ipv4:10.0.0.2:7789",
+        );
+        assert_eq!(destroyed(&changes), ["path"]);
+        assert!(state.resources["r0"].connections[0].paths.is_empty());
+        let changes = apply_all(&mut state, "destroy connection name:r0 peer-node-id:2 conn-name:c");
+        assert_eq!(destroyed(&changes), ["connection"]);
+        assert_eq!(state.resources["r0"].connections.iter().map(|c| c.peer.as_str()).collect::<Vec<_>>(), ["b"]);
+    }
+
+    /// A connection found by its node id takes a new name; a path's `established` change
+    /// says from what to what; a helper keeps its minor; peer-device counters and unknown
+    /// keys land where they belong; lost events are counted.
+    #[test]
+    fn fields_land_where_they_belong() {
+        let mut state = Events2State::new();
+        apply_all(
+            &mut state,
+            "exists resource name:r0 role:Secondary
+exists connection name:r0 peer-node-id:1 conn-name:old connection:Connected role:Primary
+exists path name:r0 peer-node-id:1 conn-name:old local:ipv4:10.0.0.1:7789 peer:ipv4:10.0.0.2:7789 established:no
+exists peer-device name:r0 peer-node-id:1 conn-name:old volume:0 replication:Established sent:12 received:34 newer-key:7
+exists -",
+        );
+        let changes = apply_all(&mut state, "change connection name:r0 peer-node-id:1 conn-name:new role:Primary");
+        assert!(changes.is_empty(), "{changes:?}");
+        let c = &state.resources["r0"].connections[0];
+        assert_eq!(c.peer, "new");
+        let pd = &c.peer_devices[0];
+        assert_eq!((pd.sent_kib, pd.received_kib), (Some(12), Some(34)));
+        assert_eq!(pd.extra.get("newer-key").map(String::as_str), Some("7"));
+        assert!(!pd.extra.contains_key("sent"));
+        let changes = apply_all(
+            &mut state,
+            "change path name:r0 peer-node-id:1 conn-name:new local:ipv4:10.0.0.1:7789 peer:ipv4:10.0.0.2:7789 established:yes",
+        );
+        assert_eq!(
+            changes.iter().map(|c| c.what.clone()).collect::<Vec<_>>(),
+            [ChangeKind::State { field: "established".into(), old: Some("no".into()), new: "yes".into() }]
+        );
+        apply_all(
+            &mut state,
+            "call helper name:r0 peer-node-id:1 conn-name:new volume:0 minor:3 helper:before-resync-target",
+        );
+        assert_eq!(state.resources["r0"].helpers[0].minor, Some(3));
+        apply_all(&mut state, "- skipped 4\n- skipped 1");
+        assert_eq!(state.skipped_events, 2);
+    }
+
+    /// A helper's response completes that helper's call (not another pending one), a path
+    /// is found by both its ends, and the helper list keeps only the newest calls.
+    #[test]
+    fn responses_and_paths_find_their_own_object() {
+        let mut state = Events2State::new();
+        apply_all(
+            &mut state,
+            "exists resource name:r0 role:Primary
+exists connection name:r0 peer-node-id:1 conn-name:b connection:Connected role:Secondary
+exists path name:r0 peer-node-id:1 conn-name:b local:ipv4:10.0.0.1:7789 peer:ipv4:10.0.0.2:7789 established:yes
+exists path name:r0 peer-node-id:1 conn-name:b local:ipv4:10.0.0.1:7789 peer:ipv4:10.0.1.2:7789 established:yes
+exists -
+call helper name:r0 peer-node-id:1 conn-name:b volume:0 helper:before-resync-target
+call helper name:r0 peer-node-id:1 conn-name:b volume:0 helper:fence-peer
+response helper name:r0 peer-node-id:1 conn-name:b volume:0 helper:before-resync-target status:0
+change path name:r0 peer-node-id:1 conn-name:b local:ipv4:10.0.0.1:7789 peer:ipv4:10.0.1.2:7789 established:no",
+        );
+        let r = &state.resources["r0"];
+        let status = |h: &str| r.helpers.iter().find(|c| c.helper == h).map(|c| c.status);
+        assert_eq!((status("before-resync-target"), status("fence-peer")), (Some(Some(0)), Some(None)));
+        let established: Vec<_> = r.connections[0].paths.iter().map(|p| (p.peer.as_str(), p.established)).collect();
+        assert_eq!(established, [("ipv4:10.0.0.2:7789", Some(true)), ("ipv4:10.0.1.2:7789", Some(false))]);
+        for i in 0..HELPERS_KEPT + 8 {
+            apply_all(&mut state, &format!("call helper name:r0 volume:0 minor:{i} helper:h{i}"));
+        }
+        let kept: Vec<_> = state.resources["r0"].helpers.iter().map(|h| h.helper.clone()).collect();
+        assert_eq!(kept.len(), HELPERS_KEPT);
+        assert_eq!((kept[0].as_str(), kept[HELPERS_KEPT - 1].as_str()), ("h8", "h39"), "the oldest give way");
+    }
+
     #[test]
     fn initial_dump_builds_the_tree_without_changes() {
         let p = parse_stream(THREE_NODE);

@@ -501,6 +501,30 @@ fn flow_map_entries(body: &str) -> Vec<(&str, &str)> {
 mod tests {
     use super::*;
 
+    /// Damage is refused where it is and said with its own line number; what is well
+    /// formed around it is kept.
+    #[test]
+    fn damage_is_refused_on_its_own_line() {
+        let v = versions("+3 +4\n+ -4.x +4.2\n");
+        assert_eq!(v.value.iter().map(|f| f.version.as_str()).collect::<Vec<_>>(), ["3", "4", "4.2"]);
+        assert_eq!(v.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [2, 2], "a bare + and 4.x: {:?}", v.errors);
+        let e = exports("/srv/a\t10.0.0.0/24(rw,fsid=1)\nsrv/b\t10.0.0.0/24(rw)\n");
+        assert_eq!(e.value.iter().map(|x| x.path.as_str()).collect::<Vec<_>>(), ["/srv/a"]);
+        assert_eq!(e.errors.iter().map(|x| x.line).collect::<Vec<_>>(), [2], "a relative path is no export");
+        let st = export_stats("/srv/a\tlocalhost\t92\n\tfh_stale: 1\n\tio_read: x\n");
+        assert_eq!(st.value[0].stats.get("fh_stale"), Some(&1));
+        assert_eq!(st.errors.iter().map(|x| x.line).collect::<Vec<_>>(), [3]);
+    }
+
+    #[test]
+    fn quoted_values_unescape_backslash_quote_and_newline() {
+        assert_eq!(unquote(r#""a\\b\"c""#), r#"a\b"c"#);
+        assert_eq!(unquote(r#""x\ny\\""#), "x\ny\\");
+        // A backslash only escapes inside quotes; a quoted comma does not split.
+        assert_eq!(flow_map_entries(r"a: x\, b: y"), [("a", r"x\"), ("b", "y")]);
+        assert_eq!(flow_map_entries(r#"k: "v\", w", j: 1"#), [("k", r#""v\", w""#), ("j", "1")]);
+    }
+
     #[test]
     fn pool_stats_by_header_and_position() {
         let p = pool_stats(
