@@ -436,6 +436,36 @@ fn sockets(load: &Load) {
         clients,
         c.status
     );
+
+    // The whole command a user runs instead of ss: `drnfs snapshot --json` (one sample of
+    // every source and every connection, the findings, the JSON written to a pipe), against
+    // `ss -tinH` and the kernel's dump alone (`ss -tnH`, no tcp_info: the floor); the same
+    // run, alternating, median of 7.
+    let snapshot_cmd = || {
+        let mut c = Command::new(drnfs_bin());
+        c.args(["snapshot", "--json", "--config", "/nonexistent"]);
+        c
+    };
+    let (mut ours, mut with_info, mut floor) = (Vec::new(), Vec::new(), Vec::new());
+    let mut json_clients = None;
+    for _ in 0..7 {
+        let c = run_measured(&mut snapshot_cmd());
+        let v: Option<serde_json::Value> = serde_json::from_slice(&c.stdout).ok();
+        json_clients = v.as_ref().and_then(|v| v["clients"].as_array().map(Vec::len));
+        ours.push(c.wall);
+        with_info.push(run_measured(Command::new("ss").args(["-tinH", "sport = :2049"])).wall);
+        floor.push(run_measured(Command::new("ss").args(["-tnH", "sport = :2049"])).wall);
+    }
+    let (o, i, f) = (median(ours), median(with_info), median(floor));
+    println!(
+        "snapshot-json: `drnfs snapshot --json` with {} connections: {} wall ({json_clients:?} clients); `ss -tinH`: {}; `ss -tnH` (floor): {}; ratio {:.2}x ss -tinH, {:.2}x ss -tnH",
+        load.count,
+        ms(o),
+        ms(i),
+        ms(f),
+        o / i,
+        o / f
+    );
 }
 
 // ---------------------------------------------------------------------------------------
