@@ -415,13 +415,25 @@ fn split_brain_recovery_compares_both_sides_first() {
     let (ending, out) = run_on_a(&p, &dry);
     assert_eq!(ending, Ending::DryRun { blocked: false }, "{out}");
     assert!(out.contains("Both sides since the split"), "{out}");
-    // nodea's log: itself 10 blocks, nodeb 14; nodea serves, so nodeb is the victim.
-    assert!(out.contains("10 (40 KiB)") && out.contains("14 (56 KiB)"), "{out}");
+    // What the kernel said at the refused handshake, in nodea's log: its own changed
+    // blocks and the peer's (`self … bits:N`, `peer … bits:N`), 4 KiB each. nodea serves,
+    // so nodeb is the victim.
+    let log = std::fs::read_to_string(fixtures.join("nodea/dmesg.txt")).unwrap();
+    let bits = |who: &str| -> u64 {
+        let line = log.lines().rev().find(|l| l.contains(&format!("drbd0: {who} ")) && l.contains(" bits:")).unwrap();
+        line.split(" bits:").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().parse().unwrap()
+    };
+    let (own, peer) = (bits("self"), bits("peer"));
+    assert!(own > 0 && peer > 0, "both sides changed: {own} {peer}");
+    let own_text = format!("{own} ({} KiB)", own * 4);
+    let peer_text = format!("{peer} ({} KiB)", peer * 4);
+    assert!(out.contains(&own_text) && out.contains(&peer_text), "{own_text} {peer_text}: {out}");
     assert!(out.contains("Recommended victim: nodeb (nodea serves clients"), "{out}");
     assert!(out.contains("name the victim"), "{out}");
     dry.victim = Some("nodeb".into());
     let (_, out) = run_on_a(&p, &dry);
-    assert!(out.contains("nodeb LOSES every change it made since the split: 14 blocks (56 KiB)"), "{out}");
+    let loses = format!("nodeb LOSES every change it made since the split: {peer} blocks ({} KiB)", peer * 4);
+    assert!(out.contains(&loses), "{loses}: {out}");
     assert!(out.contains("drbdadm connect --discard-my-data r0"), "the plan: {out}");
 }
 

@@ -189,3 +189,19 @@ fn the_drbd_view_of_a_drbd9_resync_is_complete() {
     assert!(screen.contains("out of sync 37.97 MiB   pending 1   unacked 0   sent 43.22 MiB"), "{screen}");
     assert!(screen.contains("may promote no"), "{screen}");
 }
+
+/// DRBD 9 says how much application data is on its way to the peer (`ap-in-flight`, in
+/// sectors, per connection): the write path carries it in KiB beside the queues, and the
+/// evidence of a replication verdict says it. The capture's connection had 12 sectors out.
+#[test]
+fn the_write_path_carries_drbd9_in_flight_data() {
+    let dir = drbd9_lab().join("connected-idle/nodea");
+    let events2 = std::fs::read_to_string(dir.join("events2-now.txt")).unwrap();
+    assert!(events2.contains("conn-name:nodeb connection:Connected role:Secondary congested:no ap-in-flight:12 "));
+    let r = drnfs::engine::oneshot::take(&drnfs::source::SourceConfig::capture(&dir), Some(0.2)).unwrap();
+    let w = r.write_path.expect("two samples: the write path is measured");
+    let hop = w.devices.iter().find(|d| d.resource.as_deref() == Some("r0")).expect("r0's device");
+    assert_eq!(hop.queues.in_flight_kib, Some(6), "12 sectors of 512 bytes");
+    assert_eq!(hop.queues.resync_in_flight_kib, Some(0));
+    assert_eq!(hop.peer.as_deref(), Some("nodeb"));
+}

@@ -189,8 +189,8 @@ fn doctor_on_a_refused_handshake_says_the_settings_differ() {
 }
 
 /// `doctor --replay FILE --at SECONDS` judges the recording at that moment, not this host:
-/// the demo recording's nodea is Primary/Primary at 700 s (the split brain's second
-/// Primary) and was not at 60 s.
+/// the demo recording's nodea is Primary/Primary when the lab captured its two-primaries
+/// state, and was not at 60 s.
 #[test]
 fn doctor_judges_a_recording_at_the_moment_asked() {
     let rec = fixtures().join("demo").join("lab-incident.drnfs.gz");
@@ -209,7 +209,13 @@ fn doctor_judges_a_recording_at_the_moment_asked() {
     let (code, early) = at("60");
     assert_eq!(code, Some(0), "{early:?}");
     assert!(!early.contains("drbd.two-primaries:r0"), "{early:?}");
-    let (code, late) = at("700");
+    // The moment the lab captured its two-primaries state on nodea, in the recording's time.
+    let snap = fixtures().join("two-primaries/nodea/drnfs-snapshot.json");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    let taken = Timestamp::parse_rfc3339(v["taken_at"].as_str().unwrap()).unwrap();
+    let started = Recording::open(&rec).unwrap().header.started_at;
+    let two_primaries = (taken.unix_micros() - started.unix_micros()) as f64 / 1e6;
+    let (code, late) = at(&format!("{two_primaries:.0}"));
     assert_eq!(code, Some(1), "critical findings exit 1: {late:?}");
     assert!(late.contains("drbd.two-primaries:r0"), "{late:?}");
     // Before the first sample there is nothing to judge: said, not an empty verdict.

@@ -129,6 +129,8 @@ fn demo_app(rec: &Recording, engine: &Engine, at: f64) -> App {
         duration: rec.duration(),
         finished: false,
         step_requested: false,
+        chapters: Vec::new(),
+        seek: None,
     });
     app.set_report(engine.report());
     app
@@ -144,12 +146,17 @@ fn app_from_demo(until: f64) -> App {
 /// The first moment (seconds into the demo) the overview shows `text`: the recording is
 /// played once, and the overview drawn after every sample.
 fn first_moment(text: &str) -> f64 {
+    first_moment_after(text, 0.0)
+}
+
+/// The first moment after `after` seconds the overview shows `text`.
+fn first_moment_after(text: &str, after: f64) -> f64 {
     let rec = Recording::open(&fixtures().join("demo/lab-incident.drnfs.gz")).unwrap();
     let mut engine = Engine::new(rec.header.vips.clone());
     let mut replay = Replay::new(&rec);
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
     while let Some(t) = replay.next_at() {
-        if replay.step(&mut engine) != Some(true) {
+        if replay.step(&mut engine) != Some(true) || t <= after {
             continue;
         }
         let app = demo_app(&rec, &engine, t);
@@ -166,13 +173,78 @@ fn first_moment(text: &str) -> f64 {
 fn the_demo_tells_the_incident_in_order() {
     let resync = first_moment("sending ");
     let clients = first_moment("of the NFS calls");
+    // The lab slows the replication link, then the local disk, under the writing client
+    // (the write path's verdicts), before it cuts the peer off. (Writes also waited on
+    // replication during the initial resync, before any client.)
+    let replication = first_moment_after("writes wait on replication", clients);
+    let disk = first_moment_after("writes wait on the local disk", clients);
     let split = first_moment("split brain between");
-    assert!(resync < clients && clients < split, "resync {resync}, clients {clients}, split brain {split}");
-    for (name, t) in [("demo-resync", resync + 3.0), ("demo-clients", clients + 5.0), ("demo-split-brain", split + 2.0)]
-    {
+    assert!(
+        resync < clients && clients < replication && replication < disk && disk < split,
+        "resync {resync}, clients {clients}, write path {replication} {disk}, split brain {split}"
+    );
+    for (name, t) in [
+        ("demo-resync", resync + 3.0),
+        ("demo-clients", clients + 5.0),
+        ("demo-write-path", replication + 2.0),
+        ("demo-split-brain", split + 2.0),
+    ] {
         let mut app = app_from_demo(t);
         insta::assert_snapshot!(name, screens(&mut app));
     }
+}
+
+/// Where a figure lost its unit or its digits to the edge of a column or a panel: an
+/// ellipsis right after a digit or a unit (`116 B…`, `60.2…`), or a number followed by
+/// the first letters of a unit and then a border or a space (`22.9 m│`, `60.22 Ki `).
+fn cut_figures(screen: &str) -> Vec<String> {
+    let ellipsis_after_figure = regex::Regex::new(r"(\d|\d (B|KiB|MiB|GiB|ms|s)|/s|%)[…~]").unwrap();
+    let partial_unit = regex::Regex::new(r"\d(\.\d+)? (m|K|Ki|M|Mi|G|Gi|KiB/|MiB/|GiB/|B/)([│ ]|$)").unwrap();
+    screen
+        .lines()
+        .filter(|l| ellipsis_after_figure.is_match(l) || partial_unit.is_match(l))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// At 80×24, the size of an SSH window at 3 a.m., every view of every lab capture and of
+/// the demo's incident keeps its figures whole: units are not cut, columns are left out
+/// (and named) instead of crushed, and the clients table's headers are whole.
+#[test]
+fn nothing_is_cut_at_80x24() {
+    let mut apps: Vec<(String, App)> = Vec::new();
+    let mut scenarios: Vec<PathBuf> = std::fs::read_dir(fixtures()).unwrap().flatten().map(|e| e.path()).collect();
+    scenarios.sort();
+    for scenario in scenarios {
+        for node in ["nodea", "nodeb"] {
+            let dir = scenario.join(node);
+            if dir.join("drnfs-snapshot.json").is_file() {
+                apps.push((dir.display().to_string(), app_from_capture(&dir)));
+            }
+        }
+    }
+    for t in [first_moment("sending "), first_moment("of the NFS calls") + 5.0] {
+        apps.push((format!("demo at {t:.0} s"), app_from_demo(t)));
+    }
+    assert!(apps.len() > 40, "{} screens", apps.len());
+    let mut cut = Vec::new();
+    for (name, app) in &mut apps {
+        for view in View::ALL {
+            app.update(Action::Show(view));
+            let screen = screen_text(app, 80, 24);
+            cut.extend(cut_figures(&screen).into_iter().map(|l| format!("{name} {}: {l}", view.title())));
+            if view == View::Clients && !screen.contains("no client connections") {
+                let (shown, _) = drnfs::tui::views::clients::columns_for(78);
+                let header = screen.lines().find(|l| l.contains("client ")).unwrap_or_default();
+                for c in shown {
+                    assert!(header.contains(c.header), "{name}: header {:?} cut: {header}", c.header);
+                }
+            }
+        }
+    }
+    assert!(cut.is_empty(), "{} rows with a figure cut:\n{}", cut.len(), cut.join("\n"));
+    // The check itself catches what it is for.
+    assert_eq!(cut_figures("│in 116 B…│\n│rtt 22.9 m│\n│write 60.22 Ki │\n│fine 1.5 MiB/s│").len(), 3);
 }
 
 #[test]
@@ -343,4 +415,71 @@ fn the_action_panel_sends_the_typed_phrase() {
     app.panel.as_mut().unwrap().apply(ActionEvent::Finished("aborted: nothing changed".into()));
     app.panel_key(key(KeyCode::Enter));
     assert!(app.panel.is_none());
+}
+
+/// The demo opens on the pair serving NFS (not on the minutes before nfsd is loaded), its
+/// chapters follow the lab's story, and `n`/`p` move the replay to them — forward and back
+/// — with the model at that moment, as a replay played up to there has it.
+#[test]
+fn the_demo_opens_serving_and_jumps_between_chapters() {
+    use drnfs::engine::chapters;
+    use drnfs::engine::session::{Feed, Session};
+    let rec = Recording::open(&fixtures().join("demo/lab-incident.drnfs.gz")).unwrap();
+    let found = chapters::chapters(&rec);
+    let titles: Vec<&str> = found.iter().map(|c| c.title.as_str()).collect();
+    let first = |part: &str| {
+        found.iter().find(|c| c.title.contains(part)).unwrap_or_else(|| panic!("no chapter {part:?} in {titles:?}")).at
+    };
+    // The lab's order: the first resync, nfsd serving, a split brain, a failover (this node
+    // demoted) later.
+    let (resync, serving, split, demoted) =
+        (first("resync"), first("nfsd serving"), first("split brain"), first("demoted here"));
+    assert!(resync < serving && serving < split && split < demoted, "{titles:?}");
+    let start = chapters::opening(&found);
+    assert!(start > serving && start < serving + 5.0);
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let feed = Feed::Replay { recording: Box::new(rec.clone()), speed: 1.0, start };
+        let (mut session, clock) = Session::start(feed, rec.header.vips.clone());
+        let mut app =
+            App::new(Mode::Replay("demo".into()), Theme { color: false, ascii: false }, rec.header.vips.clone());
+        app.replay = clock;
+        app.replay.as_mut().unwrap().paused = true;
+        app.set_report(session.report());
+        let serving_now = app.report.as_ref().unwrap();
+        assert!(serving_now.nfsd.threads.unwrap_or(0) > 0, "the demo opens with nfsd serving");
+        // `n` until the split brain; the model there is the split brain.
+        while app.replay.as_ref().unwrap().position < split {
+            app.update(keys::map(key('n'), false).unwrap());
+            session.changed(app.replay.as_mut()).await;
+        }
+        assert_eq!(app.replay.as_ref().unwrap().position, split);
+        // A chapter opens at its first turn (here the peer lost, with the split brain
+        // detected within seconds): a little later the model holds the kernel's line.
+        app.replay.as_mut().unwrap().seek = Some(split + 20.0);
+        session.changed(app.replay.as_mut()).await;
+        app.set_report(session.report());
+        let later = app.report.clone().unwrap();
+        assert!(
+            later.timeline.iter().any(|e| e.text.contains("Split-Brain detected")),
+            "the model is at the split brain"
+        );
+        // `p` goes back to the chapter's start: a new model from the recording's start,
+        // played to there, equal to one that was never played further.
+        app.update(keys::map(key('p'), false).unwrap());
+        assert_eq!(app.replay.as_ref().unwrap().position, split);
+        session.changed(app.replay.as_mut()).await;
+        app.set_report(session.report());
+        let expected = drnfs::engine::session::replay_to(&rec, split).report().unwrap();
+        let got = app.report.as_ref().unwrap();
+        let ids = |r: &drnfs::engine::Report| r.findings.iter().map(|f| f.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(got), ids(&expected), "back at {split} s, the findings are that moment's");
+        assert_eq!(got.timeline.len(), expected.timeline.len(), "and so is the timeline");
+        assert!(got.timeline.len() < later.timeline.len());
+    });
+}
+
+fn key(c: char) -> crossterm::event::KeyEvent {
+    crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Char(c), crossterm::event::KeyModifiers::NONE)
 }

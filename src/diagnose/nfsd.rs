@@ -10,7 +10,8 @@ pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
         return;
     }
     let threads = n.threads.unwrap_or(0);
-    if threads > 0 && n.nfsd_fs.available && n.exports.iter().all(|e| e.pseudo_root) {
+    // Only a list that was read can be empty (`exports_source` names it).
+    if threads > 0 && n.nfsd_fs.available && n.exports_source.is_some() && n.exports.iter().all(|e| e.pseudo_root) {
         let source = if n.exports_source.as_deref() == Some("etab") {
             "/var/lib/nfs/etab (exportfs's table) is empty"
         } else {

@@ -78,6 +78,12 @@ impl Scene {
         self
     }
 
+    /// `file` cannot be read (missing, as in a capture made without it).
+    fn without(mut self, file: &'static str) -> Self {
+        self.files.remove(file);
+        self
+    }
+
     /// The minor's two /proc/drbd lines (state line first), after the version header.
     fn drbd(self, minor_lines: &str) -> Self {
         self.set("drbd", format!("{VERSION}{minor_lines}"))
@@ -464,6 +470,10 @@ fn exports_that_break_clients() {
     assert_eq!(raised(&no_fsid, "nfsd.export-without-fsid").unwrap().subject, "/srv/nfs/export");
     let uuid = Scene::serving().set("fs/nfsd/exports", EXPORTS.replace(",fsid=1", ",uuid=1:2:3:4")).findings();
     only(&[], &uuid);
+    // Neither exportfs's table nor the kernel's list could be read: not known, so not
+    // "nothing is exported".
+    let unread = Scene::serving().without("fs/nfsd/exports").findings();
+    only(&[], &unread);
     // nfsd stopped on the standby: no exports is expected there.
     let standby = Scene::serving().standby().set("fs/nfsd/exports", "# Version 1.1\n").findings();
     only(&[], &standby);

@@ -74,7 +74,12 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             && dev >= SLOW_WRITE_MS
             && dev >= 2.0 * (local + 1.0)
         {
-            let peer = d.peer.clone().unwrap_or_else(|| "the peer".to_owned());
+            // DRBD 8.4 names every connection "peer"; the link knows the configured name.
+            let link_peer = w.links.iter().find(|l| Some(&l.resource) == d.resource.as_ref()).map(|l| l.peer.clone());
+            let peer = match d.peer.as_deref() {
+                Some("peer") | None => link_peer.or(d.peer.clone()).unwrap_or_else(|| "the peer".to_owned()),
+                Some(p) => p.to_owned(),
+            };
             let name = backing.as_deref().unwrap_or("?");
             let protocol = d.protocol.as_deref().unwrap_or("C");
             let waits_for = if protocol == "C" { "the peer's disk" } else { "the peer's memory" };
@@ -121,8 +126,10 @@ fn disk_line(name: &str, r: Option<&drnfs_parsers::diskstats::DiskRates>) -> Str
 fn queues_line(d: &DeviceHop) -> String {
     let q = &d.queues;
     let n = |v: Option<u64>| v.map_or_else(|| "?".to_owned(), |v| v.to_string());
+    // DRBD 9 also says how much data is on its way to the peer.
+    let in_flight = q.in_flight_kib.map(|k| format!(", {k} KiB in flight to the peer")).unwrap_or_default();
     format!(
-        "DRBD queues now: {} application, {} at the local disk, {} at the peer, {} unacknowledged; {} sent",
+        "DRBD queues now: {} application, {} at the local disk, {} at the peer, {} unacknowledged{in_flight}; {} sent",
         n(q.application_pending),
         n(q.local_pending),
         n(q.peer_pending),

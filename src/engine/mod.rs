@@ -11,6 +11,7 @@
 //!                   Engine::report ◄───────────────────────────────────┘──► Report
 //! ```
 
+pub mod chapters;
 pub mod oneshot;
 pub mod replay;
 pub mod report;

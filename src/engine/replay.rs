@@ -47,6 +47,12 @@ impl<R: std::ops::Deref<Target = Recording>> Replay<R> {
         Some(sample)
     }
 
+    /// Back to the recording's start (the engine fed so far must be replaced too).
+    pub fn rewind(&mut self) {
+        self.player = Player::new(&self.recording.header.proc_root);
+        self.next = 0;
+    }
+
     /// Applies every record up to `at` seconds; true when any was applied.
     pub fn until(&mut self, engine: &mut Engine, at: f64) -> bool {
         let mut any = false;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::{Receiver, Sender};
 
+use super::chapters::Chapter;
 use super::replay::Replay;
 use super::{Engine, Report};
 use crate::source::input::Input;
@@ -21,8 +22,8 @@ pub enum Feed {
     Live(LiveOptions),
     /// A captured proc root re-read every interval (with optional events2/kernel log files).
     Capture(LiveOptions),
-    /// A recording, played at `speed` times real time.
-    Replay { recording: Box<Recording>, speed: f64 },
+    /// A recording, played at `speed` times real time from `start` seconds into it.
+    Replay { recording: Box<Recording>, speed: f64, start: f64 },
 }
 
 /// The replay's clock and the viewer's hold on it (the view's keys change it).
@@ -36,10 +37,16 @@ pub struct ReplayClock {
     pub finished: bool,
     /// Set by the step key; cleared after one sample.
     pub step_requested: bool,
+    /// The recording's chapters (`n`/`p` jump between them).
+    pub chapters: Vec<Chapter>,
+    /// A jump asked for (seconds into the recording); cleared once done.
+    pub seek: Option<f64>,
 }
 
 struct ReplayDriver {
     replay: Replay<Box<Recording>>,
+    /// The service addresses the engine was started with (a rewind starts a new one).
+    vips: Vec<IpAddr>,
     clock: f64,
     last: Instant,
     tick: tokio::time::Interval,
@@ -56,7 +63,7 @@ pub struct Session {
 impl Session {
     /// Starts the collectors (live, capture) or the replay. Needs a tokio runtime.
     pub fn start(feed: Feed, vips: Vec<IpAddr>) -> (Session, Option<ReplayClock>) {
-        let mut engine = Engine::new(vips);
+        let mut engine = Engine::new(vips.clone());
         match feed {
             Feed::Live(o) => {
                 let (tx, rx) = tokio::sync::mpsc::channel::<Input>(4096);
@@ -73,18 +80,24 @@ impl Session {
                 live::spawn(o, tx, Instant::now());
                 (Session { engine, rx: Some(rx), resolve: None, replay: None }, None)
             }
-            Feed::Replay { recording, speed } => {
+            Feed::Replay { recording, speed, start } => {
+                let start = start.clamp(0.0, recording.duration());
                 let clock = ReplayClock {
                     paused: false,
                     speed,
-                    position: 0.0,
+                    position: start,
                     duration: recording.duration(),
                     finished: false,
                     step_requested: false,
+                    chapters: super::chapters::chapters(&recording),
+                    seek: None,
                 };
                 let mut tick = tokio::time::interval(Duration::from_millis(100));
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-                let driver = ReplayDriver { replay: Replay::new(recording), clock: 0.0, last: Instant::now(), tick };
+                let mut replay = Replay::new(recording);
+                replay.until(&mut engine, start);
+                engine.refresh();
+                let driver = ReplayDriver { replay, vips, clock: start, last: Instant::now(), tick };
                 (Session { engine, rx: None, resolve: None, replay: Some(driver) }, Some(clock))
             }
         }
@@ -132,7 +145,17 @@ fn advance(d: &mut ReplayDriver, engine: &mut Engine, c: &mut ReplayClock) -> bo
     let elapsed = d.last.elapsed().as_secs_f64();
     d.last = Instant::now();
     let mut applied = false;
-    if c.paused {
+    if let Some(to) = c.seek.take() {
+        // Backwards means from the start again: the model's history only goes forward.
+        if to < d.clock {
+            *engine = Engine::new(d.vips.clone());
+            d.replay.rewind();
+        }
+        d.replay.until(engine, to);
+        engine.refresh();
+        d.clock = to;
+        applied = true;
+    } else if c.paused {
         if c.step_requested {
             c.step_requested = false;
             // One step: everything up to and including the next proc sample.

@@ -477,8 +477,11 @@ impl Model {
 
     fn note_events2_change(&mut self, c: &Change, wall: Timestamp) {
         let mut where_ = c.resource.clone();
-        if let Some(p) = &c.peer {
-            where_.push_str(&format!(" peer {p}"));
+        match c.peer.as_deref() {
+            // drbd-utils' events2 on 8.4 names every connection "peer": said once.
+            Some("peer") => where_.push_str(" peer"),
+            Some(p) => where_.push_str(&format!(" peer {p}")),
+            None => {}
         }
         if let Some(v) = c.volume {
             where_.push_str(&format!(" volume {v}"));

@@ -486,18 +486,21 @@ fn read_nfsd_fs(files: &FileSet, n: &mut Nfsd, warnings: &mut Vec<Warning>) {
     }
     n.pool_stats = r.parsed("fs/nfsd/pool_stats", nfsd_fs::pool_stats).unwrap_or_default();
     n.versions = r.parsed("fs/nfsd/versions", nfsd_fs::versions).unwrap_or_default();
-    n.export_cache = r.parsed("fs/nfsd/exports", nfsd_fs::exports).unwrap_or_default();
+    let cache = r.parsed("fs/nfsd/exports", nfsd_fs::exports);
+    n.export_cache = cache.clone().unwrap_or_default();
     // etab is optional: captures made before drnfs read it, and nodes that never ran
-    // exportfs, lack it. Then the kernel cache is the best there is.
-    match r.parsed(crate::source::proc_root::ETAB, nfsd_fs::exports) {
-        Some(exported) => {
+    // exportfs, lack it. Then the kernel cache is the best there is; with neither, what is
+    // exported is not known (and no source is named), which is not "nothing".
+    match (r.parsed(crate::source::proc_root::ETAB, nfsd_fs::exports), cache) {
+        (Some(exported), _) => {
             n.exports = exported;
             n.exports_source = Some("etab".to_owned());
         }
-        None => {
-            n.exports = n.export_cache.clone();
+        (None, Some(cache)) => {
+            n.exports = cache;
             n.exports_source = Some("kernel_cache".to_owned());
         }
+        (None, None) => n.exports_source = None,
     }
     n.export_stats = r.parsed("fs/nfsd/export_stats", nfsd_fs::export_stats).unwrap_or_default();
     n.lease_time_seconds = r.optional("fs/nfsd/nfsv4leasetime").and_then(|t| t.trim().parse().ok());

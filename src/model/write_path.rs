@@ -82,6 +82,11 @@ pub struct DrbdQueues {
     pub al_writes_per_s: Option<f64>,
     /// Replication traffic sent, KiB/s.
     pub sent_kib_per_s: Option<f64>,
+    /// Application writes sent to the peer and not yet acknowledged, KiB (DRBD 9's
+    /// `ap-in-flight`, per connection; 8.4 does not report it). What protocol C waits on.
+    pub in_flight_kib: Option<u64>,
+    /// Resync data in flight to the peer, KiB (DRBD 9's `rs-in-flight`).
+    pub resync_in_flight_kib: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -298,6 +303,10 @@ fn drbd_devices(snap: &Snapshot, config: Option<&[ResourceConfig]>) -> Vec<Devic
             q.local_pending = q.local_pending.or(d.lower_pending);
             q.peer_pending = q.peer_pending.or(pd.and_then(|p| p.pending));
             q.unacked = q.unacked.or(pd.and_then(|p| p.unacked));
+            // In sectors of 512 bytes.
+            q.in_flight_kib = q.in_flight_kib.or(connection.and_then(|c| c.ap_in_flight_sectors).map(|s| s / 2));
+            q.resync_in_flight_kib =
+                q.resync_in_flight_kib.or(connection.and_then(|c| c.rs_in_flight_sectors).map(|s| s / 2));
             let path = d.backing_dev.clone().or_else(|| conf.and_then(|(_, disk)| disk.map(str::to_owned)));
             if hop.backing.is_none()
                 && let Some(path) = path.filter(|p| p.starts_with('/'))

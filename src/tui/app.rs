@@ -222,6 +222,15 @@ impl App {
                     r.step_requested = true;
                 }
             }
+            Action::NextChapter | Action::PreviousChapter => {
+                if let Some(r) = self.replay_mut()
+                    && let Some(c) =
+                        crate::engine::chapters::jump(&r.chapters, r.position, action == Action::PreviousChapter)
+                {
+                    r.seek = Some(c.at);
+                    r.position = c.at;
+                }
+            }
             Action::Faster | Action::Slower => {
                 let up = action == Action::Faster;
                 if let Some(r) = self.replay_mut() {
@@ -324,6 +333,8 @@ mod tests {
             duration: 10.0,
             finished: false,
             step_requested: false,
+            chapters: Vec::new(),
+            seek: None,
         });
         a
     }
@@ -343,6 +354,29 @@ mod tests {
         assert!(!a.help);
         a.update(Action::Quit);
         assert!(a.quit);
+    }
+
+    #[test]
+    fn chapter_keys_jump_between_chapters() {
+        use crate::engine::chapters::Chapter;
+        let mut a = app();
+        let ch = |at: f64| Chapter { at, title: format!("at {at}") };
+        a.replay.as_mut().unwrap().chapters = vec![ch(30.0), ch(70.0)];
+        a.update(Action::NextChapter);
+        assert_eq!(a.replay.as_ref().unwrap().seek, Some(30.0));
+        a.update(Action::NextChapter);
+        let r = a.replay.as_mut().unwrap();
+        assert_eq!((r.seek, r.position), (Some(70.0), 70.0));
+        // The session takes the seek; at the last chapter `n` stays put.
+        r.seek = None;
+        a.update(Action::NextChapter);
+        assert_eq!(a.replay.as_ref().unwrap().seek, None);
+        a.replay.as_mut().unwrap().position = 200.0;
+        a.update(Action::PreviousChapter);
+        assert_eq!(a.replay.as_ref().unwrap().seek, Some(70.0));
+        // Pressed again at once: the chapter before the one just opened.
+        a.update(Action::PreviousChapter);
+        assert_eq!(a.replay.as_ref().unwrap().seek, Some(30.0));
     }
 
     #[test]

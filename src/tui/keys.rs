@@ -30,6 +30,9 @@ pub enum Action {
     /// Replay: pause or resume, one step, faster, slower.
     TogglePause,
     Step,
+    /// Replay: to the next chapter, or back to the previous one.
+    NextChapter,
+    PreviousChapter,
     Faster,
     Slower,
     /// Close a popup or clear a search.
@@ -55,7 +58,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: "Esc", what: "close help, clear a search" },
     Binding { keys: "P D F", what: "promote, demote, fail over the selected resource (guarded)" },
     Binding { keys: "space", what: "replay: pause or resume" },
-    Binding { keys: ". or n", what: "replay: one step while paused" },
+    Binding { keys: ".", what: "replay: one step while paused" },
+    Binding { keys: "n p", what: "replay: next chapter (resync, split brain, failover…), previous" },
     Binding { keys: "+ -", what: "replay: faster, slower" },
     Binding { keys: "?", what: "this help" },
     Binding { keys: "q  Ctrl-C", what: "quit" },
@@ -99,7 +103,9 @@ pub fn map(key: KeyEvent, typing: bool) -> Option<Action> {
         KeyCode::Enter => Action::ToggleDetails,
         KeyCode::Char('/') => Action::StartSearch,
         KeyCode::Char(' ') => Action::TogglePause,
-        KeyCode::Char('.') | KeyCode::Char('n') => Action::Step,
+        KeyCode::Char('.') => Action::Step,
+        KeyCode::Char('n') => Action::NextChapter,
+        KeyCode::Char('p') => Action::PreviousChapter,
         KeyCode::Char('+') | KeyCode::Char('=') => Action::Faster,
         KeyCode::Char('-') => Action::Slower,
         KeyCode::Esc => Action::Escape,

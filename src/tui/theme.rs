@@ -112,6 +112,11 @@ impl Theme {
         if self.ascii { "->" } else { "→" }
     }
 
+    /// Marks a row that divides a list (the date above a day's events).
+    pub fn rule(&self) -> &'static str {
+        if self.ascii { "--" } else { "──" }
+    }
+
     /// Separates fields on the header and footer lines.
     pub fn sep(&self) -> &'static str {
         if self.ascii { "|" } else { "│" }

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{block, byte_rate, clock, fit};
+use super::{block, byte_rate, clock};
 use crate::format::{hms, kib};
 use crate::model::health::Health;
 use crate::model::summary::{self, VolumeLine};
@@ -188,17 +188,7 @@ fn render_timeline(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
         .collect();
     let height = area.height.saturating_sub(2) as usize;
     let width = area.width.saturating_sub(2) as usize;
-    let lines: Vec<Line> = events
-        .iter()
-        .rev()
-        .take(height)
-        .rev()
-        .map(|e| {
-            let when = e.at.map(crate::clock::time_of_day).unwrap_or_else(|| "--:--:--".to_owned());
-            let text = fit(&format!("{when} {:<8} {}", e.source.label(), e.text), width, t);
-            Line::from(Span::styled(text, t.level(e.level)))
-        })
-        .collect();
+    let lines = super::events::rows(&events, width, height, t);
     let title = format!(
         "Timeline of {} ({} events{})",
         v.name,

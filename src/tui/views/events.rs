@@ -5,9 +5,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{block, fit};
-use crate::model::TimelineEvent;
+use super::block;
+use super::wrap::hanging;
+use crate::clock;
+use crate::model::{EventSource, TimelineEvent};
 use crate::tui::app::App;
+use crate::tui::theme::Theme;
 
 /// Events matching the search (case-insensitive), oldest first.
 pub fn matching(app: &App) -> Vec<&TimelineEvent> {
@@ -25,15 +28,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let height = area.height.saturating_sub(2) as usize;
     let width = area.width.saturating_sub(2) as usize;
     let end = events.len().saturating_sub(app.events_scroll.min(events.len().saturating_sub(1)));
-    let start = end.saturating_sub(height);
-    let mut lines: Vec<Line> = events[start..end]
-        .iter()
-        .map(|e| {
-            let when = e.at.map(crate::clock::date_time).unwrap_or_else(|| "?".repeat(19));
-            let text = format!("{when} {:<10} {:<10} {}", e.source.label(), fit(&e.subject, 10, t), e.text);
-            Line::from(Span::styled(fit(&text, width, t), t.level(e.level)))
-        })
-        .collect();
+    let mut lines = rows(&events[..end], width, height, t);
     if lines.is_empty() {
         lines.push(Line::from(Span::styled(
             if app.search.text.is_empty() {
@@ -52,4 +47,100 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         title.push_str(&format!(" — {} newer below", app.events_scroll));
     }
     frame.render_widget(Paragraph::new(lines).block(block(&title, t)), area);
+}
+
+/// The screen rows of the newest `events` that fill `height` rows of `width`: the time of
+/// day and a short source name, the text wrapped under itself, and a row with the date at
+/// the top and wherever the date changes (a time alone is ambiguous across midnight).
+/// Shared by this view and the DRBD view's timeline.
+pub fn rows<'a>(events: &[&TimelineEvent], width: usize, height: usize, t: &Theme) -> Vec<Line<'a>> {
+    // Every event takes at least a row: no more than `height` of them can show.
+    let shown = &events[events.len().saturating_sub(height)..];
+    // Each row with the date of its event, so the top row can be made a date row.
+    let mut lines: Vec<(Option<String>, Line)> = Vec::new();
+    let mut last_date = None;
+    for e in shown {
+        let date = e.at.map(clock::date);
+        if date.is_some() && date != last_date {
+            lines.push((date.clone(), date_row(date.as_deref().unwrap_or_default(), t)));
+            last_date = date.clone();
+        }
+        let when = e.at.map(clock::time_of_day).unwrap_or_else(|| "--:--:--".to_owned());
+        let lead = vec![Span::styled(format!("{when} {:<7} ", source_name(e.source)), t.level(e.level))];
+        // The subject is said once: most texts begin with it already ("r0: …").
+        let text = if e.subject.is_empty() || e.text.contains(&e.subject) {
+            e.text.clone()
+        } else {
+            format!("{}: {}", e.subject, e.text)
+        };
+        lines.extend(hanging(lead, &text, t.level(e.level), width).into_iter().map(|l| (date.clone(), l)));
+    }
+    // The oldest rows give way: the newest event is always whole at the bottom, and the
+    // top row says the day of what is below it.
+    lines.drain(..lines.len().saturating_sub(height));
+    if let Some((Some(date), first)) = lines.first_mut()
+        && !first.spans.iter().any(|s| s.content.contains(date.as_str()))
+    {
+        *first = date_row(date, t);
+    }
+    lines.into_iter().map(|(_, l)| l).collect()
+}
+
+fn date_row<'a>(date: &str, t: &Theme) -> Line<'a> {
+    Line::from(Span::styled(format!("{} {date}", t.rule()), t.dim()))
+}
+
+/// Seven characters: the source column leaves the row to the message.
+fn source_name(s: EventSource) -> &'static str {
+    match s {
+        EventSource::ProcDrbd => "proc",
+        other => other.label(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Level;
+    use drnfs_parsers::timestamp::Timestamp;
+
+    fn event(unix_s: i64, text: &str) -> TimelineEvent {
+        TimelineEvent {
+            at: Some(Timestamp::from_unix_micros(unix_s * 1_000_000)),
+            source: EventSource::KernelLog,
+            level: Level::Info,
+            subject: "r0".into(),
+            text: text.into(),
+        }
+    }
+
+    fn text(lines: &[Line]) -> Vec<String> {
+        lines.iter().map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect()).collect()
+    }
+
+    /// Time only, a date row at the top and where the day changes, long messages wrapped
+    /// under themselves, the subject said once, and the newest event whole at the bottom.
+    #[test]
+    fn rows_carry_the_day_and_wrap_under_the_message() {
+        let t = Theme::plain();
+        let night = 1_764_114_000; // some evening; the next event is a day later
+        let events = [
+            event(night, "conn( Connected -> NetworkFailure )"),
+            event(night + 86_400, "r0: Split-Brain detected but unresolved, dropping connection!"),
+        ];
+        let refs: Vec<&TimelineEvent> = events.iter().collect();
+        let shown = text(&rows(&refs, 60, 20, &t));
+        let day = |s: i64| clock::date(Timestamp::from_unix_micros(s * 1_000_000));
+        assert_eq!(shown[0], format!("{} {}", t.rule(), day(night)));
+        assert!(shown[1].ends_with("kernel  r0: conn( Connected -> NetworkFailure )"), "{shown:?}");
+        assert_eq!(shown[2], format!("{} {}", t.rule(), day(night + 86_400)), "{shown:?}");
+        assert!(shown[3].contains("kernel  r0: Split-Brain detected but"), "{shown:?}");
+        assert!(shown[4].starts_with(&" ".repeat(17)), "the rest under the message: {shown:?}");
+        assert!(shown.iter().all(|r| r.chars().count() <= 60), "{shown:?}");
+        // Three rows: the newest event stays whole, the top row still names its day.
+        let three = text(&rows(&refs, 60, 3, &t));
+        assert_eq!(three.len(), 3);
+        assert_eq!(three[0], format!("{} {}", t.rule(), day(night + 86_400)));
+        assert!(three[1].contains("Split-Brain"), "{three:?}");
+    }
 }

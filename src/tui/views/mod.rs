@@ -7,6 +7,7 @@ pub mod events;
 pub mod findings;
 pub mod nfs;
 pub mod overview;
+pub mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -162,6 +163,16 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App) {
         },
     };
     spans.push(Span::styled(format!("{} {mode} ", t.sep()), t.dim()));
+    // The chapter playing, where the line has room for it after the rest.
+    if let Some(r) = &app.replay
+        && let Some(c) = r.chapters.iter().rev().find(|c| c.at <= r.position + 0.5)
+    {
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        let room = (area.width as usize).saturating_sub(used + 2);
+        if room >= 12 {
+            spans.push(Span::styled(format!("{} {}", t.sep(), fit(&c.title, room, t)), t.accent()));
+        }
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -211,7 +222,7 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         let mut hint = " 1-6 views  Tab next  ? help  q quit".to_owned();
         if matches!(app.mode, Mode::Replay(_)) {
-            hint.push_str(&format!("  {}  space pause  . step  +/- speed", t.sep()));
+            hint.push_str(&format!("  {}  space pause  n p chapter  +/- speed", t.sep()));
         }
         Line::from(Span::styled(hint, t.dim()))
     };
@@ -220,17 +231,17 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App) {
 
 fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
     let width = area.width.min(70);
-    let height = (BINDINGS.len() as u16 + 4).min(area.height);
-    let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
+    let inner = width.saturating_sub(2) as usize;
     let lines: Vec<Line> = BINDINGS
         .iter()
-        .map(|b| Line::from(vec![Span::styled(format!(" {:<20}", b.keys), theme.title()), Span::raw(b.what)]))
+        .flat_map(|b| {
+            wrap::hanging(vec![Span::styled(format!(" {:<20}", b.keys), theme.title())], b.what, Style::new(), inner)
+        })
         .collect();
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
     frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(block("Keys (Esc or ? to close)", theme)).wrap(Wrap { trim: false }),
-        popup,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block("Keys (Esc or ? to close)", theme)), popup);
 }
 
 pub use crate::format::{byte_rate, clock, per_second};
@@ -244,6 +255,21 @@ pub fn fit(s: &str, width: usize, theme: &Theme) -> String {
     let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
     out.push_str(ell);
     out
+}
+
+/// Shortens `s` to `width` characters at a word boundary, with an ellipsis: a sentence
+/// that does not fit loses its last words, never half a figure (`10…` of `10 samples`).
+pub fn fit_words(s: &str, width: usize, theme: &Theme) -> String {
+    if s.chars().count() <= width {
+        return s.to_owned();
+    }
+    let ell = if theme.ascii { "~" } else { "…" };
+    let room: String = s.chars().take(width.saturating_sub(1)).collect();
+    let kept = match room.rfind(' ') {
+        Some(i) if i > 0 => room[..i].trim_end_matches([',', ';', ':', '(']).to_owned(),
+        _ => room,
+    };
+    format!("{kept}{ell}")
 }
 
 /// The whole screen of `app` at `w`×`h` as text, one line per row (for tests).
@@ -265,6 +291,16 @@ mod tests {
 
     /// Below the minimum the screen says so (and how to go on) instead of drawing views
     /// with their borders and units cut; at the minimum the views are drawn.
+    #[test]
+    fn fit_words_keeps_figures_whole() {
+        let t = Theme::plain();
+        let verdict = "requests wait for a free nfsd thread (28.4/s over the last 10 samples)";
+        assert_eq!(fit_words(verdict, 60, &t), "requests wait for a free nfsd thread (28.4/s over the last~");
+        assert_eq!(fit_words(verdict, 200, &t), verdict);
+        assert!(fit_words(verdict, 43, &t).ends_with("thread~"), "{}", fit_words(verdict, 43, &t));
+        assert_eq!(fit_words("unbroken", 5, &t), "unbr~");
+    }
+
     #[test]
     fn too_small_a_terminal_is_told_so() {
         let small = screen(MIN_WIDTH - 1, 30);

@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
+use super::wrap::fields;
 use super::{block, byte_rate, fit, per_second};
 use crate::model::health::Health;
 use crate::tui::app::App;
@@ -24,49 +25,52 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let exports_height = (n.exports.iter().filter(|e| !e.pseudo_root).count() as u16 + 2).clamp(3, 6);
-    let [summary, ops, bottom] =
-        Layout::vertical([Constraint::Length(6), Constraint::Min(4), Constraint::Length(exports_height)]).areas(area);
+    let summary_width = area.width.saturating_sub(2) as usize;
     let r = snap.rates.as_ref();
     let versions: Vec<String> =
         n.versions.iter().map(|v| format!("{}{}", if v.enabled { "+" } else { "-" }, v.version)).collect();
     let threads = n.threads.unwrap_or(0);
-    let mut lines = vec![
-        Line::from(vec![
-            Span::raw("threads "),
-            Span::styled(threads.to_string(), t.health(if threads > 0 { Health::Ok } else { Health::Critical })),
-            Span::raw(format!(
-                "   versions {}   lease {}   grace {}",
-                if versions.is_empty() { "?".to_owned() } else { versions.join(" ") },
-                n.lease_time_seconds.map_or_else(|| "?".to_owned(), |s| format!("{s} s")),
-                n.grace_time_seconds.map_or_else(|| "?".to_owned(), |s| format!("{s} s")),
-            )),
-        ]),
-        Line::from(format!(
-            "calls {}   bad {}   read {}   write {}",
-            per_second(r.and_then(|r| r.calls)),
-            per_second(r.and_then(|r| r.bad_calls)),
-            byte_rate(r.and_then(|r| r.read_bytes)),
-            byte_rate(r.and_then(|r| r.write_bytes)),
+    let mut lines = vec![Line::from(vec![
+        Span::raw("threads "),
+        Span::styled(threads.to_string(), t.health(if threads > 0 { Health::Ok } else { Health::Critical })),
+        Span::raw(format!(
+            "   versions {}   lease {}   grace {}",
+            if versions.is_empty() { "?".to_owned() } else { versions.join(" ") },
+            n.lease_time_seconds.map_or_else(|| "?".to_owned(), |s| format!("{s} s")),
+            n.grace_time_seconds.map_or_else(|| "?".to_owned(), |s| format!("{s} s")),
         )),
-        Line::from(format!(
-            "new TCP connections {}   stale file handles {}   requests that waited for a thread {}",
-            per_second(r.and_then(|r| r.tcp_connections)),
-            per_second(r.and_then(|r| r.fh_stale)),
-            per_second(r.and_then(|r| r.thread_waits)),
-        )),
+    ])];
+    let figures = [
+        format!("calls {}", per_second(r.and_then(|r| r.calls))),
+        format!("bad {}", per_second(r.and_then(|r| r.bad_calls))),
+        format!("read {}", byte_rate(r.and_then(|r| r.read_bytes))),
+        format!("write {}", byte_rate(r.and_then(|r| r.write_bytes))),
+        format!("new TCP connections {}", per_second(r.and_then(|r| r.tcp_connections))),
+        format!("stale file handles {}", per_second(r.and_then(|r| r.fh_stale))),
+        format!("requests that waited for a thread {}", per_second(r.and_then(|r| r.thread_waits))),
     ];
+    lines.extend(fields(&figures, "   ", summary_width).into_iter().map(Line::from));
     if let Some(f) = app.findings().iter().find(|f| f.id.starts_with("nfsd.grace")) {
         lines.push(Line::from(Span::styled(f.summary.clone(), t.health(Health::Degraded))));
     } else if r.is_some_and(|r| r.counters_reset) {
         lines.push(Line::from(Span::styled("counters were reset (nfsd restarted)", t.health(Health::Degraded))));
     }
+    // As tall as its rows: on a narrow screen the figures take another row, not the edge.
+    let [summary, ops, bottom] = Layout::vertical([
+        Constraint::Length(lines.len() as u16 + 2),
+        Constraint::Min(4),
+        Constraint::Length(exports_height),
+    ])
+    .areas(area);
     frame.render_widget(Paragraph::new(lines).block(block("NFS server", t)), summary);
     render_ops(frame, ops, app);
     let width = bottom.width.saturating_sub(2) as usize;
     let real: Vec<_> = n.exports.iter().filter(|e| !e.pseudo_root).collect();
     let exports: Vec<Line> = if real.is_empty() {
         vec![Line::from(Span::styled(
-            if n.nfsd_fs.available {
+            if n.nfsd_fs.available && n.exports_source.is_none() {
+                "not known: neither /var/lib/nfs/etab nor /proc/fs/nfsd/exports could be read".to_owned()
+            } else if n.nfsd_fs.available {
                 "none loaded in the kernel".to_owned()
             } else {
                 n.nfsd_fs.reason.clone().unwrap_or_default()

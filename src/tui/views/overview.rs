@@ -2,9 +2,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::wrap::hanging;
 use super::{block, byte_rate, fit, per_second};
 use crate::format::{hms, kib, ms};
 use crate::model::health::{self, Health};
@@ -83,7 +85,7 @@ fn render_write_path(frame: &mut Frame, area: Rect, app: &App, with_history: boo
     }
     let verdict = crate::diagnose::write_path::verdict(w, findings);
     let blamed = findings.iter().any(|f| f.id.starts_with("write-path.") || f.id.starts_with("nfsd.threads-saturated"));
-    let title = format!("Write path: {}", fit(&verdict, width.saturating_sub(16), t));
+    let title = format!("Write path: {}", super::fit_words(&verdict, width.saturating_sub(16), t));
     let style = if blamed { t.level(crate::model::Level::Warning) } else { t.title() };
     let block = ratatui::widgets::Block::default()
         .borders(ratatui::widgets::Borders::ALL)
@@ -243,16 +245,22 @@ fn render_clients(frame: &mut Frame, area: Rect, app: &App) {
         lines.push(Line::from(Span::styled(e.clone(), t.health(Health::Degraded))));
     }
     let width = area.width.saturating_sub(2) as usize;
+    // The address, the rate in and the share are kept whole at any width; the name gets
+    // what is left, then the rate out once the name has its 12.
+    // (A rate is at most 13 characters: `1023.99 KiB/s`.)
+    const ESSENTIAL: usize = 15 + 1 + 3 + 13 + 1 + 4;
+    let name_width = width.saturating_sub(ESSENTIAL + 1).min(12);
+    let show_out = width >= ESSENTIAL + 13 + 18;
     for row in rows.iter().take(3) {
-        let name = row.display_name().unwrap_or_default();
-        let text = format!(
-            "{:<15} {:<12} in {:>11} out {:>11} {:>4}",
-            row.address.to_string(),
-            fit(&name, 12, t),
-            byte_rate(row.in_bytes_per_s),
-            byte_rate(row.out_bytes_per_s),
-            row.share_in.map_or_else(String::new, |s| format!("{:.0}%", s * 100.0))
-        );
+        let mut text = format!("{:<15}", fit(&row.address.to_string(), 15, t));
+        if name_width >= 4 {
+            text.push_str(&format!(" {:<name_width$}", fit(&row.display_name().unwrap_or_default(), name_width, t)));
+        }
+        text.push_str(&format!(" in {:>13}", byte_rate(row.in_bytes_per_s)));
+        if show_out {
+            text.push_str(&format!(" out {:>13}", byte_rate(row.out_bytes_per_s)));
+        }
+        text.push_str(&format!(" {:>4}", row.share_in.map_or_else(String::new, |s| format!("{:.0}%", s * 100.0))));
         lines.push(Line::from(fit(&text, width, t)));
     }
     if rows.is_empty() && error.is_none() {
@@ -268,6 +276,7 @@ fn render_clients(frame: &mut Frame, area: Rect, app: &App) {
 
 fn render_findings(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
+    let width = area.width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
     for f in app.findings() {
         let tag = match f.severity {
@@ -275,17 +284,17 @@ fn render_findings(frame: &mut Frame, area: Rect, app: &App) {
             crate::model::Level::Warning => "WARN",
             crate::model::Level::Info => "INFO",
         };
-        lines
-            .push(Line::from(vec![Span::styled(format!("{tag} "), t.level(f.severity)), Span::raw(f.summary.clone())]));
+        let lead = vec![Span::styled(format!("{tag} "), t.level(f.severity))];
+        lines.extend(hanging(lead, &f.summary, Style::new(), width));
         if let Some(s) = &f.suggestion {
-            lines.push(Line::from(Span::styled(format!("     {} {s}", t.arrow()), t.dim())));
+            lines.extend(hanging(vec![Span::raw("     ")], &format!("{} {s}", t.arrow()), t.dim(), width));
         }
     }
     if lines.is_empty() {
         lines.push(Line::from(Span::styled("nothing to report", t.health(Health::Ok))));
     }
     let title = format!("Findings ({})", app.findings().len());
-    frame.render_widget(Paragraph::new(lines).block(block(&title, t)).wrap(Wrap { trim: false }), area);
+    frame.render_widget(Paragraph::new(lines).block(block(&title, t)), area);
 }
 
 /// The peer as its own drnfs sees itself (asked over ssh), on one line beside ours.

@@ -1,0 +1,193 @@
+//! Chapters of a recording: the moments an incident turns (nfsd starts serving, a resync
+//! begins, a node is promoted, the peer is lost, a split brain), so a replay can jump
+//! between them (`n`/`p`) instead of being watched minute by minute.
+//!
+//! Found from the recording's own records in one pass, without the engine: the events2
+//! lines through the same merger the model uses (a change, not a repeated state), nfsd's
+//! thread count from the proc samples, and the kernel's split-brain line (8.4's emulated
+//! events2 does not report the split-brain helper). Cheap enough to run when a replay opens.
+
+use drnfs_parsers::events2::{ChangeKind, Events2State};
+
+use crate::source::recording::{Record, Recording};
+
+/// Turns closer together than this are one chapter (a failover's demote, promote and
+/// restart of nfsd are one story).
+const SAME_CHAPTER_SECONDS: f64 = 20.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chapter {
+    /// Seconds into the recording.
+    pub at: f64,
+    pub title: String,
+}
+
+/// The recording's chapters, in time order.
+pub fn chapters(recording: &Recording) -> Vec<Chapter> {
+    let mut turns: Vec<Chapter> = Vec::new();
+    let mut state = Events2State::new();
+    let mut changes = Vec::new();
+    let mut threads: Option<u64> = None;
+    for record in &recording.records {
+        match record {
+            Record::Events2 { t, line, .. } => {
+                changes.clear();
+                if state.apply_line(line, &mut changes).is_err() {
+                    continue;
+                }
+                for c in &changes {
+                    if let Some(title) = turn(&c.resource, c.peer.is_some(), &c.what) {
+                        turns.push(Chapter { at: *t, title });
+                    }
+                }
+            }
+            Record::Kernel { t, line, .. } if line.contains("Split-Brain detected") => {
+                turns.push(Chapter { at: *t, title: "split brain".to_owned() });
+            }
+            Record::Files { t, changed, .. } => {
+                let Some(text) = changed.get("fs/nfsd/threads") else { continue };
+                let now = text.as_ref().ok().and_then(|s| drnfs_parsers::nfsd_fs::threads(s).ok()).unwrap_or(0);
+                match (threads, now) {
+                    (Some(0) | None, n) if n > 0 => {
+                        turns.push(Chapter { at: *t, title: format!("nfsd serving ({n} threads)") })
+                    }
+                    (Some(was), 0) if was > 0 => turns.push(Chapter { at: *t, title: "nfsd stopped".to_owned() }),
+                    _ => {}
+                }
+                threads = Some(now);
+            }
+            _ => {}
+        }
+    }
+    turns.sort_by(|a, b| a.at.total_cmp(&b.at));
+    let mut out: Vec<Chapter> = Vec::new();
+    for t in turns {
+        match out.last_mut() {
+            Some(last) if t.at - last.at < SAME_CHAPTER_SECONDS => {
+                if !last.title.split(", ").any(|x| x == t.title) {
+                    last.title = format!("{}, {}", last.title, t.title);
+                }
+            }
+            _ => out.push(t),
+        }
+    }
+    out
+}
+
+/// The title of a change that turns the story, if it does.
+fn turn(resource: &str, on_peer: bool, what: &ChangeKind) -> Option<String> {
+    let ChangeKind::State { field, old, new } = what else {
+        return matches!(what, ChangeKind::HelperCalled { helper } if helper == "split-brain")
+            .then(|| "split brain".to_owned());
+    };
+    let old = old.as_deref().unwrap_or("");
+    // A state first seen (no old value: the recording began in it) is where the story
+    // starts, not a turn in it.
+    if old.is_empty() {
+        return None;
+    }
+    match (field.as_str(), on_peer, new.as_str()) {
+        ("role", false, "Primary") => Some(format!("{resource} promoted here")),
+        ("role", false, "Secondary") if old == "Primary" => Some(format!("{resource} demoted here")),
+        ("replication", true, "SyncSource" | "SyncTarget") if !old.starts_with("Sync") => {
+            Some(format!("{resource} resync"))
+        }
+        ("connection", true, "StandAlone") => Some(format!("{resource} StandAlone")),
+        ("connection", true, _) if old == "Connected" => Some(format!("{resource} lost its peer")),
+        _ => None,
+    }
+}
+
+/// The chapter to jump to from `position`: the next one, or with `back` the one before
+/// the chapter playing now (a chapter just jumped to counts as playing for 5 s, so `p`
+/// twice goes back two).
+pub fn jump(chapters: &[Chapter], position: f64, back: bool) -> Option<&Chapter> {
+    if back {
+        chapters.iter().rev().find(|c| c.at < position - 5.0)
+    } else {
+        chapters.iter().find(|c| c.at > position + 0.5)
+    }
+}
+
+/// Where the bundled demo opens: on the pair serving NFS (before that the recording shows
+/// the pair being built, with nfsd not loaded yet), a few seconds in so rates are known.
+pub fn opening(chapters: &[Chapter]) -> f64 {
+    chapters.iter().find(|c| c.title.contains("nfsd serving")).map_or(0.0, |c| c.at + 3.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn events2(t: f64, line: &str) -> Record {
+        Record::Events2 { t, wall: drnfs_parsers::timestamp::Timestamp::from_unix_micros(0), line: line.to_owned() }
+    }
+
+    fn threads(t: f64, n: &str) -> Record {
+        let mut changed = BTreeMap::new();
+        changed.insert("fs/nfsd/threads".to_owned(), Ok(n.to_owned()));
+        Record::Files {
+            t,
+            wall: drnfs_parsers::timestamp::Timestamp::from_unix_micros(0),
+            changed,
+            removed: Vec::new(),
+            dirs: BTreeMap::new(),
+        }
+    }
+
+    fn recording(records: Vec<Record>) -> Recording {
+        let header = crate::source::recording::Header {
+            format: crate::source::recording::FORMAT.to_owned(),
+            version: 1,
+            drnfs_version: "test".to_owned(),
+            hostname: None,
+            started_at: drnfs_parsers::timestamp::Timestamp::from_unix_micros(0),
+            interval_ms: 1000,
+            vips: Vec::new(),
+            proc_root: "/proc".to_owned(),
+            note: None,
+        };
+        Recording { header, records, problems: Vec::new() }
+    }
+
+    #[test]
+    fn turns_are_chapters_and_repeats_are_not() {
+        let rec = recording(vec![
+            events2(1.0, "exists resource name:r0 role:Secondary"),
+            events2(1.0, "exists connection name:r0 peer-node-id:0 conn-name:peer connection:Connected role:Secondary"),
+            events2(1.0, "exists peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:Established"),
+            events2(10.0, "change resource name:r0 role:Primary"),
+            events2(12.0, "change peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:SyncSource"),
+            // Progress of the same resync: not a new chapter.
+            events2(80.0, "change peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:SyncSource"),
+            threads(100.0, "0"),
+            threads(101.0, "8"),
+            threads(102.0, "8"),
+            events2(200.0, "change connection name:r0 peer-node-id:0 conn-name:peer connection:Connecting"),
+            Record::Kernel { t: 300.0, wall: None, line: "block drbd0: Split-Brain detected but unresolved".into() },
+            events2(301.0, "change connection name:r0 peer-node-id:0 conn-name:peer connection:StandAlone"),
+            threads(400.0, "0"),
+        ]);
+        let c = chapters(&rec);
+        let titles: Vec<(f64, &str)> = c.iter().map(|c| (c.at, c.title.as_str())).collect();
+        assert_eq!(
+            titles,
+            [
+                (10.0, "r0 promoted here, r0 resync"),
+                (101.0, "nfsd serving (8 threads)"),
+                (200.0, "r0 lost its peer"),
+                (300.0, "split brain, r0 StandAlone"),
+                (400.0, "nfsd stopped"),
+            ]
+        );
+        assert_eq!(opening(&c), 104.0);
+        assert_eq!(jump(&c, 0.0, false).map(|c| c.at), Some(10.0));
+        assert_eq!(jump(&c, 101.0, false).map(|c| c.at), Some(200.0));
+        assert_eq!(jump(&c, 101.0, true).map(|c| c.at), Some(10.0), "back from a chapter just opened");
+        assert_eq!(jump(&c, 150.0, true).map(|c| c.at), Some(101.0));
+        assert_eq!(jump(&c, 5.0, true), None);
+        assert_eq!(jump(&c, 450.0, false), None);
+        assert_eq!(opening(&[]), 0.0);
+    }
+}
