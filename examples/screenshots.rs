@@ -18,8 +18,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 
-const COLS: u16 = 120;
-const ROWS: u16 = 36;
+/// Where a moment is looked for: the widest screen shows the most.
+const COLS: u16 = 160;
+const ROWS: u16 = 48;
 const FONT_PX: f32 = 16.0;
 const BG: Rgb<u8> = Rgb([0x1d, 0x20, 0x21]);
 const FG: Rgb<u8> = Rgb([0xd5, 0xc4, 0xa1]);
@@ -54,17 +55,19 @@ fn app_at(rec: &Recording, engine: &Engine, at: f64) -> App {
         duration: rec.duration(),
         finished: false,
         step_requested: false,
+        chapters: Vec::new(),
+        seek: None,
     });
     app.report = engine.report();
     app
 }
 
-/// The first sample time at which the overview's text contains `needle`.
-fn moment(rec: &Recording, needle: &str) -> f64 {
+/// The first sample time after `after` seconds at which the overview's text contains `needle`.
+fn moment(rec: &Recording, needle: &str, after: f64) -> f64 {
     let mut engine = Engine::new(rec.header.vips.clone());
     let mut replay = Replay::new(rec);
     while let Some(t) = replay.next_at() {
-        if replay.step(&mut engine) != Some(true) {
+        if replay.step(&mut engine) != Some(true) || t <= after {
             continue;
         }
         let app = app_at(rec, &engine, t);
@@ -78,17 +81,17 @@ fn moment(rec: &Recording, needle: &str) -> f64 {
     panic!("the demo never shows {needle:?}")
 }
 
-fn paint(app: &App, out: &Path, regular: &FontRef, bold: &FontRef) {
-    let mut term = Terminal::new(TestBackend::new(COLS, ROWS)).unwrap();
+fn paint(app: &App, (cols, rows): (u16, u16), out: &Path, regular: &FontRef, bold: &FontRef) {
+    let mut term = Terminal::new(TestBackend::new(cols, rows)).unwrap();
     term.draw(|f| views::render(f, app)).unwrap();
     let buf = term.backend().buffer();
     let scale = PxScale::from(FONT_PX);
     let metrics = regular.as_scaled(scale);
     let cw = metrics.h_advance(regular.glyph_id('M')).ceil() as u32;
     let ch = (metrics.ascent() - metrics.descent() + metrics.line_gap()).ceil() as u32;
-    let mut img = RgbImage::from_pixel(cw * u32::from(COLS), ch * u32::from(ROWS), BG);
-    for y in 0..ROWS {
-        for x in 0..COLS {
+    let mut img = RgbImage::from_pixel(cw * u32::from(cols), ch * u32::from(rows), BG);
+    for y in 0..rows {
+        for x in 0..cols {
             let cell = &buf[(x, y)];
             let mut fg = rgb(cell.fg, FG);
             let mut bg = rgb(cell.bg, BG);
@@ -136,18 +139,31 @@ fn main() {
     let bold_bytes = std::fs::read(font_path("DejaVuSansMono-Bold.ttf")).expect("fonts-dejavu-core is needed");
     let regular = FontRef::try_from_slice(&regular_bytes).unwrap();
     let bold = FontRef::try_from_slice(&bold_bytes).unwrap();
+    let resync = moment(&rec, "sending ", 0.0) + 4.0;
+    let clients = moment(&rec, "of the NFS calls", 0.0) + 5.0;
+    // The link slowed under the writing client (writes also waited on replication during
+    // the initial resync, before any client).
+    let write_path = moment(&rec, "writes wait on replication", clients) + 2.0;
+    let split = moment(&rec, "split brain between", 0.0) + 2.0;
+    // The size on-call engineers have over SSH, and a large terminal.
+    let (small, large) = ((80, 24), (160, 48));
     let shots = [
-        ("overview-resync", moment(&rec, "sending ") + 4.0, View::Overview),
-        ("drbd-resync", moment(&rec, "sending ") + 4.0, View::Drbd),
-        ("nfs-client-load", moment(&rec, "of the NFS calls") + 5.0, View::Nfs),
-        ("clients-client-load", moment(&rec, "of the NFS calls") + 5.0, View::Clients),
-        ("overview-split-brain", moment(&rec, "split brain between") + 2.0, View::Overview),
-        ("events-split-brain", moment(&rec, "split brain between") + 2.0, View::Events),
+        ("overview-split-brain", split, View::Overview, large),
+        ("overview-split-brain-80x24", split, View::Overview, small),
+        ("overview-write-path", write_path, View::Overview, large),
+        ("overview-write-path-80x24", write_path, View::Overview, small),
+        ("overview-resync", resync, View::Overview, large),
+        ("drbd-resync", resync, View::Drbd, large),
+        ("nfs-client-load", clients, View::Nfs, large),
+        ("clients-client-load", clients, View::Clients, large),
+        ("clients-client-load-80x24", clients, View::Clients, small),
+        ("events-split-brain", split, View::Events, large),
+        ("events-split-brain-80x24", split, View::Events, small),
     ];
-    for (name, t, view) in shots {
+    for (name, t, view, size) in shots {
         let engine = drnfs::engine::session::replay_to(&rec, t);
         let mut app = app_at(&rec, &engine, t);
         app.update(Action::Show(view));
-        paint(&app, &root.join(format!("screenshots/{name}.png")), &regular, &bold);
+        paint(&app, size, &root.join(format!("screenshots/{name}.png")), &regular, &bold);
     }
 }
