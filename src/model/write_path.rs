@@ -318,7 +318,8 @@ fn drbd_devices(snap: &Snapshot, config: Option<&[ResourceConfig]>) -> Vec<Devic
     // The peer by its configured name where DRBD did not name it (8.4's /proc/drbd, the
     // events2 emulation without peer devices): the other host of the resource.
     for hop in &mut out {
-        if hop.peer.is_none()
+        // 8.4's emulated events2 calls every connection "peer": not a name.
+        if (hop.peer.is_none() || hop.peer.as_deref() == Some("peer"))
             && let Some(r) = config.and_then(|c| c.iter().find(|r| Some(&r.name) == hop.resource.as_ref()))
         {
             let others: Vec<&str> =
