@@ -656,12 +656,7 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 let speed = cli.view.speed.unwrap_or(if cli.view.demo { 4.0 } else { 1.0 }).clamp(0.25, 30.0);
                 let vips = if sources.vips.is_empty() { recording.header.vips.clone() } else { sources.vips.clone() };
                 // The demo opens on the pair serving NFS; a recording of one's own from its start.
-                let start = if cli.view.demo {
-                    crate::engine::chapters::opening(&crate::engine::chapters::chapters(&recording))
-                } else {
-                    0.0
-                };
-                let feed = Feed::Replay { recording: Box::new(recording), speed, start };
+                let feed = Feed::Replay { recording: Box::new(recording), speed, open_serving: cli.view.demo };
                 return run_tui(tui::TuiOptions {
                     feed,
                     name,

@@ -440,11 +440,12 @@ fn the_demo_opens_serving_and_jumps_between_chapters() {
 
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        let feed = Feed::Replay { recording: Box::new(rec.clone()), speed: 1.0, start };
+        let feed = Feed::Replay { recording: Box::new(rec.clone()), speed: 1.0, open_serving: true };
         let (mut session, clock) = Session::start(feed, rec.header.vips.clone());
         let mut app =
             App::new(Mode::Replay("demo".into()), Theme { color: false, ascii: false }, rec.header.vips.clone());
         app.replay = clock;
+        assert_eq!(app.replay.as_ref().unwrap().position, start, "the demo opens where nfsd serves");
         app.replay.as_mut().unwrap().paused = true;
         app.set_report(session.report());
         let serving_now = app.report.as_ref().unwrap();

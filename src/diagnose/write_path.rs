@@ -74,12 +74,8 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             && dev >= SLOW_WRITE_MS
             && dev >= 2.0 * (local + 1.0)
         {
-            // DRBD 8.4 names every connection "peer"; the link knows the configured name.
-            let link_peer = w.links.iter().find(|l| Some(&l.resource) == d.resource.as_ref()).map(|l| l.peer.clone());
-            let peer = match d.peer.as_deref() {
-                Some("peer") | None => link_peer.or(d.peer.clone()).unwrap_or_else(|| "the peer".to_owned()),
-                Some(p) => p.to_owned(),
-            };
+            // The model names 8.4's peer from the configuration (its events2 says "peer").
+            let peer = d.peer.clone().unwrap_or_else(|| "the peer".to_owned());
             let name = backing.as_deref().unwrap_or("?");
             let protocol = d.protocol.as_deref().unwrap_or("C");
             let waits_for = if protocol == "C" { "the peer's disk" } else { "the peer's memory" };

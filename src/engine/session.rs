@@ -22,8 +22,9 @@ pub enum Feed {
     Live(LiveOptions),
     /// A captured proc root re-read every interval (with optional events2/kernel log files).
     Capture(LiveOptions),
-    /// A recording, played at `speed` times real time from `start` seconds into it.
-    Replay { recording: Box<Recording>, speed: f64, start: f64 },
+    /// A recording, played at `speed` times real time, from its start or (the demo) from
+    /// where the pair serves NFS ([`super::chapters::opening`]).
+    Replay { recording: Box<Recording>, speed: f64, open_serving: bool },
 }
 
 /// The replay's clock and the viewer's hold on it (the view's keys change it).
@@ -80,7 +81,10 @@ impl Session {
                 live::spawn(o, tx, Instant::now());
                 (Session { engine, rx: Some(rx), resolve: None, replay: None }, None)
             }
-            Feed::Replay { recording, speed, start } => {
+            Feed::Replay { recording, speed, open_serving } => {
+                // One pass over the recording finds the chapters, and the demo's opening in them.
+                let chapters = super::chapters::chapters(&recording);
+                let start = if open_serving { super::chapters::opening(&chapters) } else { 0.0 };
                 let start = start.clamp(0.0, recording.duration());
                 let clock = ReplayClock {
                     paused: false,
@@ -89,7 +93,7 @@ impl Session {
                     duration: recording.duration(),
                     finished: false,
                     step_requested: false,
-                    chapters: super::chapters::chapters(&recording),
+                    chapters,
                     seek: None,
                 };
                 let mut tick = tokio::time::interval(Duration::from_millis(100));
