@@ -59,6 +59,16 @@ const RULES: &[(&str, &str, &str)] = &[
     ("drbd.resync-stalled", "resync-stalled/nodea", "resync/nodea"),
 ];
 
+/// Rules seen in a lab state no capture was taken in: (rule, node, the recording's chapter,
+/// seconds after the chapter opens). The rule is checked there, and `must_not_with` the
+/// rule that would be a wrong reading of the same state.
+const AT_A_CHAPTER: &[(&str, &str, &str, f64, &str)] = &[
+    // The lab's online verify (findings.sh, out-of-sync): nodeb runs `drbdadm verify`, so
+    // nodea is VerifyT. A verify copies nothing: not a resync.
+    ("drbd.verify", "nodea", "online verify", 10.0, "drbd.resync"),
+    ("drbd.verify", "nodeb", "online verify", 10.0, "drbd.resync"),
+];
+
 /// Rules the lab cannot put a real pair into, and why.
 const NOT_IN_THE_LAB: &[(&str, &str)] = &[
     ("role.mounted-without-primary", "DRBD 8.4 refuses to demote a mounted device; DRBD 9 secondary --force can"),
@@ -150,8 +160,31 @@ fn every_rule_is_covered_here_or_explained() {
     let re = regex::Regex::new(r#""((?:drbd|config|role|nfsd|client|source)\.[a-z-]+)""#).unwrap();
     let ids: BTreeSet<&str> = re.captures_iter(&source).map(|c| c.get(1).unwrap().as_str()).collect();
     for id in &ids {
-        let covered = RULES.iter().any(|(r, _, _)| r == id) || NOT_IN_THE_LAB.iter().any(|(r, _)| r == id);
+        let covered = RULES.iter().any(|(r, _, _)| r == id)
+            || AT_A_CHAPTER.iter().any(|(r, ..)| r == id)
+            || NOT_IN_THE_LAB.iter().any(|(r, _)| r == id);
         assert!(covered, "rule {id} has no lab scenario here and no reason in NOT_IN_THE_LAB");
+    }
+}
+
+#[test]
+fn rules_raised_at_a_chapter_of_the_recording() {
+    for (rule, node, chapter, after, wrong) in AT_A_CHAPTER {
+        let file = if *node == "nodea" { "lab-incident.drnfs.gz" } else { "lab-incident-nodeb.drnfs.gz" };
+        let rec = Recording::open(&fixtures().join("demo").join(file)).unwrap();
+        let found = drnfs::engine::chapters::chapters(&rec);
+        let at = found
+            .iter()
+            .find(|c| c.title.contains(chapter))
+            .unwrap_or_else(|| panic!("{node}: no chapter {chapter:?} in {found:?}"))
+            .at
+            + after;
+        let mut engine = Engine::new(rec.header.vips.clone());
+        Replay::new(&rec).until(&mut engine, at);
+        engine.refresh();
+        let rules: Vec<&str> = engine.findings().iter().map(|f| f.id.split(':').next().unwrap()).collect();
+        assert!(rules.contains(rule), "{node} {chapter} +{after} s: {rule} not raised ({rules:?})");
+        assert!(!rules.contains(wrong), "{node} {chapter} +{after} s: {wrong} raised beside {rule} ({rules:?})");
     }
 }
 

@@ -40,7 +40,7 @@ pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
             out.push(resync(l, s));
             if l.minor.is_some_and(|m| stalled_by_history(model, m)) {
                 out.push(
-                    Finding::new("drbd.resync-stalled", &l.subject, Severity::Warning, format!("{}: resync made no progress in the last minute", l.subject))
+                    Finding::new("drbd.resync-stalled", &l.subject, Severity::Warning, format!("{}: {} made no progress in the last minute", l.subject, if l.is_verify() { "online verify" } else { "resync" }))
                         .evidence(format!("{:.1}% for 60 samples", s.percent))
                         .suggest("check the replication link and the peer's disk; drbdadm pause-sync/resume-sync restarts the controller"),
                 );
@@ -183,6 +183,9 @@ fn peer_unreachable(l: &Link, c: &ConnectionState) -> Finding {
 }
 
 fn resync(l: &Link, s: &super::links::Progress) -> Finding {
+    if l.is_verify() {
+        return verify(l, s);
+    }
     let subject = &l.subject;
     let target = l.is_sync_target();
     let paused = matches!(l.replication, Some(ReplicationState::PausedSyncS | ReplicationState::PausedSyncT));
@@ -213,6 +216,33 @@ fn resync(l: &Link, s: &super::links::Progress) -> Finding {
     }
     if target {
         f = f.suggest("do not promote this node until the resync finishes: its data is Inconsistent");
+    }
+    f
+}
+
+/// An online verify (`drbdadm verify`) compares checksums of both sides' blocks; it copies
+/// nothing, so neither side's data changes and no promotion rule follows from it. What it
+/// finds is only marked out of sync: DRBD resyncs those blocks at the next connect.
+fn verify(l: &Link, s: &super::links::Progress) -> Finding {
+    let subject = &l.subject;
+    let mut f = Finding::new(
+        "drbd.verify",
+        subject,
+        if s.stalled { Severity::Warning } else { Severity::Info },
+        format!(
+            "{subject}: online verify with {} {:.1}% done, {} left, ETA {}{}",
+            l.peer_name(),
+            s.percent,
+            s.remaining_kib.map_or_else(|| "?".to_owned(), kib),
+            s.eta_seconds.map_or_else(|| "unknown".to_owned(), |e| hms(e as u64)),
+            if s.stalled { " — STALLED" } else { "" }
+        ),
+    )
+    .evidence(l.state_text.clone());
+    if let Some(oos) = l.out_of_sync_kib.filter(|o| *o > 0) {
+        f = f
+            .evidence(format!("{} found different so far (marked out of sync)", kib(oos)))
+            .suggest("when the verify ends, disconnect and connect the resource (drbdadm disconnect, then connect) to resync the blocks it found");
     }
     f
 }

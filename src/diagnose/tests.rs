@@ -645,6 +645,48 @@ fn drbd9_resync_is_read_from_the_peer_device() {
     assert!(f.summary.starts_with("r0: receiving resync 20.5% done, 46.98 MiB left, ETA 0:00:20"), "{}", f.summary);
 }
 
+/// An online verify copies nothing: it is not a resync, it does not make the receiving
+/// side's data stale (no "do not promote"), and the blocks it found are named with the step
+/// that resyncs them. The lab's own verify (kernel 8.4.11, `fixtures/stream`) looks like this.
+#[test]
+fn an_online_verify_is_not_called_a_resync() {
+    let verify_target = Scene::serving()
+        .standby()
+        .drbd(" 0: cs:VerifyT ro:Secondary/Primary ds:UpToDate/UpToDate C r-----\n    ns:0 nr:0 dw:0 dr:20480 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:8\n\t[===>................] verified: 15.7% (111656/132404)K\n\tfinish: 0:00:56 speed: 1,936 (1,900) want: 4,096 K/sec\n")
+        .findings();
+    only(&["drbd.verify (info)"], &verify_target);
+    let f = raised(&verify_target, "drbd.verify").unwrap();
+    assert!(
+        f.summary.starts_with("r0: online verify with nodea 15.7% done, 109.04 MiB left, ETA 0:00:56"),
+        "{}",
+        f.summary
+    );
+    assert!(!f.summary.contains("resync"), "{}", f.summary);
+    let next = f.suggestion.as_deref().unwrap();
+    assert!(next.contains("disconnect") && !next.contains("promote"), "{next}");
+    assert!(f.evidence.iter().any(|e| e == "8 KiB found different so far (marked out of sync)"), "{:?}", f.evidence);
+    // Nothing found yet: nothing to do afterwards either.
+    let clean = Scene::serving()
+        .drbd(" 0: cs:VerifyS ro:Primary/Secondary ds:UpToDate/UpToDate C r-----\n    ns:0 nr:0 dw:0 dr:20480 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n\t[===>................] verified: 15.7% (111656/132404)K\n\tfinish: 0:00:56 speed: 1,936 (1,900) want: 4,096 K/sec\n")
+        .findings();
+    only(&["drbd.verify (info)"], &clean);
+    assert_eq!(raised(&clean, "drbd.verify").unwrap().suggestion, None);
+    // DRBD 9: out-of-sync is what verify found, not what is left: the rest comes from the
+    // verify's total (rs-total, sectors).
+    let drbd9 = Scene::serving()
+        .drbd9(&[
+            R9,
+            D9,
+            C9,
+            &P9.replace("replication:Established", "replication:VerifyS")
+                .replace("out-of-sync:0", "out-of-sync:4 done:25.00 rs-total:2097152 eta:30"),
+        ])
+        .findings();
+    only(&["drbd.verify (info)"], &drbd9);
+    let s = &raised(&drbd9, "drbd.verify").unwrap().summary;
+    assert!(s.contains("25.0% done, 768 MiB left, ETA 0:00:30"), "{s}");
+}
+
 #[test]
 fn drbd9_one_of_two_peers_gone_is_not_alone() {
     let c2 = "connection name:r0 peer-node-id:2 conn-name:nodec connection:Connecting role:Unknown congested:no";

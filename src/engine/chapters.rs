@@ -1,5 +1,5 @@
 //! Chapters of a recording: the moments an incident turns (nfsd starts serving, a resync
-//! begins, a node is promoted, the peer is lost, a split brain), so a replay can jump
+//! or an online verify begins, a node is promoted, the peer is lost, a split brain), so a replay can jump
 //! between them (`n`/`p`) instead of being watched minute by minute.
 //!
 //! Found from the recording's own records in one pass, without the engine: the events2
@@ -92,6 +92,9 @@ fn turn(resource: &str, on_peer: bool, what: &ChangeKind) -> Option<String> {
         ("replication", true, "SyncSource" | "SyncTarget") if !old.starts_with("Sync") => {
             Some(format!("{resource} resync"))
         }
+        ("replication", true, "VerifyS" | "VerifyT") if !old.starts_with("Verify") => {
+            Some(format!("{resource} online verify"))
+        }
         ("connection", true, "StandAlone") => Some(format!("{resource} StandAlone")),
         ("connection", true, _) if old == "Connected" => Some(format!("{resource} lost its peer")),
         _ => None,
@@ -168,6 +171,10 @@ mod tests {
             Record::Kernel { t: 300.0, wall: None, line: "block drbd0: Split-Brain detected but unresolved".into() },
             events2(301.0, "change connection name:r0 peer-node-id:0 conn-name:peer connection:StandAlone"),
             threads(400.0, "0"),
+            events2(500.0, "change connection name:r0 peer-node-id:0 conn-name:peer connection:Connected"),
+            events2(520.0, "change peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:Established"),
+            events2(600.0, "change peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:VerifyS"),
+            events2(650.0, "change peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:VerifyS"),
         ]);
         let c = chapters(&rec);
         let titles: Vec<(f64, &str)> = c.iter().map(|c| (c.at, c.title.as_str())).collect();
@@ -179,6 +186,7 @@ mod tests {
                 (200.0, "r0 lost its peer"),
                 (300.0, "split brain, r0 StandAlone"),
                 (400.0, "nfsd stopped"),
+                (600.0, "r0 online verify"),
             ]
         );
         assert_eq!(opening(&c), 104.0);
@@ -187,7 +195,7 @@ mod tests {
         assert_eq!(jump(&c, 101.0, true).map(|c| c.at), Some(10.0), "back from a chapter just opened");
         assert_eq!(jump(&c, 150.0, true).map(|c| c.at), Some(101.0));
         assert_eq!(jump(&c, 5.0, true), None);
-        assert_eq!(jump(&c, 450.0, false), None);
+        assert_eq!(jump(&c, 650.0, false), None);
         assert_eq!(opening(&[]), 0.0);
     }
 }

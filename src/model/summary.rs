@@ -1,7 +1,7 @@
 //! One line per DRBD volume and peer, whichever source described it (/proc/drbd minors on
 //! 8.x, events2 resources on 9, where a volume has one line per peer), for overviews.
 
-use drnfs_parsers::drbd_state::{DiskState, ProcCs, Role};
+use drnfs_parsers::drbd_state::{DiskState, ProcCs, ReplicationState, Role};
 
 use super::health::{self, Health};
 use super::snapshot::Drbd;
@@ -38,7 +38,11 @@ pub struct SyncLine {
     pub remaining_kib: Option<u64>,
     pub total_kib: Option<u64>,
     pub stalled: bool,
+    /// This node receives the resync (its data is the one being brought up to date).
     pub target: bool,
+    /// An online verify, not a resync: blocks are compared, none are sent, and the data
+    /// on both sides stays as it was (differences found are only marked out of sync).
+    pub verify: bool,
 }
 
 pub fn volumes(d: &Drbd) -> Vec<VolumeLine> {
@@ -67,6 +71,7 @@ pub fn volumes(d: &Drbd) -> Vec<VolumeLine> {
                 total_kib: Some(p.total_kib),
                 stalled: p.stalled,
                 target: matches!(m.connection, ProcCs::SyncTarget | ProcCs::PausedSyncT | ProcCs::VerifyT),
+                verify: matches!(m.connection, ProcCs::VerifyS | ProcCs::VerifyT),
             }),
             out_of_sync_kib: m.counters.as_ref().map(|c| c.oos),
             several_peers: false,
@@ -108,21 +113,27 @@ pub fn volumes(d: &Drbd) -> Vec<VolumeLine> {
                     protocol,
                     sync: pd.and_then(|p| p.sync.as_ref()).map(|s| {
                         let percent = s.percent.unwrap_or(0.0);
+                        let replication = pd.and_then(|p| p.replication.as_ref());
+                        let verify = matches!(replication, Some(ReplicationState::VerifyS | ReplicationState::VerifyT));
+                        let rs_total_kib = s.rs_total_sectors.map(|t| t / 2);
+                        // During a verify, out-of-sync counts the differences found so far,
+                        // not what is left to compare: what is left follows from the total.
+                        let (remaining_kib, total_kib) = if verify {
+                            (rs_total_kib.map(|t| ((t as f64) * (1.0 - percent / 100.0)).max(0.0) as u64), rs_total_kib)
+                        } else {
+                            (out_of_sync_kib, rs_total_kib.or_else(|| total_from_done(percent, out_of_sync_kib)))
+                        };
                         SyncLine {
                             percent,
                             eta_seconds: s.eta_seconds.map(|e| e as u64),
                             speed_kib_s: s.speed_kib_s.map(|v| v as u64),
                             avg_speed_kib_s: s.avg_speed_kib_s.map(|v| v as u64),
                             want_kib_s: s.want_kib_s.map(|v| v as u64),
-                            remaining_kib: out_of_sync_kib,
-                            total_kib: s
-                                .rs_total_sectors
-                                .map(|t| t / 2)
-                                .or_else(|| total_from_done(percent, out_of_sync_kib)),
+                            remaining_kib,
+                            total_kib,
                             stalled: false,
-                            target: pd
-                                .and_then(|p| p.replication.as_ref())
-                                .is_some_and(|r| r.to_string().ends_with('T')),
+                            target: replication.is_some_and(|r| r.to_string().ends_with('T')),
+                            verify,
                         }
                     }),
                     out_of_sync_kib,

@@ -79,7 +79,11 @@ fn render_detail(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
     if let Some(s) = &v.sync {
         let width = (area.width as usize).saturating_sub(30).clamp(10, 50);
         lines.push(Line::from(vec![
-            Span::raw(if s.target { "resync from peer " } else { "resync to peer   " }),
+            Span::raw(match (s.verify, s.target) {
+                (true, _) => "online verify    ",
+                (false, true) => "resync from peer ",
+                (false, false) => "resync to peer   ",
+            }),
             Span::styled(
                 t.bar(s.percent / 100.0, width),
                 t.health(if s.stalled { Health::Critical } else { Health::Degraded }),

@@ -150,7 +150,11 @@ pub fn volume_lines(v: &VolumeLine, t: &Theme, width: usize) -> Vec<Line<'static
     }
     let mut lines = vec![Line::from(spans)];
     if let Some(s) = &v.sync {
-        let label = if s.target { "receiving" } else { "sending" };
+        let label = match (s.verify, s.target) {
+            (true, _) => "verifying",
+            (false, true) => "receiving",
+            (false, false) => "sending",
+        };
         let bar_width = width.saturating_sub(60).clamp(10, 30);
         let mut text = vec![
             Span::raw(format!("   {label} ")),
