@@ -200,11 +200,23 @@ fn the_demo_tells_the_incident_in_order() {
 fn cut_figures(screen: &str) -> Vec<String> {
     let ellipsis_after_figure = regex::Regex::new(r"(\d|\d (B|KiB|MiB|GiB|ms|s)|/s|%)[…~]").unwrap();
     let partial_unit = regex::Regex::new(r"\d(\.\d+)? (m|K|Ki|M|Mi|G|Gi|KiB/|MiB/|GiB/|B/)([│ ]|$)").unwrap();
-    screen
-        .lines()
+    // A figure wrapped away from its unit: `read 0   │` then `│B/s`.
+    let ends_with_number = regex::Regex::new(r"\d\s*[│|]\s*$").unwrap();
+    let starts_with_unit = regex::Regex::new(r"^\s*[│|](B|KiB|MiB|GiB|ms|s)?(/s)?([\s│|]|$)").unwrap();
+    let lines: Vec<&str> = screen.lines().collect();
+    let mut out: Vec<String> = lines
+        .iter()
         .filter(|l| ellipsis_after_figure.is_match(l) || partial_unit.is_match(l))
-        .map(str::to_owned)
-        .collect()
+        .map(|l| (*l).to_owned())
+        .collect();
+    for pair in lines.windows(2) {
+        if ends_with_number.is_match(pair[0])
+            && starts_with_unit.captures(pair[1]).is_some_and(|c| c.get(1).is_some() || c.get(2).is_some())
+        {
+            out.push(format!("{} / {}", pair[0], pair[1]));
+        }
+    }
+    out
 }
 
 /// At 80×24, the size of an SSH window at 3 a.m., every view of every lab capture and of
@@ -223,7 +235,9 @@ fn nothing_is_cut_at_80x24() {
             }
         }
     }
-    for t in [first_moment("sending "), first_moment("of the NFS calls") + 5.0] {
+    for t in
+        [first_moment("sending "), first_moment("of the NFS calls") + 5.0, first_moment("writes wait on replication")]
+    {
         apps.push((format!("demo at {t:.0} s"), app_from_demo(t)));
     }
     assert!(apps.len() > 40, "{} screens", apps.len());
@@ -245,6 +259,13 @@ fn nothing_is_cut_at_80x24() {
     assert!(cut.is_empty(), "{} rows with a figure cut:\n{}", cut.len(), cut.join("\n"));
     // The check itself catches what it is for.
     assert_eq!(cut_figures("│in 116 B…│\n│rtt 22.9 m│\n│write 60.22 Ki │\n│fine 1.5 MiB/s│").len(), 3);
+    assert_eq!(
+        cut_figures(
+            "│sent 1 KiB/s  read 0   │\n│B/s                    │\n│pending 0              │\n│sync'ed 3             │"
+        )
+        .len(),
+        1
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Where NFS writes wait: the hop of the write path that dominates, named with the figures
-//! that led to it. Rules read two minutes of history so a single slow second is not a
-//! verdict: a hop is blamed only when it stayed slow over the last [`WINDOW`] samples.
+//! that led to it. A single slow second is not a verdict: the model measures each hop over
+//! the last 5 s (or one longer sample), and a hop is blamed when that window is slow.
 
 use super::{Finding, Severity};
 use crate::format::{byte_rate, ms, per_second};
@@ -21,9 +21,15 @@ pub const SLOW_WRITE_MS: f64 = 20.0;
 /// samples (`doctor --sample-seconds 10` measures one 10 s interval).
 const SUSTAINED_SECONDS: f64 = 3.0;
 
-/// Mean of the last [`WINDOW`] samples when enough of them are known: [`KNOWN`] samples,
-/// or fewer that together cover [`SUSTAINED_SECONDS`] (`interval` is the sampling
-/// interval).
+/// A rate the model already took over its window (the last 5 s): its latest value, once
+/// the window covers [`SUSTAINED_SECONDS`] (a view just started has less).
+fn windowed(s: Option<&Series>, interval: f64) -> Option<f64> {
+    (interval >= SUSTAINED_SECONDS).then(|| s?.values().last().flatten()).flatten()
+}
+
+/// A level sampled each tick (requests pending): the mean of the last [`WINDOW`] samples
+/// when enough of them are known: [`KNOWN`] samples, or fewer that together cover
+/// [`SUSTAINED_SECONDS`] (`interval` is the sampling interval).
 fn sustained(s: Option<&Series>, interval: f64) -> Option<f64> {
     let s = s?;
     let known = s.values().rev().take(WINDOW).filter(Option::is_some).count();
@@ -34,16 +40,17 @@ fn sustained(s: Option<&Series>, interval: f64) -> Option<f64> {
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     let Some(w) = &model.write_path else { return };
     let h = &model.history;
-    let sustained = |s: Option<&Series>| sustained(s, w.interval_seconds);
+    let level = |s: Option<&Series>| sustained(s, w.interval_seconds);
+    let rate = |s: Option<&Series>| windowed(s, w.interval_seconds);
     for d in &w.devices {
         let drbd = format!("drbd{}", d.minor);
         let subject =
             d.resource.clone().map_or_else(|| drbd.clone(), |r| d.volume.map_or(r.clone(), |v| format!("{r}/{v}")));
         let backing = d.backing.as_ref().and_then(|b| b.name.clone());
-        let device_await = sustained(h.write_await_ms.get(&drbd));
-        let local_await = backing.as_ref().and_then(|n| sustained(h.write_await_ms.get(n)));
-        let local_busy = backing.as_ref().and_then(|n| sustained(h.utilisation.get(n)));
-        let pending = sustained(h.peer_pending.get(&d.minor));
+        let device_await = rate(h.write_await_ms.get(&drbd));
+        let local_await = backing.as_ref().and_then(|n| rate(h.write_await_ms.get(n)));
+        let local_busy = backing.as_ref().and_then(|n| rate(h.utilisation.get(n)));
+        let pending = level(h.peer_pending.get(&d.minor));
         // The local disk is the hop when its writes are slow and it is either saturated or
         // most of what the DRBD device waits for (a throttled or remote disk can be slow
         // while idle between bursts).

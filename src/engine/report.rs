@@ -28,9 +28,12 @@ pub struct Report {
     pub host: Host,
     pub drbd: Drbd,
     pub nfsd: Nfsd,
-    /// Per-second rates of the nfsd counters, when two samples were taken
-    /// (`--sample-seconds`, or any view of the live model).
+    /// Per-second rates of the nfsd counters over the last 5 s (`interval_seconds` says
+    /// over how long exactly), when two samples were taken (`--sample-seconds`, or any
+    /// view of the live model).
     pub rates: Option<NfsdRates>,
+    /// The same rates averaged over the last minute, or as much of it as was sampled.
+    pub rates_minute: Option<NfsdRates>,
     /// Per-minor replication and disk traffic from the /proc/drbd counters (DRBD 8).
     pub minor_rates: Vec<MinorRates>,
     /// Where writes wait, hop by hop: nfsd threads, each DRBD device, its backing disk,
@@ -67,6 +70,7 @@ impl Default for Report {
             drbd: Drbd::default(),
             nfsd: Nfsd::default(),
             rates: None,
+            rates_minute: None,
             minor_rates: Vec::new(),
             write_path: None,
             clients: Vec::new(),
@@ -143,6 +147,7 @@ impl Report {
             drbd,
             nfsd: snap.nfsd.clone(),
             rates: model.nfsd_rates.clone(),
+            rates_minute: model.nfsd_rates_minute.clone(),
             minor_rates: model.minor_rates.clone(),
             write_path: model.write_path.clone(),
             clients: c.rows.clone(),

@@ -27,6 +27,8 @@ pub struct ClientConnection {
     pub bytes_in: Option<u64>,
     /// Bytes the client acknowledged (`tcp_info.bytes_acked`).
     pub bytes_out: Option<u64>,
+    /// This connection's rates over the last sample interval only (the client's row has
+    /// them over the rate window).
     pub in_bytes_per_s: Option<f64>,
     pub out_bytes_per_s: Option<f64>,
     /// RPC calls per second the client sent over this connection, estimated from TCP
@@ -79,16 +81,17 @@ pub struct ClientRow {
     pub recv_q: u64,
     #[serde(default)]
     pub send_q: u64,
+    /// Bytes/s over the rate window ([`super::rates::RATE_WINDOW_SECONDS`]).
     pub in_bytes_per_s: Option<f64>,
     pub out_bytes_per_s: Option<f64>,
-    /// Share of all clients' inbound bytes in the last interval (0–1).
+    /// Share of all clients' inbound bytes over the rate window (0–1).
     pub share_in: Option<f64>,
     /// Share of all clients' inbound bytes over the last [`SHARE_WINDOW_SECONDS`].
     pub share_in_window: Option<f64>,
     /// Inbound bytes over that window.
     #[serde(default)]
     pub window_bytes_in: u64,
-    /// RPC calls per second in the last interval, estimated from TCP ([`estimated_calls`]).
+    /// RPC calls per second over the rate window, estimated from TCP ([`estimated_calls`]).
     pub calls_per_s: Option<f64>,
     /// Share of all clients' (estimated) RPC calls over the window: its share of the ops.
     pub calls_share: Option<f64>,
@@ -149,6 +152,8 @@ struct Traffic {
 
 #[derive(Debug, Clone)]
 struct Interval {
+    /// The sample this interval started at.
+    from: f64,
     at: f64,
     per_ip: HashMap<IpAddr, Traffic>,
 }
@@ -160,10 +165,10 @@ pub struct ClientTracker {
     last_at: Option<f64>,
     window: VecDeque<Interval>,
     pub rows: Vec<ClientRow>,
-    /// Inbound and outbound bytes/s over all clients in the last interval.
+    /// Inbound and outbound bytes/s over all clients, over the rate window.
     pub total_in_per_s: Option<f64>,
     pub total_out_per_s: Option<f64>,
-    /// Estimated RPC calls/s over all clients in the last interval.
+    /// Estimated RPC calls/s over all clients, over the rate window.
     pub total_calls_per_s: Option<f64>,
     /// Why sockets could not be read, if they could not.
     pub error: Option<String>,
@@ -187,7 +192,7 @@ impl ClientTracker {
         self.error = None;
         let dt = self.last_at.map(|p| at - p).filter(|d| *d > 0.0);
         let mut rows: BTreeMap<IpAddr, ClientRow> = BTreeMap::new();
-        let mut interval = Interval { at, per_ip: HashMap::new() };
+        let mut interval = Interval { from: self.last_at.unwrap_or(at), at, per_ip: HashMap::new() };
         let mut next_last = HashMap::with_capacity(sockets.len());
         for s in sockets {
             let ip = s.remote_ip();
@@ -248,23 +253,47 @@ impl ClientTracker {
                 interval.per_ip.entry(seen.ip).or_default();
             }
         }
-        if let Some(dt) = dt {
-            let total_in: u64 = interval.per_ip.values().map(|v| v.bytes_in).sum();
-            let total_out: u64 = interval.per_ip.values().map(|v| v.bytes_out).sum();
-            let total_calls = super::rates::total(interval.per_ip.values().map(|v| v.calls));
-            self.total_in_per_s = Some(total_in as f64 / dt);
-            self.total_out_per_s = Some(total_out as f64 / dt);
-            self.total_calls_per_s = Some(total_calls / dt);
-            for (ip, t) in &interval.per_ip {
-                let row = rows.entry(*ip).or_insert_with(|| empty_row(*ip));
-                row.in_bytes_per_s = Some(t.bytes_in as f64 / dt);
-                row.out_bytes_per_s = Some(t.bytes_out as f64 / dt);
-                row.calls_per_s = Some(t.calls / dt);
-                row.share_in = (total_in > 0).then(|| t.bytes_in as f64 / total_in as f64);
-            }
+        if dt.is_some() {
+            let current: Vec<IpAddr> = interval.per_ip.keys().copied().collect();
             self.window.push_back(interval);
             while self.window.front().is_some_and(|w| at - w.at > SHARE_WINDOW_SECONDS) {
                 self.window.pop_front();
+            }
+            // Rates over the same window as every other rate (the last intervals that
+            // together span RATE_WINDOW_SECONDS), not the last tick alone: a client's
+            // writes come in bursts.
+            let recent: Vec<&Interval> = self
+                .window
+                .iter()
+                .rev()
+                .enumerate()
+                .take_while(|(i, w)| *i == 0 || at - w.from <= super::rates::RATE_WINDOW_SECONDS + 0.25)
+                .map(|(_, w)| w)
+                .collect();
+            let span = recent.iter().map(|w| w.from).fold(at, f64::min);
+            let span = at - span;
+            let mut sums: HashMap<IpAddr, Traffic> = HashMap::new();
+            for w in &recent {
+                for (ip, t) in &w.per_ip {
+                    let sum = sums.entry(*ip).or_default();
+                    sum.bytes_in += t.bytes_in;
+                    sum.bytes_out += t.bytes_out;
+                    sum.calls += t.calls;
+                }
+            }
+            let total_in: u64 = sums.values().map(|v| v.bytes_in).sum();
+            let total_out: u64 = sums.values().map(|v| v.bytes_out).sum();
+            let total_calls = super::rates::total(sums.values().map(|v| v.calls));
+            self.total_in_per_s = Some(total_in as f64 / span);
+            self.total_out_per_s = Some(total_out as f64 / span);
+            self.total_calls_per_s = Some(total_calls / span);
+            for ip in current {
+                let t = sums.get(&ip).copied().unwrap_or_default();
+                let row = rows.entry(ip).or_insert_with(|| empty_row(ip));
+                row.in_bytes_per_s = Some(t.bytes_in as f64 / span);
+                row.out_bytes_per_s = Some(t.bytes_out as f64 / span);
+                row.calls_per_s = Some(t.calls / span);
+                row.share_in = (total_in > 0).then(|| t.bytes_in as f64 / total_in as f64);
             }
         }
         let mut window: HashMap<IpAddr, Traffic> = HashMap::new();
@@ -435,6 +464,32 @@ mod tests {
         assert_eq!(r[1].out_bytes_per_s, Some(25.0));
         assert_eq!(t.total_in_per_s, Some(3500.0));
         assert!((r[0].share_in.unwrap() - 6000.0 / 7000.0).abs() < 1e-9);
+    }
+
+    /// A client whose writes land in 768 KiB bursts every 3 s is shown at its real pace
+    /// (over the 5 s window), not at 0 between bursts and 768 KiB/s on them; the total
+    /// agrees with the row, as nfsd's own rates over the same window would.
+    #[test]
+    fn client_rates_are_taken_over_the_rate_window() {
+        let mut t = ClientTracker::new();
+        let mut bytes = 0;
+        let mut shown = Vec::new();
+        for tick in 0..=30u32 {
+            if tick > 0 && tick % 3 == 0 {
+                bytes += 3 * 256 * 1024;
+            }
+            t.update(f64::from(tick), &[sock("10.0.0.1:800", 1, bytes, 0), sock("10.0.0.2:800", 2, 0, 0)], &[]);
+            if tick >= 5 {
+                let row = t.rows.iter().find(|r| r.address.to_string() == "10.0.0.1").unwrap();
+                shown.push(row.in_bytes_per_s.unwrap());
+                assert_eq!(t.total_in_per_s, row.in_bytes_per_s);
+            }
+        }
+        let (lo, hi) = shown.iter().fold((f64::MAX, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        assert!(lo >= 153_000.0 && hi <= 315_000.0, "{lo}..{hi}");
+        // The idle client is still a row, at 0.
+        let idle = t.rows.iter().find(|r| r.address.to_string() == "10.0.0.2").unwrap();
+        assert_eq!((idle.in_bytes_per_s, idle.share_in), (Some(0.0), Some(0.0)));
     }
 
     #[test]

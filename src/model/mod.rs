@@ -197,7 +197,13 @@ pub struct Model {
     pub at: Option<f64>,
     /// Monotonic time nfsd was seen to start (threads went from 0 to more).
     pub nfsd_started_at: Option<f64>,
-    previous: Option<(f64, Snapshot)>,
+    /// The samples of the last [`rates::AVERAGE_WINDOW_SECONDS`], oldest first: rates are
+    /// taken over [`rates::RATE_WINDOW_SECONDS`] from them (nfsd's writes arrive in bursts
+    /// every few seconds; a one-tick rate swings between 0 and twice the truth), and the
+    /// minute's average from the oldest. The newest is the previous sample.
+    recent: std::collections::VecDeque<(f64, Snapshot)>,
+    /// The nfsd rates averaged over the last minute (or as much of it as was sampled).
+    pub nfsd_rates_minute: Option<NfsdRates>,
     changes: Vec<Change>,
     /// When each DRBD 9 resync began, as events2 told it (resource, peer, volume): DRBD 9
     /// prints no average speed, so drnfs works it out from this.
@@ -274,21 +280,47 @@ impl Model {
         let mut snap = snapshot::build(&SnapshotInputs { files, events2: self.events2_input(), taken_at: wall });
         self.fill_resync_averages(&mut snap);
         let events2_running = matches!(self.events2_status, Some(ChildStatus::Running { .. }));
-        let (was_drbd, was_nfsd) = self.previous.as_ref().map_or((None, None), |(_, p)| {
+        let (was_drbd, was_nfsd) = self.recent.back().map_or((None, None), |(_, p)| {
             (Some((p.drbd.available, p.drbd.reason.clone())), Some((p.nfsd.available, p.nfsd.reason.clone())))
         });
         log_source_change("DRBD state", was_drbd, (snap.drbd.available, &snap.drbd.reason));
         log_source_change("nfsd statistics", was_nfsd, (snap.nfsd.available, &snap.nfsd.reason));
-        if let Some((prev_at, prev)) = &self.previous {
-            let dt = at - prev_at;
-            self.nfsd_rates = Some(nfsd_rates(&prev.nfsd, &snap.nfsd, dt));
-            self.minor_rates = minor_rates(&prev.drbd.minors, &snap.drbd.minors, dt);
+        // A counter that went backwards since the previous sample (nfsd restarted, the
+        // module reloaded) is shown once, then the windows start again from this sample.
+        let reset = self
+            .recent
+            .back()
+            .is_some_and(|(prev_at, prev)| nfsd_rates(&prev.nfsd, &snap.nfsd, at - prev_at).counters_reset);
+        if reset {
+            let last = self.recent.pop_back();
+            self.recent.clear();
+            self.recent.extend(last);
+        }
+        // The oldest kept is the newest sample at least a minute old.
+        while self.recent.get(1).is_some_and(|(t, _)| at - t >= rates::AVERAGE_WINDOW_SECONDS - 0.25) {
+            self.recent.pop_front();
+        }
+        if let Some((prev_at, prev)) = self.recent.back() {
+            // The base of the rate window: the newest sample at least the window old, else
+            // the oldest kept (a view just started has less than the window).
+            let (base_at, base) = self
+                .recent
+                .iter()
+                .rev()
+                .find(|(t, _)| at - t >= rates::RATE_WINDOW_SECONDS - 0.25)
+                .or(self.recent.front())
+                .map(|(t, s)| (*t, s))
+                .unwrap_or((*prev_at, prev));
+            let dt = at - base_at;
+            self.nfsd_rates = Some(nfsd_rates(&base.nfsd, &snap.nfsd, dt));
+            self.nfsd_rates_minute = self.recent.front().map(|(t, first)| nfsd_rates(&first.nfsd, &snap.nfsd, at - t));
+            self.minor_rates = minor_rates(&base.drbd.minors, &snap.drbd.minors, dt);
             let config = match &self.drbd_config {
                 Some(Ok(c)) => Some(c.as_slice()),
                 _ => None,
             };
             let mut w = write_path::measure(&write_path::Sample {
-                before: prev,
+                before: base,
                 after: &snap,
                 seconds: dt,
                 nfsd_rates: self.nfsd_rates.as_ref(),
@@ -334,7 +366,11 @@ impl Model {
         }
         self.record_history(&snap);
         self.at = Some(at);
-        self.previous = Some((at, snap.clone()));
+        if reset {
+            // This sample shows the reset; the windows start from it.
+            self.recent.clear();
+        }
+        self.recent.push_back((at, snap.clone()));
         self.snapshot = Some(snap);
     }
 
@@ -924,6 +960,51 @@ mod tests {
 
     const NFSD_1: &str = "io 1000 2000\nrpc 100 0 0 0 0\nproc4ops 40 0 0 0 0 0 0 0 0 0 10 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 5 0\n";
     const NFSD_2: &str = "io 3000 2000\nrpc 300 0 0 0 0\nproc4ops 40 0 0 0 0 0 0 0 0 0 30 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 45 0\n";
+
+    /// nfsd's writes land in bursts (the lab saw ~256 KiB every 2–3 s): a per-tick rate
+    /// swings between 0 and several times the truth. Over the 5 s window it stays within a
+    /// burst of the truth, and the minute's average converges on it; a restart of nfsd
+    /// starts both windows again instead of showing a reset for a minute.
+    #[test]
+    fn rates_are_taken_over_five_seconds_with_the_minute_beside() {
+        let mut m = Model::new();
+        let t = Timestamp::from_unix_micros(0);
+        let drbd = " 0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----\n";
+        let nfsd = |written: u64, calls: u64| format!("io 0 {written}\nrpc {calls} 0 0 0 0\n");
+        let burst = 3 * 256 * 1024; // every 3 s: 256 KiB/s on average
+        let mut written = 0;
+        let mut shown = Vec::new();
+        for tick in 0..=90u32 {
+            if tick > 0 && tick % 3 == 0 {
+                written += burst;
+            }
+            m.apply(Input::Files {
+                at: f64::from(tick),
+                wall: t,
+                files: files(drbd, &nfsd(written, u64::from(tick) * 10), "8\n"),
+            });
+            if tick >= 5 {
+                let r = m.nfsd_rates.as_ref().unwrap();
+                assert_eq!(r.interval_seconds, 5.0, "tick {tick}");
+                shown.push(r.write_bytes.unwrap());
+            }
+        }
+        let (lo, hi) = shown.iter().fold((f64::MAX, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        // One burst more or less in 5 s: 1 or 2 bursts of 768 KiB over 5 s.
+        assert!(lo >= 153_000.0 && hi <= 315_000.0, "5 s rates swing {lo}..{hi}");
+        let minute = m.nfsd_rates_minute.as_ref().unwrap();
+        assert_eq!(minute.interval_seconds, 60.0);
+        assert!((minute.write_bytes.unwrap() - 262_144.0).abs() < 262_144.0 * 0.06, "{:?}", minute.write_bytes);
+        assert_eq!(minute.calls, Some(10.0));
+        // nfsd restarts: its counters start from 0; the windows start again from there.
+        m.apply(Input::Files { at: 91.0, wall: t, files: files(drbd, &nfsd(0, 0), "8\n") });
+        assert!(m.nfsd_rates.as_ref().unwrap().counters_reset);
+        m.apply(Input::Files { at: 92.0, wall: t, files: files(drbd, &nfsd(burst, 10), "8\n") });
+        let r = m.nfsd_rates.as_ref().unwrap();
+        assert!(!r.counters_reset, "the reset is behind the window now");
+        assert_eq!((r.interval_seconds, r.write_bytes), (1.0, Some(burst as f64)));
+        assert_eq!(m.nfsd_rates_minute.as_ref().unwrap().interval_seconds, 1.0);
+    }
 
     #[test]
     fn rates_history_and_proc_timeline() {

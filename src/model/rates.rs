@@ -5,6 +5,13 @@
 
 use serde::Serialize;
 
+/// Every rate drnfs shows is taken over this window (nfsd, DRBD's counters, the write path,
+/// the clients), so two views never disagree about the same traffic.
+pub const RATE_WINDOW_SECONDS: f64 = 5.0;
+
+/// The average shown beside a rate, and the window the clients' shares are taken over.
+pub const AVERAGE_WINDOW_SECONDS: f64 = 60.0;
+
 /// What happened to one counter between two samples.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]

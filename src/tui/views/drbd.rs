@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::wrap::fields;
 use super::{block, byte_rate, clock};
 use crate::format::{hms, kib};
 use crate::model::health::Health;
@@ -52,6 +53,8 @@ fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
 }
 
 fn render_detail(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
+    // Figures move to the next row whole rather than wrap mid-value (80 columns).
+    let inner = area.width.saturating_sub(2) as usize;
     let t = &app.theme;
     let snap = app.report.as_ref();
     let mut lines = vec![Line::from(vec![
@@ -107,19 +110,21 @@ fn render_detail(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
             s.remaining_kib.map_or_else(|| "?".to_owned(), kib),
             s.total_kib.map_or_else(|| "?".to_owned(), kib)
         ));
-        lines.push(Line::from(format!("      {}", figures.join("   "))));
+        lines.extend(
+            fields(&figures, "   ", inner.saturating_sub(6)).into_iter().map(|r| Line::from(format!("      {r}"))),
+        );
     }
     let minor_line = v.minor.and_then(|mi| snap.and_then(|s| s.drbd.minors.iter().find(|m| m.minor == mi)));
     if let Some(m) = minor_line {
         if let Some(c) = &m.counters {
-            lines.push(Line::from(format!(
-                "out of sync {}   pending {}   unacked {}   application I/O in flight {}   local I/O {}",
-                kib(c.oos),
-                c.pe,
-                c.ua,
-                c.ap,
-                c.lo
-            )));
+            let figures = [
+                format!("out of sync {}", kib(c.oos)),
+                format!("pending {}", c.pe),
+                format!("unacked {}", c.ua),
+                format!("application I/O in flight {}", c.ap),
+                format!("local I/O {}", c.lo),
+            ];
+            lines.extend(fields(&figures, "   ", inner).into_iter().map(Line::from));
         }
         if let Some(flags) = &m.io_flags {
             let mut notes = Vec::new();
@@ -138,16 +143,11 @@ fn render_detail(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
         }
         if let Some(r) = snap.and_then(|s| s.minor_rates.iter().find(|r| r.minor == m.minor)) {
             let k = |v: Option<f64>| byte_rate(v.map(|x| x * 1024.0));
-            lines.push(Line::from(Span::styled(
-                format!(
-                    "network sent {}  received {}   disk written {}  read {}",
-                    k(r.net_send_kib_s),
-                    k(r.net_recv_kib_s),
-                    k(r.disk_write_kib_s),
-                    k(r.disk_read_kib_s)
-                ),
-                t.dim(),
-            )));
+            let figures = [
+                format!("network sent {}  received {}", k(r.net_send_kib_s), k(r.net_recv_kib_s)),
+                format!("disk written {}  read {}", k(r.disk_write_kib_s), k(r.disk_read_kib_s)),
+            ];
+            lines.extend(fields(&figures, "   ", inner).into_iter().map(|r| Line::from(Span::styled(r, t.dim()))));
         }
     }
     if let Some(r) = snap.and_then(|s| s.drbd.resources.iter().find(|r| r.name == v.name)) {
@@ -159,23 +159,26 @@ fn render_detail(frame: &mut Frame, area: Rect, app: &App, v: &VolumeLine) {
             .and_then(|c| c.peer_devices.iter().find(|p| Some(p.volume) == v.volume));
         if let (None, Some(pd)) = (minor_line, pd) {
             let n = |x: Option<u64>| x.map_or_else(|| "?".to_owned(), |x| x.to_string());
-            lines.push(Line::from(format!(
-                "out of sync {}   pending {}   unacked {}   sent {}  received {}",
-                pd.out_of_sync_kib.map_or_else(|| "?".to_owned(), kib),
-                n(pd.pending),
-                n(pd.unacked),
-                pd.sent_kib.map_or_else(|| "?".to_owned(), kib),
-                pd.received_kib.map_or_else(|| "?".to_owned(), kib),
-            )));
+            let figures = [
+                format!("out of sync {}", pd.out_of_sync_kib.map_or_else(|| "?".to_owned(), kib)),
+                format!("pending {}", n(pd.pending)),
+                format!("unacked {}", n(pd.unacked)),
+                format!(
+                    "sent {}  received {}",
+                    pd.sent_kib.map_or_else(|| "?".to_owned(), kib),
+                    pd.received_kib.map_or_else(|| "?".to_owned(), kib)
+                ),
+            ];
+            lines.extend(fields(&figures, "   ", inner).into_iter().map(Line::from));
         }
         let q = r.devices.iter().find(|d| Some(d.volume) == v.volume).and_then(|d| d.quorum);
         if q.is_some() || r.may_promote.is_some() || r.promotion_score.is_some() {
-            lines.push(Line::from(format!(
-                "quorum {}   may promote {}   promotion score {}",
-                q.map_or("–", |q| if q { "yes" } else { "NO" }),
-                r.may_promote.map_or("–", |p| if p { "yes" } else { "no" }),
-                opt(&r.promotion_score)
-            )));
+            let figures = [
+                format!("quorum {}", q.map_or("–", |q| if q { "yes" } else { "NO" })),
+                format!("may promote {}", r.may_promote.map_or("–", |p| if p { "yes" } else { "no" })),
+                format!("promotion score {}", opt(&r.promotion_score)),
+            ];
+            lines.extend(fields(&figures, "   ", inner).into_iter().map(Line::from));
         }
     }
     frame.render_widget(Paragraph::new(lines).block(block("Details", t)).wrap(Wrap { trim: false }), area);

@@ -40,11 +40,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             n.grace_time_seconds.map_or_else(|| "?".to_owned(), |s| format!("{s} s")),
         )),
     ])];
+    // The busiest figures with the minute's average beside them: nfsd's writes come in
+    // bursts, and the two together say whether now is unusual.
+    let m = snap.rates_minute.as_ref().filter(|m| r.is_some_and(|r| m.interval_seconds > r.interval_seconds + 1.0));
+    let minute = |f: fn(&crate::model::NfsdRates) -> Option<f64>, show: fn(Option<f64>) -> String| {
+        m.and_then(f).map_or_else(String::new, |v| format!(" (1 min {})", show(Some(v))))
+    };
     let figures = [
-        format!("calls {}", per_second(r.and_then(|r| r.calls))),
+        format!("calls {}{}", per_second(r.and_then(|r| r.calls)), minute(|r| r.calls, per_second)),
         format!("bad {}", per_second(r.and_then(|r| r.bad_calls))),
-        format!("read {}", byte_rate(r.and_then(|r| r.read_bytes))),
-        format!("write {}", byte_rate(r.and_then(|r| r.write_bytes))),
+        format!("read {}{}", byte_rate(r.and_then(|r| r.read_bytes)), minute(|r| r.read_bytes, byte_rate)),
+        format!("write {}{}", byte_rate(r.and_then(|r| r.write_bytes)), minute(|r| r.write_bytes, byte_rate)),
         format!("new TCP connections {}", per_second(r.and_then(|r| r.tcp_connections))),
         format!("stale file handles {}", per_second(r.and_then(|r| r.fh_stale))),
         format!("requests that waited for a thread {}", per_second(r.and_then(|r| r.thread_waits))),
@@ -62,7 +68,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Constraint::Length(exports_height),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(lines).block(block("NFS server", t)), summary);
+    let title =
+        r.map_or_else(|| "NFS server".to_owned(), |r| format!("NFS server · rates over {:.0} s", r.interval_seconds));
+    frame.render_widget(Paragraph::new(lines).block(block(&title, t)), summary);
     render_ops(frame, ops, app);
     let width = bottom.width.saturating_sub(2) as usize;
     let real: Vec<_> = n.exports.iter().filter(|e| !e.pseudo_root).collect();

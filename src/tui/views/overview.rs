@@ -238,7 +238,12 @@ fn render_nfs(frame: &mut Frame, area: Rect, app: &App) {
             lines.push(Line::from(vips));
         }
     }
-    frame.render_widget(Paragraph::new(lines).block(block("NFS server", t)).wrap(Wrap { trim: false }), area);
+    let title = app
+        .report
+        .as_ref()
+        .and_then(|s| s.rates.as_ref())
+        .map_or_else(|| "NFS server".to_owned(), |r| format!("NFS server · {:.0} s", r.interval_seconds));
+    frame.render_widget(Paragraph::new(lines).block(block(&title, t)).wrap(Wrap { trim: false }), area);
 }
 
 fn render_clients(frame: &mut Frame, area: Rect, app: &App) {
