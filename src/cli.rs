@@ -175,6 +175,32 @@ pub enum Command {
                                           the findings two minutes into a recording")]
     Doctor(DoctorArgs),
 
+    /// Print the report as metrics (OpenMetrics text), or write them for node_exporter's
+    /// textfile collector.
+    ///
+    /// DRBD roles and states as state sets, out-of-sync, resync progress, speed and ETA,
+    /// replication traffic, split brain; nfsd calls, operations, bytes, threads and pool
+    /// queueing; the busiest clients (the rest summed as client="other"); the write path;
+    /// one series per active finding; drnfs_source_up for every source. With --textfile
+    /// the file is written beside its final name and renamed, so a scrape never reads half.
+    #[command(after_help = "Examples:
+  drnfs metrics                            OpenMetrics text on stdout
+  drnfs metrics --textfile /var/lib/prometheus/node-exporter --sample-seconds 5
+                                           for a timer: node_exporter's textfile collector
+  drnfs metrics --format prometheus --top-clients 20")]
+    Metrics(MetricsArgs),
+
+    /// Serve the metrics over HTTP for Prometheus (`/metrics`), from a live engine that
+    /// samples every interval; a scrape renders the latest report and reads nothing.
+    ///
+    /// OpenMetrics when the scraper asks for it (Prometheus does), else the 0.0.4 text
+    /// format. Runs until SIGTERM or Ctrl-C.
+    #[command(after_help = "Examples:
+  drnfs exporter                           on 0.0.0.0:9942, sampling every second
+  drnfs exporter --listen 127.0.0.1:9942 --top-clients 20
+  curl -s localhost:9942/metrics | grep drnfs_drbd_split_brain")]
+    Exporter(ExporterArgs),
+
     /// Record every source over time into one file (attach it to a ticket; replay it with
     /// --replay). Stops on Ctrl-C, SIGTERM or after --duration.
     #[command(after_help = "Examples:
@@ -409,6 +435,49 @@ pub struct DoctorArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Write DIR/drnfs.prom (Prometheus text format, as the textfile collector reads it)
+    /// instead of printing.
+    #[arg(long, value_name = "DIR")]
+    pub textfile: Option<std::path::PathBuf>,
+
+    /// The text format on stdout.
+    #[arg(long, value_enum, default_value = "openmetrics")]
+    pub format: MetricsFormat,
+
+    /// Clients with a series of their own (busiest first); the rest are summed.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top_clients: usize,
+
+    /// Watch for this many seconds first (rates and client figures need two samples).
+    #[arg(long, value_name = "SECONDS", conflicts_with = "replay")]
+    pub sample_seconds: Option<f64>,
+
+    /// With --replay: the state this many seconds into the recording (default: its end).
+    #[arg(long, value_name = "SECONDS", requires = "replay")]
+    pub at: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExporterArgs {
+    /// Address and port to serve on (port 0: any free one, printed on stderr).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:9942")]
+    pub listen: std::net::SocketAddr,
+
+    /// Clients with a series of their own (busiest first); the rest are summed.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top_clients: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MetricsFormat {
+    /// OpenMetrics 1.0 (state sets, units, `# EOF`).
+    Openmetrics,
+    /// Prometheus text format 0.0.4.
+    Prometheus,
+}
+
+#[derive(Debug, Args)]
 pub struct TopClientsArgs {
     /// Print this many rankings, then exit (default: until interrupted).
     #[arg(long, value_name = "N")]
@@ -501,6 +570,8 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.take() {
         Some(Command::Snapshot(args)) => snapshot(&cli.sources, cli.view.replay.as_deref(), &args),
         Some(Command::Doctor(args)) => doctor(&cli.sources, cli.view.replay.as_deref(), &args),
+        Some(Command::Metrics(args)) => metrics(&cli.sources, cli.view.replay.as_deref(), &args),
+        Some(Command::Exporter(args)) => exporter(&cli.sources, &args, interval),
         Some(Command::Record(args)) => record(&cli.sources, &args, interval),
         Some(Command::TopClients(args)) => top_clients(&cli.sources, &args, interval),
         Some(Command::Promote(a)) => action(&cli, ActionKind::Promote, &a, Flags::default(), None),
@@ -747,6 +818,61 @@ fn doctor(sources: &SourceArgs, replay: Option<&std::path::Path>, args: &DoctorA
     }
     let critical = snapshot.findings.iter().any(|f| f.severity == crate::diagnose::Severity::Critical);
     Ok(if critical { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// `drnfs metrics`: the report as metrics, on stdout or into the textfile collector's
+/// directory (written to a temporary name there and renamed: a scrape reads the old file
+/// or the new one, never half of one).
+fn metrics(sources: &SourceArgs, replay: Option<&std::path::Path>, args: &MetricsArgs) -> anyhow::Result<ExitCode> {
+    use report::metrics::{Format, Options};
+    let snapshot = one_report(sources, replay, args.at, args.sample_seconds)?;
+    let format = if args.textfile.is_some() || args.format == MetricsFormat::Prometheus {
+        Format::Prometheus
+    } else {
+        Format::OpenMetrics
+    };
+    let text = report::metrics::render(&snapshot, &Options { format, top_clients: args.top_clients });
+    match &args.textfile {
+        None => {
+            to_stdout(|out| out.write_all(text.as_bytes()))?;
+        }
+        Some(dir) => {
+            let target = dir.join("drnfs.prom");
+            let temporary = dir.join(format!(".drnfs.prom.{}", std::process::id()));
+            let written = std::fs::write(&temporary, &text).and_then(|()| std::fs::rename(&temporary, &target));
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&temporary);
+                anyhow::bail!("cannot write {}: {e}", target.display());
+            }
+        }
+    }
+    if snapshot.nothing_readable() {
+        eprintln!("drnfs: nothing could be read: {}", snapshot.unavailable_reasons().join("; "));
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `drnfs exporter`: the live engine behind an HTTP endpoint, until SIGTERM or Ctrl-C.
+fn exporter(sources: &SourceArgs, args: &ExporterArgs, interval: Duration) -> anyhow::Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async {
+        let sources = sources.config();
+        let mut opts = sources.live_options(interval);
+        // The peer exports its own metrics; asking it over ssh here would only add a wait.
+        opts.peer = None;
+        let feed = if sources.live { Feed::Live(opts) } else { Feed::Capture(opts) };
+        let listener = crate::exporter::bind(args.listen).await?;
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let shutdown = async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        };
+        crate::exporter::serve(listener, feed, sources.vips(), args.top_clients, shutdown).await?;
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// The man page: drnfs(1) with every subcommand's options folded in.

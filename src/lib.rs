@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod diagnose;
 pub mod engine;
+pub mod exporter;
 pub mod format;
 pub mod keepalived;
 pub mod logging;

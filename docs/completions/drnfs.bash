@@ -34,11 +34,17 @@ _drnfs() {
             drnfs,doctor)
                 cmd="drnfs__subcmd__doctor"
                 ;;
+            drnfs,exporter)
+                cmd="drnfs__subcmd__exporter"
+                ;;
             drnfs,failover)
                 cmd="drnfs__subcmd__failover"
                 ;;
             drnfs,help)
                 cmd="drnfs__subcmd__help"
+                ;;
+            drnfs,metrics)
+                cmd="drnfs__subcmd__metrics"
                 ;;
             drnfs,notify)
                 cmd="drnfs__subcmd__notify"
@@ -118,11 +124,17 @@ _drnfs() {
             drnfs__subcmd__help,doctor)
                 cmd="drnfs__subcmd__help__subcmd__doctor"
                 ;;
+            drnfs__subcmd__help,exporter)
+                cmd="drnfs__subcmd__help__subcmd__exporter"
+                ;;
             drnfs__subcmd__help,failover)
                 cmd="drnfs__subcmd__help__subcmd__failover"
                 ;;
             drnfs__subcmd__help,help)
                 cmd="drnfs__subcmd__help__subcmd__help"
+                ;;
+            drnfs__subcmd__help,metrics)
+                cmd="drnfs__subcmd__help__subcmd__metrics"
                 ;;
             drnfs__subcmd__help,notify)
                 cmd="drnfs__subcmd__help__subcmd__notify"
@@ -167,7 +179,7 @@ _drnfs() {
 
     case "${cmd}" in
         drnfs)
-            opts="-v -h -V --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --demo --replay --speed --ascii --utc --verbose --log-file --help --version snapshot doctor record top-clients promote demote failover takeover recover-split-brain resume check notify config agent debug help"
+            opts="-v -h -V --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --demo --replay --speed --ascii --utc --verbose --log-file --help --version snapshot doctor metrics exporter record top-clients promote demote failover takeover recover-split-brain resume check notify config agent debug help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -996,6 +1008,76 @@ _drnfs() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        drnfs__subcmd__exporter)
+            opts="-v -h --listen --top-clients --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --top-clients)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proc-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --events2-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kernel-log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drbd-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drbdadm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drbdsetup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nfs-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         drnfs__subcmd__failover)
             opts="-v -h --dry-run --confirm --at --peer-snapshot --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1071,7 +1153,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__help)
-            opts="snapshot doctor record top-clients promote demote failover takeover recover-split-brain resume check notify config agent debug help"
+            opts="snapshot doctor metrics exporter record top-clients promote demote failover takeover recover-split-brain resume check notify config agent debug help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1224,6 +1306,20 @@ _drnfs() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        drnfs__subcmd__help__subcmd__exporter)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         drnfs__subcmd__help__subcmd__failover)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1239,6 +1335,20 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        drnfs__subcmd__help__subcmd__metrics)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1357,6 +1467,88 @@ _drnfs() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        drnfs__subcmd__metrics)
+            opts="-v -h --textfile --format --top-clients --sample-seconds --at --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --textfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "openmetrics prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --top-clients)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sample-seconds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proc-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --events2-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kernel-log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drbd-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drbdadm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drbdsetup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nfs-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -158,7 +158,12 @@ impl Report {
                 rpc_samples: c.activity_samples,
                 rpc_busy: c.activity_busy,
             },
-            clients_error: c.error.clone(),
+            // Never read is not "no clients": a capture without a socket dump says so.
+            clients_error: c.error.clone().or_else(|| {
+                (!c.sampled()).then(|| {
+                    "client sockets not read (they are read live, or from a recording that has them)".to_owned()
+                })
+            }),
             client_ops_error: c.activity_error.clone(),
             findings,
             timeline: model.timeline.iter().cloned().collect(),

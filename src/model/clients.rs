@@ -187,6 +187,11 @@ impl ClientTracker {
         Self::default()
     }
 
+    /// Whether any socket sample arrived (a capture read with `--proc-root` has none).
+    pub fn sampled(&self) -> bool {
+        self.last_at.is_some() || self.error.is_some()
+    }
+
     /// A new socket sample taken at monotonic second `at`.
     pub fn update(&mut self, at: f64, sockets: &[TcpSocket], nfs4: &[ClientV4]) {
         self.error = None;
@@ -396,7 +401,7 @@ impl ClientTracker {
     }
 }
 
-fn empty_row(ip: IpAddr) -> ClientRow {
+pub(crate) fn empty_row(ip: IpAddr) -> ClientRow {
     ClientRow {
         address: ip,
         hostname: None,

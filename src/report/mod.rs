@@ -2,6 +2,7 @@
 
 pub mod doctor;
 pub mod json;
+pub mod metrics;
 pub mod text;
 pub mod top_clients;
 pub mod write_path;
