@@ -88,17 +88,23 @@ pub fn take(sources: &SourceConfig, sample_seconds: Option<f64>) -> anyhow::Resu
     let start = Instant::now();
     let mut engine = Engine::new(sources.vips());
     let proc = sources.proc();
+    let config = sources.config_source();
+    // The first sample before anything slow: the rate window starts when drnfs starts,
+    // as a tool of record started beside it (`iostat -x 10 1`) measures from then.
+    // events2, the configuration and the kernel log (a second on the lab's VMs) are read
+    // inside the window and applied before the sample, in the order the model expects.
+    let first = live::sample_blocking(&proc, sources.live, sources.nfs_port, Some(&config), start);
     events2(sources, &mut engine);
-    if let Some(text) = live::read_config(&sources.config_source()) {
+    if let Some(text) = live::read_config(&config) {
         engine.apply(Input::DrbdConfig { at: 0.0, text });
     }
     kernel_log(sources, &mut engine)?;
-    let config = sources.config_source();
-    for i in live::sample_blocking(&proc, sources.live, sources.nfs_port, Some(&config), start) {
+    for i in first {
         engine.apply(i);
     }
     if let Some(secs) = sample_seconds {
-        let window = Duration::from_secs_f64(secs.clamp(0.0, 3600.0));
+        // What is left of the window after the reading above.
+        let window = Duration::from_secs_f64(secs.clamp(0.0, 3600.0)).saturating_sub(start.elapsed());
         // Meanwhile, who keeps nfsd's threads busy (where the kernel can say).
         let activity = if sources.live {
             rpc_status::sample_for(window)
