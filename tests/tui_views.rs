@@ -300,6 +300,43 @@ fn keys_drive_the_views() {
     assert_eq!(rows.iter().map(|r| r.address.to_string()).collect::<Vec<_>>(), vec!["10.50.0.22"]);
 }
 
+/// Events: Enter opens the newest event on screen in full (its day, time and zone, level,
+/// source, subject and whole text), ↑ moves it back one event, Enter or Esc closes it.
+#[test]
+fn enter_opens_an_event_in_full_at_80x24() {
+    let mut app = app_from_capture(&fixtures().join("split-brain/nodea"));
+    app.update(Action::Show(View::Events));
+    let timeline = app.report.as_ref().unwrap().timeline.clone();
+    assert!(timeline.len() >= 2);
+    let key = |c| crossterm::event::KeyEvent::new(c, crossterm::event::KeyModifiers::NONE);
+    app.update(keys::map(key(crossterm::event::KeyCode::Enter), false).unwrap());
+    let screen = screen_text(&app, 80, 24);
+    let newest = timeline.last().unwrap();
+    let when = drnfs::clock::date_time_zone(newest.at.unwrap());
+    assert!(screen.contains("Event (Enter closes)"), "{screen}");
+    assert!(screen.contains(&when), "the day, time and zone {when:?}:\n{screen}");
+    assert!(screen.contains(&format!("from {}", newest.source.label())), "{screen}");
+    // Its whole text, word by word, within the box.
+    let detail: String =
+        screen.lines().skip_while(|l| !l.contains("Event (Enter closes)")).collect::<Vec<_>>().join(" ");
+    for word in newest.text.split_whitespace() {
+        assert!(detail.contains(word), "{word:?} of {:?} missing:\n{screen}", newest.text);
+    }
+    // ↑: the event before it.
+    app.update(Action::Up);
+    let screen = screen_text(&app, 80, 24);
+    let before = &timeline[timeline.len() - 2];
+    let detail: String =
+        screen.lines().skip_while(|l| !l.contains("Event (Enter closes)")).collect::<Vec<_>>().join(" ");
+    let when = before.at.map_or_else(|| "time not known".to_owned(), drnfs::clock::date_time_zone);
+    assert!(detail.contains(&when), "{when:?}:\n{screen}");
+    for word in before.text.split_whitespace() {
+        assert!(detail.contains(word), "{word:?} of {:?} missing:\n{screen}", before.text);
+    }
+    app.update(Action::Escape);
+    assert!(!screen_text(&app, 80, 24).contains("Event (Enter closes)"));
+}
+
 #[test]
 fn the_overview_shows_the_peer_beside_this_node() {
     let mut s = shown_capture(&fixtures().join("failover/nodea"));

@@ -122,6 +122,8 @@ pub struct App {
     pub search: Search,
     pub client_sort: ClientSort,
     pub client_details: bool,
+    /// Events view: the newest event shown is open in full below the list (Enter).
+    pub event_details: bool,
     /// Addresses this node should hold when it serves (keepalived's VIPs).
     pub vips: Vec<IpAddr>,
     pub quit: bool,
@@ -145,6 +147,7 @@ impl App {
             search: Search::default(),
             client_sort: ClientSort::InRate,
             client_details: false,
+            event_details: false,
             vips,
             quit: false,
             panel: None,
@@ -182,6 +185,7 @@ impl App {
                 } else {
                     self.search = Search::default();
                     self.client_details = false;
+                    self.event_details = false;
                 }
             }
             Action::Up => self.scroll(-1),
@@ -195,11 +199,11 @@ impl App {
                     self.client_sort = self.client_sort.next();
                 }
             }
-            Action::ToggleDetails => {
-                if self.view == View::Clients {
-                    self.client_details = !self.client_details;
-                }
-            }
+            Action::ToggleDetails => match self.view {
+                View::Clients => self.client_details = !self.client_details,
+                View::Events => self.event_details = !self.event_details,
+                _ => {}
+            },
             Action::StartSearch => {
                 if matches!(self.view, View::Events | View::Clients) {
                     self.search = Search { typing: true, text: String::new() };
@@ -287,6 +291,7 @@ impl App {
             self.selected = 0;
             self.search = Search::default();
             self.client_details = false;
+            self.event_details = false;
         }
     }
 

@@ -53,7 +53,10 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: "↑ ↓ k j", what: "move the selection or scroll" },
     Binding { keys: "PgUp PgDn Home End", what: "scroll by a page, to the top, to the end" },
     Binding { keys: "s", what: "Clients: sort by the next column" },
-    Binding { keys: "Enter", what: "Clients: show the selected client's connections" },
+    Binding {
+        keys: "Enter",
+        what: "Clients: the selected client's connections; Events: the newest shown event in full",
+    },
     Binding { keys: "/", what: "Events: search; Clients: filter by address or CIDR" },
     Binding { keys: "Esc", what: "close help, clear a search" },
     Binding { keys: "P D F", what: "promote, demote, fail over the selected resource (guarded)" },

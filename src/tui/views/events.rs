@@ -1,7 +1,8 @@
-//! View 5: everything that happened, newest at the bottom; scroll with ↑↓, search with /.
+//! View 5: everything that happened, newest at the bottom; scroll with ↑↓, search with /,
+//! Enter shows the newest event on screen in full.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -25,9 +26,20 @@ pub fn matching(app: &App) -> Vec<&TimelineEvent> {
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let events = matching(app);
+    let end = events.len().saturating_sub(app.events_scroll.min(events.len().saturating_sub(1)));
+    // Enter: the newest event shown (the one at the bottom; ↑ moves back) in full, below.
+    let area = match events[..end].last().filter(|_| app.event_details) {
+        Some(e) => {
+            let detail = detail_lines(e, area.width.saturating_sub(2) as usize, t);
+            let height = (detail.len() as u16 + 2).min(area.height / 2);
+            let [list, below] = Layout::vertical([Constraint::Min(3), Constraint::Length(height)]).areas(area);
+            frame.render_widget(Paragraph::new(detail).block(block("Event (Enter closes)", t)), below);
+            list
+        }
+        None => area,
+    };
     let height = area.height.saturating_sub(2) as usize;
     let width = area.width.saturating_sub(2) as usize;
-    let end = events.len().saturating_sub(app.events_scroll.min(events.len().saturating_sub(1)));
     let mut lines = rows(&events[..end], width, height, t);
     if lines.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -84,6 +96,21 @@ pub fn rows<'a>(events: &[&TimelineEvent], width: usize, height: usize, t: &Them
         *first = date_row(date, t);
     }
     lines.into_iter().map(|(_, l)| l).collect()
+}
+
+/// One event whole: its date, time and zone, severity, source and subject, and its text
+/// wrapped at word boundaries under a label.
+fn detail_lines<'a>(e: &TimelineEvent, width: usize, t: &Theme) -> Vec<Line<'a>> {
+    let when = e.at.map_or_else(|| "time not known".to_owned(), clock::date_time_zone);
+    let mut out = vec![Line::from(vec![
+        Span::styled(format!("{:<9}", e.level.as_str()), t.level(e.level)),
+        Span::raw(format!("{when}   from {}", e.source.label())),
+    ])];
+    if !e.subject.is_empty() {
+        out.push(Line::from(format!("{:<9}{}", "about", e.subject)));
+    }
+    out.extend(hanging(vec![Span::raw(format!("{:<9}", "text"))], &e.text, t.level(e.level), width));
+    out
 }
 
 fn date_row<'a>(date: &str, t: &Theme) -> Line<'a> {
