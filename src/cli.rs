@@ -794,11 +794,19 @@ fn snapshot(sources: &SourceArgs, replay: Option<&std::path::Path>, args: &Snaps
     {
         return Ok(ExitCode::SUCCESS);
     }
-    if snapshot.nothing_readable() {
-        eprintln!("drnfs: nothing could be read: {}", snapshot.unavailable_reasons().join("; "));
-        return Ok(ExitCode::from(2));
+    if let Some(code) = nothing_readable(&snapshot) {
+        return Ok(code);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Exit 2 when not one source could be read, saying which and why (snapshot, doctor and
+/// metrics print what they have first).
+fn nothing_readable(report: &crate::engine::Report) -> Option<ExitCode> {
+    report.nothing_readable().then(|| {
+        eprintln!("drnfs: nothing could be read: {}", report.unavailable_reasons().join("; "));
+        ExitCode::from(2)
+    })
 }
 
 /// `drnfs doctor`: the findings; exit 1 when any is critical.
@@ -812,9 +820,8 @@ fn doctor(sources: &SourceArgs, replay: Option<&std::path::Path>, args: &DoctorA
             report::doctor::write(out, &snapshot)
         }
     })?;
-    if snapshot.nothing_readable() {
-        eprintln!("drnfs: nothing could be read: {}", snapshot.unavailable_reasons().join("; "));
-        return Ok(ExitCode::from(2));
+    if let Some(code) = nothing_readable(&snapshot) {
+        return Ok(code);
     }
     let critical = snapshot.findings.iter().any(|f| f.severity == crate::diagnose::Severity::Critical);
     Ok(if critical { ExitCode::from(1) } else { ExitCode::SUCCESS })
@@ -846,9 +853,8 @@ fn metrics(sources: &SourceArgs, replay: Option<&std::path::Path>, args: &Metric
             }
         }
     }
-    if snapshot.nothing_readable() {
-        eprintln!("drnfs: nothing could be read: {}", snapshot.unavailable_reasons().join("; "));
-        return Ok(ExitCode::from(2));
+    if let Some(code) = nothing_readable(&snapshot) {
+        return Ok(code);
     }
     Ok(ExitCode::SUCCESS)
 }

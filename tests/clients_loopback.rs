@@ -2,13 +2,14 @@
 //! from distinct 127.0.0.x addresses sending known byte counts. drnfs's sock_diag dump,
 //! decoder and client grouping must rank them and count their bytes exactly.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use drnfs::model::clients::ClientTracker;
 use drnfs::source::sock_diag::dump_port;
+
+mod common;
 
 const PORT: u16 = 2049;
 
@@ -23,23 +24,8 @@ fn connect_from(from: Ipv4Addr) -> TcpStream {
 #[test]
 fn ranks_loopback_clients_by_bytes_and_counts_them_exactly() {
     let listener = TcpListener::bind(("0.0.0.0", PORT)).expect("port 2049 must be free for this test");
-    let (tx, rx) = mpsc::channel::<u64>();
     // The "server": reads everything each connection sends.
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { return };
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                let mut buf = vec![0u8; 1 << 16];
-                while let Ok(n) = s.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    let _ = tx.send(n as u64);
-                }
-            });
-        }
-    });
+    let rx = common::drain(listener);
     let writer = Ipv4Addr::new(127, 0, 0, 21);
     let storm = Ipv4Addr::new(127, 0, 0, 22);
     let idle = Ipv4Addr::new(127, 0, 0, 23);
@@ -59,10 +45,7 @@ fn ranks_loopback_clients_by_bytes_and_counts_them_exactly() {
     w2.write_all(&big[..1 << 20]).unwrap();
     s.write_all(&small).unwrap();
     let expected = (4u64 << 20) + (200 << 10);
-    let mut received = 0;
-    while received < expected {
-        received += rx.recv_timeout(Duration::from_secs(10)).expect("the listener received everything");
-    }
+    common::received(&rx, expected);
     std::thread::sleep(Duration::from_millis(100));
     let second = dump_port(PORT, false).expect("sock_diag dump");
     tracker.update(2.0, &second.sockets, &[]);

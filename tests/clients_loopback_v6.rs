@@ -4,33 +4,16 @@
 //! its bytes beside the IPv4 one. (Its own test binary: the dump sees every socket on
 //! port 2049, so it must not share the port with the IPv4 test running in parallel.)
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{Ipv6Addr, TcpListener, TcpStream};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use drnfs::model::clients::ClientTracker;
 use drnfs::source::sock_diag::dump_port;
 
-const PORT: u16 = 2049;
+mod common;
 
-fn serve(listener: TcpListener, tx: mpsc::Sender<u64>) {
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { return };
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                let mut buf = vec![0u8; 1 << 16];
-                while let Ok(n) = s.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    let _ = tx.send(n as u64);
-                }
-            });
-        }
-    });
-}
+const PORT: u16 = 2049;
 
 #[test]
 fn an_ipv6_client_is_listed_and_ranked_beside_an_ipv4_one() {
@@ -43,9 +26,7 @@ fn an_ipv6_client_is_listed_and_ranked_beside_an_ipv4_one() {
         Err(e) => panic!("[::1]:{PORT} must be free for this test: {e}"),
     };
     let v4 = TcpListener::bind(("127.0.0.1", PORT)).expect("127.0.0.1:2049 must be free for this test");
-    let (tx, rx) = mpsc::channel::<u64>();
-    serve(v6, tx.clone());
-    serve(v4, tx);
+    let (from_v6, from_v4) = (common::drain(v6), common::drain(v4));
     let mut a = TcpStream::connect((Ipv6Addr::LOCALHOST, PORT)).unwrap();
     let mut b = TcpStream::connect((Ipv6Addr::LOCALHOST, PORT)).unwrap();
     let mut c = TcpStream::connect(("127.0.0.1", PORT)).unwrap();
@@ -56,11 +37,8 @@ fn an_ipv6_client_is_listed_and_ranked_beside_an_ipv4_one() {
     a.write_all(&vec![1u8; 2 << 20]).unwrap();
     b.write_all(&vec![2u8; 1 << 20]).unwrap();
     c.write_all(&vec![3u8; 512 << 10]).unwrap();
-    let expected = (3u64 << 20) + (512 << 10);
-    let mut received = 0;
-    while received < expected {
-        received += rx.recv_timeout(Duration::from_secs(10)).expect("the listeners received everything");
-    }
+    common::received(&from_v6, 3 << 20);
+    common::received(&from_v4, 512 << 10);
     std::thread::sleep(Duration::from_millis(100));
     tracker.update(2.0, &dump_port(PORT, false).expect("sock_diag dump").sockets, &[]);
 

@@ -70,11 +70,6 @@ fn wait_for<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) ->
     }
 }
 
-fn proc_number(capture: &str, file: &str, pattern: &str) -> f64 {
-    let text = std::fs::read_to_string(fixtures().join(capture).join("proc").join(file)).unwrap();
-    regex::Regex::new(pattern).unwrap().captures(&text).unwrap()[1].parse().unwrap()
-}
-
 #[test]
 fn the_exporter_answers_in_the_format_asked() {
     let (_exporter, addr) = exporter("client-load/nodea");
@@ -139,11 +134,11 @@ fn prometheus_scrapes_the_exporter_and_stores_the_kernels_values() {
     };
     let up = wait_for("Prometheus scraping drnfs", Duration::from_secs(60), || query(r#"up{job="drnfs"}"#));
     assert_eq!(up, 1.0);
-    let calls = proc_number(capture, "net/rpc/nfsd", r"(?m)^rpc (\d+)");
+    let calls = common::proc_number(&fixtures().join(capture), "net/rpc/nfsd", r"(?m)^rpc (\d+)");
     assert_eq!(query("drnfs_nfsd_rpc_calls_total"), Some(calls));
-    let written = proc_number(capture, "net/rpc/nfsd", r"(?m)^io \d+ (\d+)");
+    let written = common::proc_number(&fixtures().join(capture), "net/rpc/nfsd", r"(?m)^io \d+ (\d+)");
     assert_eq!(query("drnfs_nfsd_written_bytes_total"), Some(written));
-    let ns = proc_number(capture, "drbd", r"ns:(\d+)") * 1024.0;
+    let ns = common::proc_number(&fixtures().join(capture), "drbd", r"ns:(\d+)") * 1024.0;
     assert_eq!(query(r#"drnfs_drbd_sent_bytes_total{resource="r0"}"#), Some(ns));
     // The state set arrives as one series per state; the one that is 1 is /proc/drbd's.
     assert_eq!(query(r#"drnfs_drbd_role{resource="r0",drnfs_drbd_role="Primary"}"#), Some(1.0));

@@ -33,12 +33,6 @@ fn samples(text: &str) -> BTreeMap<String, f64> {
         .collect()
 }
 
-fn proc_number(capture: &str, file: &str, pattern: &str) -> f64 {
-    let text = std::fs::read_to_string(fixtures().join(capture).join("proc").join(file)).unwrap();
-    let re = regex::Regex::new(pattern).unwrap();
-    re.captures(&text).unwrap_or_else(|| panic!("{pattern} not in {file}"))[1].replace(',', "").parse().unwrap()
-}
-
 #[test]
 fn a_resync_is_exported_as_proc_drbd_says_it() {
     let (code, text) = metrics("resync/nodea", &[]);
@@ -46,21 +40,21 @@ fn a_resync_is_exported_as_proc_drbd_says_it() {
     assert!(text.ends_with("# EOF\n"), "OpenMetrics ends with # EOF");
     let s = samples(&text);
     let volume = r#"resource="r0",volume="0",peer="nodeb""#;
-    let done = proc_number("resync/nodea", "drbd", r"sync'ed:\s*([\d.]+)%") / 100.0;
+    let done = common::proc_number(&fixtures().join("resync/nodea"), "drbd", r"sync'ed:\s*([\d.]+)%") / 100.0;
     let key = format!(r#"drnfs_drbd_resync_done_ratio{{{volume},kind="resync",side="source"}}"#);
     assert!((s[&key] - done).abs() < 1e-9, "{key} = {} vs /proc/drbd {done}", s[&key]);
-    let oos = proc_number("resync/nodea", "drbd", r"oos:(\d+)") * 1024.0;
+    let oos = common::proc_number(&fixtures().join("resync/nodea"), "drbd", r"oos:(\d+)") * 1024.0;
     assert_eq!(s[&format!("drnfs_drbd_out_of_sync_bytes{{{volume}}}")], oos);
     // In bytes: node_exporter's drbd collector exports ns:/nr: as if they were bytes
     // (1024 times too small); these are KiB in /proc/drbd.
-    let ns = proc_number("resync/nodea", "drbd", r"ns:(\d+)") * 1024.0;
+    let ns = common::proc_number(&fixtures().join("resync/nodea"), "drbd", r"ns:(\d+)") * 1024.0;
     assert_eq!(s[&format!("drnfs_drbd_sent_bytes_total{{{volume}}}")], ns);
     // The receiving side: nr: in KiB (node_exporter takes it as bytes, 1024x too small).
     let (_, target) = metrics("resync/nodeb", &[]);
-    let nr = proc_number("resync/nodeb", "drbd", r"nr:(\d+)") * 1024.0;
+    let nr = common::proc_number(&fixtures().join("resync/nodeb"), "drbd", r"nr:(\d+)") * 1024.0;
     assert!(nr > 0.0);
     assert_eq!(samples(&target)[r#"drnfs_drbd_received_bytes_total{resource="r0",volume="0",peer="nodea"}"#], nr);
-    let speed = proc_number("resync/nodea", "drbd", r"speed: ([\d,]+)") * 1024.0;
+    let speed = common::proc_number(&fixtures().join("resync/nodea"), "drbd", r"speed: ([\d,]+)") * 1024.0;
     assert_eq!(s[&format!("drnfs_drbd_resync_speed_bytes_per_second{{{volume}}}")], speed);
     assert_eq!(s[&format!("drnfs_drbd_resync_eta_seconds{{{volume}}}")], 53.0, "finish: 0:00:53");
     // State sets: exactly one state is 1, and it is the one /proc/drbd prints.
@@ -86,11 +80,11 @@ fn a_resync_is_exported_as_proc_drbd_says_it() {
 fn nfsd_and_the_split_brain_are_exported() {
     let (_, text) = metrics("client-load/nodea", &["--top-clients", "1"]);
     let s = samples(&text);
-    let calls = proc_number("client-load/nodea", "net/rpc/nfsd", r"(?m)^rpc (\d+)");
+    let calls = common::proc_number(&fixtures().join("client-load/nodea"), "net/rpc/nfsd", r"(?m)^rpc (\d+)");
     assert_eq!(s["drnfs_nfsd_rpc_calls_total"], calls);
-    let written = proc_number("client-load/nodea", "net/rpc/nfsd", r"(?m)^io \d+ (\d+)");
+    let written = common::proc_number(&fixtures().join("client-load/nodea"), "net/rpc/nfsd", r"(?m)^io \d+ (\d+)");
     assert_eq!(s["drnfs_nfsd_written_bytes_total"], written);
-    let threads = proc_number("client-load/nodea", "fs/nfsd/threads", r"(\d+)");
+    let threads = common::proc_number(&fixtures().join("client-load/nodea"), "fs/nfsd/threads", r"(\d+)");
     assert_eq!(s["drnfs_nfsd_threads"], threads);
     let v3_writes = s.get(r#"drnfs_nfsd_operations_total{version="v3",operation="write"}"#);
     assert!(v3_writes.is_some_and(|w| *w > 0.0), "v3 writes counted: {v3_writes:?}");

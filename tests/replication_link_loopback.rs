@@ -7,7 +7,7 @@
 //! the peer's. The peer's own ends live in the same kernel here: each side must count its
 //! own ends only.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::process::Command;
 use std::time::Duration;
@@ -15,6 +15,8 @@ use std::time::Duration;
 use drnfs::model::write_path::links;
 use drnfs::source::sock_diag::dump_replication;
 use drnfs_parsers::drbd_config;
+
+mod common;
 
 const OURS: u16 = 7789;
 const PEERS: u16 = 7790;
@@ -24,26 +26,6 @@ fn connect(from: Ipv4Addr, to: SocketAddr) -> TcpStream {
     socket.bind(&SocketAddr::from((from, 0)).into()).unwrap();
     socket.connect(&to.into()).expect("connect to the test listener");
     socket.into()
-}
-
-/// Reads everything sent to `listener`'s connections, counting it.
-fn drain(listener: TcpListener) -> std::sync::mpsc::Receiver<usize> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { return };
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                let mut buf = vec![0u8; 1 << 16];
-                while let Ok(n) = s.read(&mut buf) {
-                    if n == 0 || tx.send(n).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    rx
 }
 
 fn hostname() -> String {
@@ -81,15 +63,15 @@ fn ss_link() -> Vec<(f64, u64)> {
 fn the_replication_link_is_found_by_its_configured_ports_and_agrees_with_ss() {
     let ours = TcpListener::bind(("127.0.0.1", OURS)).expect("port 7789 must be free for this test");
     let peers = TcpListener::bind(("127.0.0.2", PEERS)).expect("port 7790 on 127.0.0.2 must be free");
-    let _from_peer = drain(ours);
-    let received = drain(peers);
+    let _from_peer = common::drain(ours);
+    let received = common::drain(peers);
     // The peer's connection to us, and ours to the peer (the one that carries our writes).
     let _meta = connect(Ipv4Addr::new(127, 0, 0, 2), SocketAddr::from(([127, 0, 0, 1], OURS)));
     let mut data = connect(Ipv4Addr::new(127, 0, 0, 1), SocketAddr::from(([127, 0, 0, 2], PEERS)));
     // Unrelated traffic between the same two addresses on other ports is not the link.
     let other = TcpListener::bind(("127.0.0.2", 0)).unwrap();
     let other_addr = other.local_addr().unwrap();
-    let _other_rx = drain(other);
+    let _other_rx = common::drain(other);
     let _other = connect(Ipv4Addr::new(127, 0, 0, 1), other_addr);
     std::thread::sleep(Duration::from_millis(200));
 
@@ -142,7 +124,7 @@ fn the_replication_link_is_found_by_its_configured_ports_and_agrees_with_ss() {
 #[test]
 fn snapshot_json_carries_the_link() {
     let ours = TcpListener::bind(("127.0.0.1", OURS + 100)).expect("port 7889 must be free for this test");
-    let _rx = drain(ours);
+    let _rx = common::drain(ours);
     let _peer_to_us = connect(Ipv4Addr::new(127, 0, 0, 2), SocketAddr::from(([127, 0, 0, 1], OURS + 100)));
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("drbd.conf");

@@ -205,6 +205,14 @@ pub struct HostConfig {
     pub address: Option<String>,
 }
 
+impl ResourceConfig {
+    /// The hosts of the resource other than `me`, in the configuration's order: the peer
+    /// (or, on DRBD 9, the peers) of that node.
+    pub fn other_hosts<'a>(&'a self, me: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.hosts.iter().map(|h| h.name.as_str()).filter(move |n| *n != me)
+    }
+}
+
 impl HostConfig {
     /// The replication address (`ipv4 10.50.0.1:7789`, `ipv6 [fd00::1]:7789`,
     /// `10.0.0.1:7789`) as a socket address; `None` for a name, another address family

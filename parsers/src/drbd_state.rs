@@ -149,6 +149,11 @@ impl ProcCs {
 }
 
 impl ReplicationState {
+    /// An online verify (`drbdadm verify`): blocks are compared, none are copied.
+    pub fn is_verify(&self) -> bool {
+        matches!(self, Self::VerifyS | Self::VerifyT)
+    }
+
     /// A resync or online verify is moving data (paused ones are not).
     pub fn is_syncing(&self) -> bool {
         matches!(self, Self::SyncSource | Self::SyncTarget | Self::VerifyS | Self::VerifyT)

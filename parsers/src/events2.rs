@@ -276,6 +276,20 @@ pub struct PeerDevice {
     pub extra: BTreeMap<String, String>,
 }
 
+impl PeerDevice {
+    /// What is left of the resync or verify under way, KiB, `done` being `percent`: a
+    /// resync's out-of-sync; during a verify out-of-sync counts the differences found so
+    /// far, so what is left follows from the verify's total (`rs-total`, sectors).
+    pub fn sync_left_kib(&self, percent: f64) -> Option<u64> {
+        if self.replication.as_ref().is_some_and(ReplicationState::is_verify) {
+            let total_kib = self.sync.as_ref()?.rs_total_sectors? / 2;
+            Some((total_kib as f64 * (1.0 - percent / 100.0)).max(0.0) as u64)
+        } else {
+            self.out_of_sync_kib
+        }
+    }
+}
+
 /// Progress keys of a peer device during a resync (`done`, `eta`, `dbdt1`, and with
 /// `--full` the raw `rs-*` counters).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -934,6 +948,24 @@ impl Resource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A resync has out-of-sync left; a verify has its total less what is done (its
+    /// out-of-sync counts the differences found).
+    #[test]
+    fn what_is_left_of_a_resync_or_a_verify() {
+        let mut pd = PeerDevice {
+            replication: Some(ReplicationState::SyncSource),
+            out_of_sync_kib: Some(300),
+            sync: Some(ResyncStats { rs_total_sectors: Some(2000), ..ResyncStats::default() }),
+            ..PeerDevice::default()
+        };
+        assert_eq!(pd.sync_left_kib(25.0), Some(300));
+        pd.replication = Some(ReplicationState::VerifyT);
+        assert_eq!(pd.sync_left_kib(25.0), Some(750));
+        assert_eq!(pd.sync_left_kib(100.0), Some(0));
+        pd.sync = None;
+        assert_eq!(pd.sync_left_kib(25.0), None, "no total: not known, not the differences found");
+    }
 
     const THREE_NODE: &str = "exists resource name:drbd1 role:Secondary suspended:no write-ordering:flush
 exists connection name:drbd1 peer-node-id:0 conn-name:central-2004 connection:Connected role:Primary congested:no ap-in-flight:0 rs-in-flight:0

@@ -71,7 +71,7 @@ pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
 pub fn peer_of(model: &Model, resource: &str) -> Option<String> {
     let me = model.snapshot.as_ref()?.host.hostname.clone()?;
     let Some(Ok(resources)) = &model.drbd_config else { return None };
-    resource_config(resources, resource)?.hosts.iter().map(|h| h.name.clone()).find(|h| *h != me)
+    resource_config(resources, resource)?.other_hosts(&me).next().map(str::to_owned)
 }
 
 fn resource_config<'a>(resources: &'a [ResourceConfig], name: &str) -> Option<&'a ResourceConfig> {

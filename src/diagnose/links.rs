@@ -75,7 +75,7 @@ impl Link {
 
     /// An online verify: blocks are compared, nothing is copied.
     pub fn is_verify(&self) -> bool {
-        matches!(self.replication, Some(ReplicationState::VerifyS | ReplicationState::VerifyT))
+        self.replication.as_ref().is_some_and(ReplicationState::is_verify)
     }
 
     pub fn is_sync_target(&self) -> bool {
@@ -202,15 +202,9 @@ pub(super) fn links(model: &Model) -> Vec<Link> {
                 l.sync = pd.and_then(|p| {
                     let s = p.sync.as_ref()?;
                     let percent = s.percent?;
-                    // During a verify out-of-sync counts differences found, not work left.
-                    let verify = matches!(p.replication, Some(ReplicationState::VerifyS | ReplicationState::VerifyT));
                     Some(Progress {
                         percent,
-                        remaining_kib: if verify {
-                            s.rs_total_sectors.map(|t| ((t / 2) as f64 * (1.0 - percent / 100.0)).max(0.0) as u64)
-                        } else {
-                            p.out_of_sync_kib
-                        },
+                        remaining_kib: p.sync_left_kib(percent),
                         eta_seconds: s.eta_seconds,
                         speed_kib_s: s.speed_kib_s,
                         want_kib_s: s.want_kib_s,

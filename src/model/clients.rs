@@ -158,6 +158,20 @@ struct Interval {
     per_ip: HashMap<IpAddr, Traffic>,
 }
 
+/// Each client's traffic summed over `intervals`.
+fn summed<'a>(intervals: impl IntoIterator<Item = &'a Interval>) -> HashMap<IpAddr, Traffic> {
+    let mut sums: HashMap<IpAddr, Traffic> = HashMap::new();
+    for w in intervals {
+        for (ip, t) in &w.per_ip {
+            let sum = sums.entry(*ip).or_default();
+            sum.bytes_in += t.bytes_in;
+            sum.bytes_out += t.bytes_out;
+            sum.calls += t.calls;
+        }
+    }
+    sums
+}
+
 /// Follows the sockets across samples and keeps the per-client rows.
 #[derive(Debug, Default, Clone)]
 pub struct ClientTracker {
@@ -275,17 +289,9 @@ impl ClientTracker {
                 .take_while(|(i, w)| *i == 0 || at - w.from <= super::rates::RATE_WINDOW_SECONDS + 0.25)
                 .map(|(_, w)| w)
                 .collect();
-            let span = recent.iter().map(|w| w.from).fold(at, f64::min);
-            let span = at - span;
-            let mut sums: HashMap<IpAddr, Traffic> = HashMap::new();
-            for w in &recent {
-                for (ip, t) in &w.per_ip {
-                    let sum = sums.entry(*ip).or_default();
-                    sum.bytes_in += t.bytes_in;
-                    sum.bytes_out += t.bytes_out;
-                    sum.calls += t.calls;
-                }
-            }
+            // Newest first: the last is the oldest, where the window starts.
+            let span = at - recent.last().map_or(at, |w| w.from);
+            let sums = summed(recent);
             let total_in: u64 = sums.values().map(|v| v.bytes_in).sum();
             let total_out: u64 = sums.values().map(|v| v.bytes_out).sum();
             let total_calls = super::rates::total(sums.values().map(|v| v.calls));
@@ -301,14 +307,7 @@ impl ClientTracker {
                 row.share_in = (total_in > 0).then(|| t.bytes_in as f64 / total_in as f64);
             }
         }
-        let mut window: HashMap<IpAddr, Traffic> = HashMap::new();
-        for w in &self.window {
-            for (ip, t) in &w.per_ip {
-                let sum = window.entry(*ip).or_default();
-                sum.bytes_in += t.bytes_in;
-                sum.calls += t.calls;
-            }
-        }
+        let window = summed(&self.window);
         let window_total: u64 = window.values().map(|t| t.bytes_in).sum();
         let window_calls = super::rates::total(window.values().map(|t| t.calls));
         for row in rows.values_mut() {

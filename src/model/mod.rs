@@ -292,28 +292,22 @@ impl Model {
             .back()
             .is_some_and(|(prev_at, prev)| nfsd_rates(&prev.nfsd, &snap.nfsd, at - prev_at).counters_reset);
         if reset {
-            let last = self.recent.pop_back();
-            self.recent.clear();
-            self.recent.extend(last);
+            // Only the previous sample stays: this tick's rates are taken from it.
+            self.recent.drain(..self.recent.len() - 1);
         }
         // The oldest kept is the newest sample at least a minute old.
         while self.recent.get(1).is_some_and(|(t, _)| at - t >= rates::AVERAGE_WINDOW_SECONDS - 0.25) {
             self.recent.pop_front();
         }
-        if let Some((prev_at, prev)) = self.recent.back() {
-            // The base of the rate window: the newest sample at least the window old, else
-            // the oldest kept (a view just started has less than the window).
-            let (base_at, base) = self
-                .recent
-                .iter()
-                .rev()
-                .find(|(t, _)| at - t >= rates::RATE_WINDOW_SECONDS - 0.25)
-                .or(self.recent.front())
-                .map(|(t, s)| (*t, s))
-                .unwrap_or((*prev_at, prev));
+        // The base of the rate window: the newest sample at least the window old, else
+        // the oldest kept (a view just started has less than the window).
+        let base = self.recent.iter().rev().find(|(t, _)| at - t >= rates::RATE_WINDOW_SECONDS - 0.25);
+        if let (Some((_, prev)), Some((base_at, base)), Some((first_at, first))) =
+            (self.recent.back(), base.or(self.recent.front()), self.recent.front())
+        {
             let dt = at - base_at;
             self.nfsd_rates = Some(nfsd_rates(&base.nfsd, &snap.nfsd, dt));
-            self.nfsd_rates_minute = self.recent.front().map(|(t, first)| nfsd_rates(&first.nfsd, &snap.nfsd, at - t));
+            self.nfsd_rates_minute = Some(nfsd_rates(&first.nfsd, &snap.nfsd, at - first_at));
             self.minor_rates = minor_rates(&base.drbd.minors, &snap.drbd.minors, dt);
             let config = match &self.drbd_config {
                 Some(Ok(c)) => Some(c.as_slice()),

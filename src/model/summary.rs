@@ -114,14 +114,14 @@ pub fn volumes(d: &Drbd) -> Vec<VolumeLine> {
                     sync: pd.and_then(|p| p.sync.as_ref()).map(|s| {
                         let percent = s.percent.unwrap_or(0.0);
                         let replication = pd.and_then(|p| p.replication.as_ref());
-                        let verify = matches!(replication, Some(ReplicationState::VerifyS | ReplicationState::VerifyT));
+                        let verify = replication.is_some_and(ReplicationState::is_verify);
+                        let remaining_kib = pd.and_then(|p| p.sync_left_kib(percent));
                         let rs_total_kib = s.rs_total_sectors.map(|t| t / 2);
-                        // During a verify, out-of-sync counts the differences found so far,
-                        // not what is left to compare: what is left follows from the total.
-                        let (remaining_kib, total_kib) = if verify {
-                            (rs_total_kib.map(|t| ((t as f64) * (1.0 - percent / 100.0)).max(0.0) as u64), rs_total_kib)
+                        // A verify's total is its own; a resync's follows from what is left.
+                        let total_kib = if verify {
+                            rs_total_kib
                         } else {
-                            (out_of_sync_kib, rs_total_kib.or_else(|| total_from_done(percent, out_of_sync_kib)))
+                            rs_total_kib.or_else(|| total_from_done(percent, out_of_sync_kib))
                         };
                         SyncLine {
                             percent,

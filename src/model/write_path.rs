@@ -321,9 +321,9 @@ fn drbd_devices(snap: &Snapshot, config: Option<&[ResourceConfig]>) -> Vec<Devic
         // 8.4's emulated events2 calls every connection "peer": not a name.
         if (hop.peer.is_none() || hop.peer.as_deref() == Some("peer"))
             && let Some(r) = config.and_then(|c| c.iter().find(|r| Some(&r.name) == hop.resource.as_ref()))
+            && let Some(me) = host
         {
-            let others: Vec<&str> =
-                r.hosts.iter().map(|h| h.name.as_str()).filter(|n| host.is_some_and(|me| me != *n)).collect();
+            let others: Vec<&str> = r.other_hosts(me).collect();
             if let [one] = others.as_slice() {
                 hop.peer = Some((*one).to_owned());
             }

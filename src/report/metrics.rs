@@ -134,32 +134,50 @@ fn split_state(state: &str) -> (String, String) {
     (String::new(), String::new())
 }
 
+/// /proc/drbd's counters of the volume line's minor (DRBD 8.x).
+fn minor_counters<'a>(report: &'a Report, v: &VolumeLine) -> Option<&'a drnfs_parsers::proc_drbd::Counters> {
+    let m = v.minor?;
+    report.drbd.minors.iter().find(|x| x.minor == m)?.counters.as_ref()
+}
+
+/// The events2 peer device the volume line stands for (DRBD 9, and 8.4's emulation).
+fn peer_device<'a>(report: &'a Report, v: &VolumeLine) -> Option<&'a drnfs_parsers::events2::PeerDevice> {
+    let r = report.drbd.resources.iter().find(|r| r.name == v.name)?;
+    let c = r.connections.iter().find(|c| Some(&c.peer) == v.peer.as_ref())?;
+    c.peer_devices.iter().find(|p| Some(p.volume) == v.volume)
+}
+
 /// Bytes sent to and received from the peer for one volume line, from /proc/drbd's
 /// `ns:`/`nr:` (8.x) or the peer device's `sent:`/`received:` (9), both in KiB.
 fn traffic(report: &Report, v: &VolumeLine) -> Option<(u64, u64)> {
-    if let Some(c) =
-        v.minor.and_then(|m| report.drbd.minors.iter().find(|x| x.minor == m)).and_then(|m| m.counters.as_ref())
-    {
+    if let Some(c) = minor_counters(report, v) {
         return Some((c.ns * 1024, c.nr * 1024));
     }
-    let r = report.drbd.resources.iter().find(|r| r.name == v.name)?;
-    let c = r.connections.iter().find(|c| Some(&c.peer) == v.peer.as_ref())?;
-    let pd = c.peer_devices.iter().find(|p| Some(p.volume) == v.volume)?;
+    let pd = peer_device(report, v)?;
     Some((pd.sent_kib? * 1024, pd.received_kib? * 1024))
 }
 
 /// Requests sent to the peer and not answered, and answers not yet sent (`pe:`/`ua:` or
 /// `pending:`/`unacked:`).
 fn requests(report: &Report, v: &VolumeLine) -> Option<(f64, f64)> {
-    if let Some(c) =
-        v.minor.and_then(|m| report.drbd.minors.iter().find(|x| x.minor == m)).and_then(|m| m.counters.as_ref())
-    {
+    if let Some(c) = minor_counters(report, v) {
         return Some((c.pe as f64, c.ua as f64));
     }
-    let r = report.drbd.resources.iter().find(|r| r.name == v.name)?;
-    let c = r.connections.iter().find(|c| Some(&c.peer) == v.peer.as_ref())?;
-    let pd = c.peer_devices.iter().find(|p| Some(p.volume) == v.volume)?;
+    let pd = peer_device(report, v)?;
     Some((pd.pending? as f64, pd.unacked? as f64))
+}
+
+/// The labels of one volume line's series, worked out once per render.
+struct VolumeKey {
+    resource: String,
+    volume: String,
+    peer: String,
+}
+
+impl VolumeKey {
+    fn labels(&self) -> [(&'static str, &str); 3] {
+        [("resource", &self.resource), ("volume", &self.volume), ("peer", &self.peer)]
+    }
 }
 
 pub fn render(report: &Report, opts: &Options) -> String {
@@ -225,13 +243,18 @@ fn drbd(out: &mut String, report: &Report, f: Format) {
     // it (the host of the resource that is not this one), as the views do.
     let configured_peer = |resource: &str| -> Option<String> {
         let me = report.host.hostname.as_deref()?;
-        let hosts = &report.drbd.config.iter().find(|r| r.name == resource)?.hosts;
-        hosts.iter().map(|h| h.name.clone()).find(|h| h != me)
+        report.drbd.config.iter().find(|r| r.name == resource)?.other_hosts(me).next().map(str::to_owned)
     };
-    let peer = |v: &VolumeLine| match v.peer.as_deref() {
-        Some("peer") | None => configured_peer(&v.name).or_else(|| v.peer.clone()).unwrap_or_default(),
-        Some(p) => p.to_owned(),
-    };
+    let keyed: Vec<(&VolumeLine, VolumeKey)> = lines
+        .iter()
+        .map(|v| {
+            let peer = match v.peer.as_deref() {
+                Some("peer") | None => configured_peer(&v.name).or_else(|| v.peer.clone()).unwrap_or_default(),
+                Some(p) => p.to_owned(),
+            };
+            (v, VolumeKey { resource: v.name.clone(), volume: volume(v), peer })
+        })
+        .collect();
     // A resource's role once, though DRBD 9 gives it a line per peer and volume.
     let mut roles: BTreeMap<&str, String> = BTreeMap::new();
     for v in &lines {
@@ -245,9 +268,9 @@ fn drbd(out: &mut String, report: &Report, f: Format) {
     }
     {
         let mut m = family(out, f, "drnfs_drbd_peer_role", Kind::StateSet, "The peer's role as this node sees it");
-        for v in &lines {
+        for (v, k) in &keyed {
             let role = v.peer_role.as_ref().map(Role::to_string).unwrap_or_default();
-            m.states(&[("resource", &v.name), ("volume", &volume(v)), ("peer", &peer(v))], Role::KNOWN, &role);
+            m.states(&k.labels(), Role::KNOWN, &role);
         }
     }
     {
@@ -258,9 +281,9 @@ fn drbd(out: &mut String, report: &Report, f: Format) {
             Kind::StateSet,
             "The connection to the peer (DRBD 8's cs: folded connection and replication; split here)",
         );
-        for v in &lines {
+        for (v, k) in &keyed {
             let (c, _) = split_state(&v.state);
-            m.states(&[("resource", &v.name), ("volume", &volume(v)), ("peer", &peer(v))], ConnectionState::KNOWN, &c);
+            m.states(&k.labels(), ConnectionState::KNOWN, &c);
         }
     }
     {
@@ -271,9 +294,9 @@ fn drbd(out: &mut String, report: &Report, f: Format) {
             Kind::StateSet,
             "Replication with the peer (Established, SyncSource, VerifyT, ...)",
         );
-        for v in &lines {
+        for (v, k) in &keyed {
             let (_, r) = split_state(&v.state);
-            m.states(&[("resource", &v.name), ("volume", &volume(v)), ("peer", &peer(v))], ReplicationState::KNOWN, &r);
+            m.states(&k.labels(), ReplicationState::KNOWN, &r);
         }
     }
     {
@@ -286,9 +309,9 @@ fn drbd(out: &mut String, report: &Report, f: Format) {
     }
     {
         let mut m = family(out, f, "drnfs_drbd_peer_disk_state", Kind::StateSet, "The peer's disk state of the volume");
-        for v in &lines {
+        for (v, k) in &keyed {
             let disk = v.peer_disk.as_ref().map(DiskState::to_string).unwrap_or_default();
-            m.states(&[("resource", &v.name), ("volume", &volume(v)), ("peer", &peer(v))], DiskState::KNOWN, &disk);
+            m.states(&k.labels(), DiskState::KNOWN, &disk);
         }
     }
     {
@@ -299,9 +322,9 @@ fn drbd(out: &mut String, report: &Report, f: Format) {
             Kind::Gauge,
             "Data this node knows differs from the peer's (to resync)",
         );
-        for v in &lines {
-            if let Some(k) = v.out_of_sync_kib {
-                m.sample(&[("resource", &v.name), ("volume", &volume(v)), ("peer", &peer(v))], (k * 1024) as f64);
+        for (v, k) in &keyed {
+            if let Some(oos) = v.out_of_sync_kib {
+                m.sample(&k.labels(), (oos * 1024) as f64);
             }
         }
     }
@@ -313,18 +336,13 @@ fn drbd(out: &mut String, report: &Report, f: Format) {
             Kind::Gauge,
             "Progress of the resync or online verify under way (0-1); absent when none is",
         );
-        for v in &lines {
+        for (v, k) in &keyed {
             if let Some(s) = &v.sync {
                 let kind = if s.verify { "verify" } else { "resync" };
                 let role = if s.target { "target" } else { "source" };
+                let [resource, volume, peer] = k.labels();
                 m.sample(
-                    &[
-                        ("resource", &v.name),
-                        ("volume", &volume(v)),
-                        ("peer", &peer(v)),
-                        ("kind", kind),
-                        ("side", role),
-                    ],
+                    &[resource, volume, peer, ("kind", kind), ("side", role)],
                     (s.percent / 100.0).clamp(0.0, 1.0),
                 );
             }
@@ -333,18 +351,18 @@ fn drbd(out: &mut String, report: &Report, f: Format) {
     {
         let mut m =
             family(out, f, "drnfs_drbd_resync_speed_bytes_per_second", Kind::Gauge, "DRBD's own recent resync speed");
-        for v in &lines {
+        for (v, k) in &keyed {
             if let Some(speed) = v.sync.as_ref().and_then(|s| s.speed_kib_s) {
-                m.sample(&[("resource", &v.name), ("volume", &volume(v)), ("peer", &peer(v))], (speed * 1024) as f64);
+                m.sample(&k.labels(), (speed * 1024) as f64);
             }
         }
     }
     {
         let mut m =
             family(out, f, "drnfs_drbd_resync_eta_seconds", Kind::Gauge, "DRBD's estimate of the time left to resync");
-        for v in &lines {
+        for (v, k) in &keyed {
             if let Some(eta) = v.sync.as_ref().and_then(|s| s.eta_seconds) {
-                m.sample(&[("resource", &v.name), ("volume", &volume(v)), ("peer", &peer(v))], eta as f64);
+                m.sample(&k.labels(), eta as f64);
             }
         }
     }
@@ -357,9 +375,9 @@ fn drbd(out: &mut String, report: &Report, f: Format) {
         ("drnfs_drbd_received_bytes", "Bytes received from the peer (nr: or received:)", |t: (u64, u64)| t.1),
     ] {
         let mut m = family(out, f, name, Kind::Counter, help);
-        for v in &lines {
+        for (v, k) in &keyed {
             if let Some(t) = traffic(report, v) {
-                m.sample(&[("resource", &v.name), ("volume", &volume(v)), ("peer", &peer(v))], pick(t) as f64);
+                m.sample(&k.labels(), pick(t) as f64);
             }
         }
     }
@@ -376,9 +394,9 @@ fn drbd(out: &mut String, report: &Report, f: Format) {
         ),
     ] {
         let mut m = family(out, f, name, Kind::Gauge, help);
-        for v in &lines {
+        for (v, k) in &keyed {
             if let Some(r) = requests(report, v) {
-                m.sample(&[("resource", &v.name), ("volume", &volume(v)), ("peer", &peer(v))], pick(r));
+                m.sample(&k.labels(), pick(r));
             }
         }
     }

@@ -38,6 +38,47 @@ pub fn capture_dirs(root: &Path, holding: &str) -> Vec<PathBuf> {
 
 pub mod pair;
 
+/// Reads everything sent to `listener`'s connections, each read's byte count sent on the
+/// returned channel (a test listener that sinks what its clients write).
+#[allow(dead_code)]
+pub fn drain(listener: std::net::TcpListener) -> std::sync::mpsc::Receiver<usize> {
+    use std::io::Read as _;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut buf = vec![0u8; 1 << 16];
+                while let Ok(n) = s.read(&mut buf) {
+                    if n == 0 || tx.send(n).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    rx
+}
+
+/// Waits until `rx` has reported `bytes` read in all (10 s at most for each read).
+#[allow(dead_code)]
+pub fn received(rx: &std::sync::mpsc::Receiver<usize>, bytes: u64) {
+    let mut got = 0u64;
+    while got < bytes {
+        got += rx.recv_timeout(std::time::Duration::from_secs(10)).expect("the listener received everything") as u64;
+    }
+}
+
+/// A number in a lab capture's proc tree (`<capture>/proc/<file>`): the first group of
+/// `pattern`, thousands separators dropped.
+#[allow(dead_code)]
+pub fn proc_number(capture: &Path, file: &str, pattern: &str) -> f64 {
+    let text = std::fs::read_to_string(capture.join("proc").join(file)).unwrap();
+    let re = regex::Regex::new(pattern).unwrap();
+    re.captures(&text).unwrap_or_else(|| panic!("{pattern} not in {file}"))[1].replace(',', "").parse().unwrap()
+}
+
 /// The current view of `app` drawn at `w`×`h` into a `TestBackend`, one text line per row
 /// (trailing blanks trimmed).
 #[allow(dead_code)]
