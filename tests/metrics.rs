@@ -72,6 +72,9 @@ fn a_resync_is_exported_as_proc_drbd_says_it() {
     );
     assert_eq!(s[r#"drnfs_drbd_split_brain{resource="r0"}"#], 0.0);
     assert_eq!(s[r#"drnfs_source_up{source="drbd"}"#], 1.0);
+    // A capture has no socket dump: the client sockets were not read, which is not "no
+    // clients" (a missing source is never read as empty).
+    assert_eq!(s[r#"drnfs_source_up{source="client_sockets"}"#], 0.0);
     assert!(text.contains("# TYPE drnfs_drbd_role stateset\n"), "{text}");
     assert!(text.contains("# TYPE drnfs_drbd_sent_bytes counter\n# UNIT drnfs_drbd_sent_bytes bytes\n"), "{text}");
 }
