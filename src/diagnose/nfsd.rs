@@ -86,11 +86,12 @@ pub(super) fn check(model: &Model, out: &mut Vec<Finding>) {
                 format!("requests wait for a free nfsd thread ({waits:.1}/s over the last 10 samples)"),
             )
             .evidence(format!("{threads} threads; pool_stats: sockets-enqueued grows faster than threads-woken"))
-            .evidence_opt(
-                model.write_path.as_ref().and_then(|w| w.nfsd.waited_percent).map(|p| {
-                    format!("{p:.0}% of the requests that arrived in the last interval found every thread busy")
-                }),
-            )
+            .evidence_opt(model.write_path.as_ref().and_then(|w| w.nfsd.waited_percent).map(|p| {
+                format!(
+                    "{p:.0}% of the requests that arrived in the last interval found every thread busy \
+                         (all threads busy about that share of the time)"
+                )
+            }))
             .suggest("find the client causing it (view 4), or raise the thread count (rpc.nfsd N)"),
         );
     }

@@ -1114,6 +1114,28 @@ fn replication_is_blamed_only_when_the_protocol_waits_for_the_peer() {
          protocol C makes every write wait for the peer's disk"
     );
     assert!(found.evidence[0].starts_with("12.0 requests pending at the peer"), "{found:#?}");
+    assert_eq!(
+        found.evidence[1],
+        "DRBD queues now: 12 application, 0 at the local disk, 12 at the peer, 0 unacknowledged; 400 KiB/s sent"
+    );
+    assert_eq!(
+        found.evidence[2],
+        "vdb: 100 w/s, 400 KiB/s written, 2.0 ms per write, 0.2 queued, 30% busy (iostat -x)"
+    );
+    assert_eq!(found.evidence.len(), 3, "no link measured, none named: {found:#?}");
+    // The replication link of this resource is evidence; another resource's is not.
+    let (_, mut m) = write_path_findings(&writing(6, 'C', |_| waits));
+    let link = |resource: &str| crate::model::write_path::LinkHop {
+        resource: resource.to_owned(),
+        peer: "nodea".to_owned(),
+        peer_address: "10.99.0.1:7789".to_owned(),
+        ..Default::default()
+    };
+    m.write_path.as_mut().unwrap().links = vec![link("r7"), link("r0")];
+    let f = evaluate(&m, &[VIP.parse::<IpAddr>().unwrap()]);
+    let found = raised(&f, "write-path.replication").unwrap();
+    let links: Vec<&String> = found.evidence.iter().filter(|e| e.starts_with("link to ")).collect();
+    assert_eq!(links, ["link to nodea: r0: no connection to 10.99.0.1:7789"], "{found:#?}");
     // Nothing pending at the instant of a sample does not clear it (writes come in bursts);
     // the count is evidence when there is one.
     let idle_instant = write_path_findings(&writing(6, 'C', |_| Writing { pe: 0, ..waits })).0;
@@ -1132,6 +1154,12 @@ fn replication_is_blamed_only_when_the_protocol_waits_for_the_peer() {
     only(
         &["write-path.replication (warning)"],
         &write_path_findings(&writing(6, 'C', |_| Writing { disk_ms: 17, ..waits })).0,
+    );
+    // A local disk slow in itself (30 ms) but well under half of what the device waits
+    // (100 ms), and not busy, is not the hop: replication is.
+    only(
+        &["write-path.replication (warning)"],
+        &write_path_findings(&writing(6, 'C', |_| Writing { drbd_ms: 100, disk_ms: 30, ..waits })).0,
     );
 }
 
@@ -1193,8 +1221,17 @@ fn the_overview_shows_the_write_path_at_80x24() {
     let slow = screen(&writing(6, 'C', |_| Writing { drbd_ms: 47, disk_ms: 45, disk_busy: 95, pe: 0 }));
     assert!(slow.contains("Write path: writes wait on the local disk vdb: 95% busy, 45 ms per write -"), "{slow}");
     assert!(slow.contains("WARN writes wait on the local disk vdb"), "the finding is listed too:\n{slow}");
-    // A tall screen adds two minutes of ms per write under the chain; 80x24 has no room.
+    // Under the chain, two minutes of ms per write for the device and its disk, at 80x24
+    // as on a tall screen (six samples here, one column each, newest at the right).
     let tall = sized(&writing(6, 'C', |_| CALM), 160, 48);
-    assert!(tall.contains("drbd0 ms/write") && tall.contains("vdb ms/write"), "{tall}");
-    assert!(!calm.contains("ms/write"), "{calm}");
+    for screen in [&calm, &tall] {
+        assert!(screen.contains("+ ms per write, last 2 min (max per column) -"), "{screen}");
+        let row = screen.lines().find(|l| l.starts_with("|drbd0 ")).unwrap_or_else(|| panic!("{screen}"));
+        // The newest sample at each sparkline's right end.
+        assert!(row.contains(" ###### vdb       ") && row.ends_with(" ###### |"), "{row}");
+    }
+    // Shorter than that, the findings keep their rows and the history goes.
+    let short = sized(&writing(6, 'C', |_| CALM), 80, 20);
+    assert!(short.contains("Write path: no hop is slow") && !short.contains("last 2 min"), "{short}");
+    assert!(short.contains("nothing to report"), "{short}");
 }

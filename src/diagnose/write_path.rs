@@ -204,3 +204,80 @@ pub fn link_line(l: &crate::model::write_path::LinkHop) -> String {
     }
     parts.join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(values: &[Option<f64>]) -> Series {
+        let mut s = Series::new(values.len().max(1));
+        for v in values {
+            s.push(*v);
+        }
+        s
+    }
+
+    #[test]
+    fn a_level_is_sustained_when_enough_of_the_window_is_known() {
+        // Three known samples of the last five are enough at any interval; unknown ones
+        // are left out of the mean, and samples before the window do not count.
+        let three = series(&[Some(100.0), None, Some(2.0), None, Some(4.0), Some(6.0)]);
+        assert_eq!(sustained(Some(&three), 0.5), Some(4.0));
+        // Two known one-second samples cover 2 s: not enough.
+        let two = series(&[Some(2.0), None, None, Some(4.0)]);
+        assert_eq!(sustained(Some(&two), 1.0), None);
+        // One known sample of a 5 s interval covers 5 s: enough.
+        let one = series(&[None, Some(7.0)]);
+        assert_eq!(sustained(Some(&one), 5.0), Some(7.0));
+        // Two known 1.5 s samples cover exactly the 3 s asked for.
+        assert_eq!(sustained(Some(&two), 1.5), Some(3.0));
+        // Nothing known, or no series, is no level.
+        assert_eq!(sustained(Some(&series(&[None, None, None])), 10.0), None);
+        assert_eq!(sustained(None, 1.0), None);
+    }
+
+    #[test]
+    fn a_rate_counts_once_its_window_covers_three_seconds() {
+        let s = series(&[Some(1.0), Some(9.0)]);
+        assert_eq!(windowed(Some(&s), 3.0), Some(9.0));
+        assert_eq!(windowed(Some(&s), 2.9), None);
+        assert_eq!(windowed(Some(&series(&[Some(1.0), None])), 5.0), None);
+        assert_eq!(windowed(None, 5.0), None);
+    }
+}
+
+#[cfg(test)]
+mod link_tests {
+    use crate::model::write_path::LinkHop;
+
+    #[test]
+    fn a_link_is_said_with_what_was_measured() {
+        let mut l = LinkHop {
+            resource: "r0".to_owned(),
+            peer: "nodeb".to_owned(),
+            peer_address: "10.99.0.2:7789".to_owned(),
+            sockets: 1,
+            rtt_ms: Some(22.5),
+            min_rtt_ms: Some(0.4),
+            send_queue_bytes: 1024,
+            not_sent_bytes: 1024,
+            ..Default::default()
+        };
+        assert_eq!(
+            super::link_line(&l),
+            "r0: 1 connection to 10.99.0.2:7789, rtt 22.5 ms (min 0.4 ms), 2 KiB queued to send"
+        );
+        l.sockets = 2;
+        l.sent_bytes_per_s = Some(2048.0);
+        l.retransmits_per_s = Some(1.5);
+        l.send_buffer_limited_percent = Some(70.0);
+        l.receive_window_limited_percent = Some(0.0);
+        assert_eq!(
+            super::link_line(&l),
+            "r0: 2 connections to 10.99.0.2:7789, rtt 22.5 ms (min 0.4 ms), 2 KiB queued to send, \
+             2 KiB/s sent, 1.5/s retransmits, send buffer full 70% of the time"
+        );
+        l.receive_window_limited_percent = Some(12.0);
+        assert!(super::link_line(&l).ends_with(", peer's window full 12%"), "{}", super::link_line(&l));
+    }
+}

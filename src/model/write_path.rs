@@ -42,7 +42,10 @@ pub struct NfsdHop {
     pub write_bytes_per_s: Option<f64>,
     /// Requests that waited for a free thread, per second (pool_stats).
     pub thread_waits_per_s: Option<f64>,
-    /// Those as a share of the requests that arrived, 0–100.
+    /// Those as a share of the requests that arrived, 0–100: the estimate of the share of
+    /// time every thread was busy. The kernel counts no busy time (the `th` line's
+    /// counters stopped in 2.6.30), but requests arriving at random moments see the time
+    /// average, so the share that found no free thread estimates it.
     pub waited_percent: Option<f64>,
 }
 

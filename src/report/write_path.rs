@@ -20,7 +20,7 @@ pub fn hops(w: &WritePath) -> Vec<(String, String)> {
             per_second(n.calls_per_s),
             byte_rate(n.write_bytes_per_s),
             per_second(n.thread_waits_per_s),
-            n.waited_percent.map_or_else(String::new, |p| format!(" ({p:.0}%)"))
+            n.waited_percent.map_or_else(String::new, |p| format!(" (all threads busy ~{p:.0}% of the time)"))
         ),
     ));
     for d in &w.devices {

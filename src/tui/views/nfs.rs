@@ -9,6 +9,7 @@ use ratatui::widgets::{Paragraph, Sparkline};
 use super::wrap::fields;
 use super::{block, byte_rate, fit, per_second};
 use crate::model::health::Health;
+use crate::model::history::Fold;
 use crate::tui::app::App;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
@@ -46,7 +47,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let minute = |f: fn(&crate::model::NfsdRates) -> Option<f64>, show: fn(Option<f64>) -> String| {
         m.and_then(f).map_or_else(String::new, |v| format!(" (1 min {})", show(Some(v))))
     };
-    let figures = [
+    let mut figures = vec![
         format!("calls {}{}", per_second(r.and_then(|r| r.calls)), minute(|r| r.calls, per_second)),
         format!("bad {}", per_second(r.and_then(|r| r.bad_calls))),
         format!("read {}{}", byte_rate(r.and_then(|r| r.read_bytes)), minute(|r| r.read_bytes, byte_rate)),
@@ -55,6 +56,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         format!("stale file handles {}", per_second(r.and_then(|r| r.fh_stale))),
         format!("requests that waited for a thread {}", per_second(r.and_then(|r| r.thread_waits))),
     ];
+    // The kernel keeps no busy-time counter (the `th` line's stopped in 2.6.30); the share of
+    // arrivals that found every thread busy is the estimate (arrivals at random moments see
+    // the time average).
+    if let Some(p) = snap.write_path.as_ref().and_then(|w| w.nfsd.waited_percent) {
+        figures.push(format!("all threads busy ~{p:.0}% of the time"));
+    }
     lines.extend(fields(&figures, "   ", summary_width).into_iter().map(Line::from));
     if let Some(f) = app.findings().iter().find(|f| f.id.starts_with("nfsd.grace")) {
         lines.push(Line::from(Span::styled(f.summary.clone(), t.health(Health::Degraded))));
@@ -117,10 +124,12 @@ fn render_ops(frame: &mut Frame, area: Rect, app: &App) {
         let series = &history.ops[*name];
         let now = series.last();
         frame.render_widget(Paragraph::new(format!("{:<16} {:>10}", fit(name, 16, t), per_second(now))), label);
-        let data = series.as_u64();
-        let take = data.len().min(spark.width as usize);
+        // The whole two minutes at any width: each column is the mean of the samples it holds.
         frame.render_widget(
-            Sparkline::default().data(data[data.len() - take..].to_vec()).bar_set(t.bars()).style(t.accent()),
+            Sparkline::default()
+                .data(series.columns(spark.width as usize, Fold::Mean))
+                .bar_set(t.bars())
+                .style(t.accent()),
             spark,
         );
     }

@@ -10,6 +10,7 @@ use super::wrap::hanging;
 use super::{block, byte_rate, fit, per_second};
 use crate::format::{hms, kib, ms};
 use crate::model::health::{self, Health};
+use crate::model::history::Fold;
 use crate::model::summary::{self, VolumeLine};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
@@ -26,12 +27,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .as_ref()
         .and_then(|r| r.write_path.as_ref())
         .map_or(0, |w| w.devices.iter().filter(|d| d.device.is_some()).count().min(3));
-    // On a tall screen each device gets a second line: two minutes of ms per write.
-    let per_device = if area.height >= 40 { 2 } else { 1 };
+    // Below 40 rows the NFS and clients panels take only the rows they fill, so that each
+    // device keeps a second line, two minutes of ms per write, while the findings keep at
+    // least four rows; on a tall screen there is room for both.
+    let middle_height = if area.height >= 40 { 7 } else { 2 + middle_rows(app, area.width) };
+    let with_history =
+        area.height >= 40 || area.height.saturating_sub(drbd_height + middle_height + 2 + 2 * measured as u16) >= 6;
+    let per_device = if with_history { 2 } else { 1 };
     let write_path_height = if measured > 0 { 2 + per_device * measured as u16 } else { 0 };
     let [drbd, middle, write_path, findings] = Layout::vertical([
         Constraint::Length(drbd_height),
-        Constraint::Length(7),
+        Constraint::Length(middle_height),
         Constraint::Length(write_path_height),
         Constraint::Min(3),
     ])
@@ -91,6 +97,11 @@ fn render_write_path(frame: &mut Frame, area: Rect, app: &App, with_history: boo
         .borders(ratatui::widgets::Borders::ALL)
         .border_set(t.border())
         .title(Span::styled(format!(" {title} "), style));
+    let block = if with_history {
+        block.title_bottom(Span::styled(" ms per write, last 2 min (max per column) ", t.dim()))
+    } else {
+        block
+    };
     frame.render_widget(Paragraph::new(lines).block(block), area);
     if with_history && let Some(history) = app.report.as_ref().map(|r| &r.history) {
         // Under each chain: the DRBD device's and its disk's ms per write, side by side.
@@ -102,16 +113,11 @@ fn render_write_path(frame: &mut Frame, area: Rect, app: &App, with_history: boo
             for (half, name) in [(left, Some(drbd)), (right, backing)] {
                 let Some(name) = name else { continue };
                 let Some(series) = history.write_await_ms.get(&name) else { continue };
-                let [label, spark] = Layout::horizontal([Constraint::Length(18), Constraint::Min(1)]).areas(half);
-                frame.render_widget(
-                    Paragraph::new(Span::styled(format!("{} ms/write", fit(&name, 8, t)), t.dim())),
-                    label,
-                );
-                let data = series.as_u64();
-                let take = data.len().min(spark.width as usize);
+                let [label, spark] = Layout::horizontal([Constraint::Length(10), Constraint::Min(1)]).areas(half);
+                frame.render_widget(Paragraph::new(Span::styled(fit(&name, 9, t), t.dim())), label);
                 frame.render_widget(
                     ratatui::widgets::Sparkline::default()
-                        .data(data[data.len() - take..].to_vec())
+                        .data(series.columns(spark.width.saturating_sub(1) as usize, Fold::Max))
                         .bar_set(t.bars())
                         .style(t.accent()),
                     spark,
@@ -119,6 +125,18 @@ fn render_write_path(frame: &mut Frame, area: Rect, app: &App, with_history: boo
             }
         }
     }
+}
+
+/// Rows the NFS and top-clients panels fill (at least four): the NFS panel's three lines
+/// and its VIP line as wrapped, the clients' error line and up to three clients.
+fn middle_rows(app: &App, width: u16) -> u16 {
+    let Some(r) = &app.report else { return 4 };
+    let nfs_inner = (u32::from(width) * 45 / 100).saturating_sub(2).max(1) as usize;
+    let vip_width: usize = app.vips.iter().map(|v| format!("VIP {v} not here ").chars().count()).sum();
+    let vip_rows = vip_width.div_ceil(nfs_inner).max(1);
+    let nfs = if r.nfsd.available { 3 + vip_rows } else { 1 + vip_rows };
+    let clients = usize::from(r.clients_error.is_some()) + r.clients.len().clamp(1, 3);
+    nfs.max(clients).clamp(4, 5) as u16
 }
 
 fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
