@@ -346,6 +346,11 @@ resource r1 { net { protocol A; allow-two-primaries; } options { auto-promote ye
         assert_eq!((r1.protocol.as_deref(), r1.allow_two_primaries, r1.auto_promote), (Some("A"), true, Some(true)));
         assert_eq!((r1.quorum.as_str(), r1.fencing.as_str()), ("majority", "dont-care"));
         assert_eq!(r1.hosts[0].minor, Some(7));
+        // The peer of each node is the other host; a node not in the resource sees all.
+        assert_eq!(r0.other_hosts("nodea").collect::<Vec<_>>(), ["nodeb"]);
+        assert_eq!(r0.other_hosts("nodeb").collect::<Vec<_>>(), ["nodea"]);
+        assert_eq!(r0.other_hosts("nodec").collect::<Vec<_>>(), ["nodea", "nodeb"]);
+        assert_eq!(r1.other_hosts("x").count(), 0);
     }
 
     #[test]
