@@ -21,6 +21,12 @@ fn main() {
     if std::path::Path::new("fixtures/demo/lab-incident.drnfs.gz").exists() {
         println!("cargo:rustc-cfg=drnfs_demo");
     }
+    // The peer's recording of the same incident: the demo plays it beside as the peer.
+    println!("cargo:rustc-check-cfg=cfg(drnfs_demo_peer)");
+    println!("cargo:rerun-if-changed=fixtures/demo/lab-incident-nodeb.drnfs.gz");
+    if std::path::Path::new("fixtures/demo/lab-incident-nodeb.drnfs.gz").exists() {
+        println!("cargo:rustc-cfg=drnfs_demo_peer");
+    }
     println!("cargo:rerun-if-changed=.git/HEAD");
     println!("cargo:rerun-if-changed=.git/refs/heads");
 }

@@ -133,6 +133,12 @@ pub struct ViewArgs {
     #[arg(long, value_name = "FILE", global = true)]
     pub replay: Option<PathBuf>,
 
+    /// The peer's recording of the same time (`drnfs record` on the other node): played
+    /// beside --replay on the wall clock as the peer's state, in the view and for an
+    /// action's --dry-run.
+    #[arg(long, value_name = "FILE", global = true, requires = "replay")]
+    pub peer_replay: Option<PathBuf>,
+
     /// Replay speed (0.25 to 30); `+` and `-` change it while playing.
     #[arg(long, value_name = "FACTOR")]
     pub speed: Option<f64>,
@@ -528,6 +534,11 @@ pub enum DebugCommand {
 pub const DEMO_RECORDING: Option<&[u8]> = Some(include_bytes!("../fixtures/demo/lab-incident.drnfs.gz"));
 #[cfg(not(drnfs_demo))]
 pub const DEMO_RECORDING: Option<&[u8]> = None;
+/// The peer's (nodeb's) recording of the same incident, which the demo plays beside.
+#[cfg(drnfs_demo_peer)]
+pub const DEMO_PEER_RECORDING: Option<&[u8]> = Some(include_bytes!("../fixtures/demo/lab-incident-nodeb.drnfs.gz"));
+#[cfg(not(drnfs_demo_peer))]
+pub const DEMO_PEER_RECORDING: Option<&[u8]> = None;
 
 impl SourceArgs {
     /// Reading this machine (no --proc-root).
@@ -715,19 +726,28 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
             let theme = tui::theme(cli.view.ascii);
             let sources = cli.sources.config();
             if cli.view.demo || cli.view.replay.is_some() {
-                let (recording, name) = match &cli.view.replay {
-                    Some(path) => (Recording::open(path)?, path.display().to_string()),
+                let (recording, peer, name) = match &cli.view.replay {
+                    Some(path) => {
+                        let peer = cli.view.peer_replay.as_deref().map(Recording::open).transpose()?;
+                        (Recording::open(path)?, peer, path.display().to_string())
+                    }
                     None => {
                         let bytes = DEMO_RECORDING.ok_or_else(|| {
                             anyhow::anyhow!("this drnfs was built without the demo recording (fixtures/demo/)")
                         })?;
-                        (Recording::from_bytes(bytes)?, "demo".to_owned())
+                        let peer = DEMO_PEER_RECORDING.map(Recording::from_bytes).transpose()?;
+                        (Recording::from_bytes(bytes)?, peer, "demo".to_owned())
                     }
                 };
                 let speed = cli.view.speed.unwrap_or(if cli.view.demo { 4.0 } else { 1.0 }).clamp(0.25, 30.0);
                 let vips = if sources.vips.is_empty() { recording.header.vips.clone() } else { sources.vips.clone() };
                 // The demo opens on the pair serving NFS; a recording of one's own from its start.
-                let feed = Feed::Replay { recording: Box::new(recording), speed, open_serving: cli.view.demo };
+                let feed = Feed::Replay {
+                    recording: Box::new(recording),
+                    peer: peer.map(Box::new),
+                    speed,
+                    open_serving: cli.view.demo,
+                };
                 return run_tui(tui::TuiOptions {
                     feed,
                     name,
@@ -946,7 +966,7 @@ fn action(
     flags: Flags,
     victim: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    let ask = crate::action::Ask {
+    let mut ask = crate::action::Ask {
         kind,
         resource: a.resource.clone(),
         config_path: cli.sources.config.clone(),
@@ -975,6 +995,15 @@ fn action(
         (Some(path), at) => {
             let rec = Recording::open(path)?;
             let at = at.unwrap_or(f64::MAX);
+            // The peer's recording, at the same wall-clock moment (a --peer-snapshot wins).
+            if let (Some(peer_path), None) = (&cli.view.peer_replay, &ask.peer_snapshot) {
+                let peer = crate::engine::replay::peer_report_at(&rec, Recording::open(peer_path)?, at)
+                    .ok_or_else(|| anyhow::anyhow!("{}: no sample by then", peer_path.display()))?;
+                let name = format!("{} (recording of {})", peer_path.display(), peer.name);
+                if let Some(Ok(report)) = peer.answer {
+                    ask.peer_snapshot = Some((name, *report));
+                }
+            }
             Some(
                 crate::engine::replay::report_at(&rec, at, &sources.vips)
                     .ok_or_else(|| anyhow::anyhow!("{}: no sample before {at} s", path.display()))?,

@@ -296,3 +296,40 @@ fn a_dry_run_on_captures_names_where_the_peers_state_came_from() {
         "{text}"
     );
 }
+
+/// The same question of a recording, with the peer's recording of the same time beside
+/// it (`--replay FILE --peer-replay FILE --at SECONDS`): nodeb's state is read from its
+/// recording at the same wall-clock moment. Without it, the dry run says what it lacks.
+#[test]
+fn a_dry_run_on_a_replay_reads_the_peer_from_its_recording() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let here = fixtures.join("demo/lab-incident.drnfs.gz");
+    let peer = fixtures.join("demo/lab-incident-nodeb.drnfs.gz");
+    let serving = drnfs::engine::chapters::chapters(&drnfs::source::recording::Recording::open(&here).unwrap())
+        .iter()
+        .find(|c| c.title.contains("nfsd serving"))
+        .map(|c| c.at)
+        .expect("a serving chapter");
+    let dry_run = |with_peer: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_drnfs"));
+        cmd.args(["failover", "r0", "--dry-run", "--config"])
+            .arg(fixtures.join("drnfs.toml"))
+            .arg("--replay")
+            .arg(&here);
+        if with_peer {
+            cmd.arg("--peer-replay").arg(&peer);
+        }
+        let out = cmd.args(["--at", &format!("{:.0}", serving + 30.0)]).output().unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!text.contains("answered over ssh"), "{text}");
+        (out.status.code(), text)
+    };
+    // Half a minute after nfsd began serving on nodea, nodeb is a connected, UpToDate
+    // Secondary in its own recording: a failover would be allowed.
+    let (code, text) = dry_run(true);
+    assert!(text.contains(&format!("its snapshot from {} (recording of nodeb)", peer.display())), "{text}");
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = dry_run(false);
+    assert!(text.contains("recorded state: pass the peer's snapshot with --peer-snapshot"), "{text}");
+    assert_eq!(code, Some(3), "{text}");
+}

@@ -433,6 +433,9 @@ fn the_action_panel_shows_a_dry_run_refusal_and_closes_when_done() {
     let screen = screen_text(&app, 80, 24);
     assert!(screen.contains("promote r0 (dry run on recorded state)"), "{screen}");
     assert!(screen.contains("dry run: it would be REFUSED"), "{screen}");
+    // One frame: no border of the view beside the panel's own.
+    let doubled = ["││", "╭╭", "╰╰", "||", "++"];
+    assert!(!screen.lines().any(|l| doubled.iter().any(|d| l.starts_with(d) || l.ends_with(d))), "{screen}");
     app.panel_key(key(KeyCode::Esc));
     assert!(app.panel.is_none(), "Esc closes a finished panel");
     assert!(!screen_text(&app, 80, 24).contains("dry run:"), "the view is back");
@@ -498,7 +501,7 @@ fn the_demo_opens_serving_and_jumps_between_chapters() {
 
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        let feed = Feed::Replay { recording: Box::new(rec.clone()), speed: 1.0, open_serving: true };
+        let feed = Feed::Replay { recording: Box::new(rec.clone()), peer: None, speed: 1.0, open_serving: true };
         let (mut session, clock) = Session::start(feed, rec.header.vips.clone());
         let mut app =
             App::new(Mode::Replay("demo".into()), Theme { color: false, ascii: false }, rec.header.vips.clone());
@@ -537,6 +540,82 @@ fn the_demo_opens_serving_and_jumps_between_chapters() {
         assert_eq!(got.timeline.len(), expected.timeline.len(), "and so is the timeline");
         assert!(got.timeline.len() < later.timeline.len());
     });
+}
+
+/// The demo plays nodeb's recording beside nodea's on the wall clock: the report carries
+/// the peer as it was at that moment (forward and after a jump back), the Overview shows
+/// it, and an action's dry run reads both nodes' recorded state instead of refusing for
+/// want of a peer.
+#[test]
+fn the_demo_plays_the_peer_beside_and_dry_runs_read_both_nodes() {
+    use drnfs::engine::Report;
+    use drnfs::engine::session::{Feed, Session};
+    let rec = Recording::open(&fixtures().join("demo/lab-incident.drnfs.gz")).unwrap();
+    let peer = Recording::open(&fixtures().join("demo/lab-incident-nodeb.drnfs.gz")).unwrap();
+    let split = drnfs::engine::chapters::chapters(&rec)
+        .iter()
+        .find(|c| c.title.contains("split brain"))
+        .map(|c| c.at)
+        .expect("a split-brain chapter");
+    let micros = |r: &Report| r.taken_at.unix_micros();
+    // The peer's last sample is at most one interval (1 s) and a little older than this
+    // node's, never newer: the same wall-clock moment.
+    let beside = |r: &Report| -> Report {
+        let p = r.peer.as_ref().expect("the peer is there");
+        assert_eq!(p.name, "nodeb");
+        let theirs = p.answer.as_ref().expect("answered").as_ref().expect("a report").as_ref().clone();
+        let lag = micros(r) - micros(&theirs);
+        assert!((0..=1_500_000).contains(&lag), "peer sample {lag} µs behind");
+        assert_eq!(theirs.host.hostname.as_deref(), Some("nodeb"));
+        theirs
+    };
+    let role = |r: &Report| r.drbd.resources.first().and_then(|x| x.role.clone()).map(|x| format!("{x:?}"));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let feed = Feed::Replay {
+            recording: Box::new(rec.clone()),
+            peer: Some(Box::new(peer.clone())),
+            speed: 1.0,
+            open_serving: true,
+        };
+        let (mut session, clock) = Session::start(feed, rec.header.vips.clone());
+        let mut app =
+            App::new(Mode::Replay("demo".into()), Theme { color: false, ascii: true }, rec.header.vips.clone());
+        app.replay = clock;
+        app.replay.as_mut().unwrap().paused = true;
+        app.set_report(session.report());
+        let here = app.report.clone().unwrap();
+        let there = beside(&here);
+        assert_eq!((role(&here).as_deref(), role(&there).as_deref()), (Some("Primary"), Some("Secondary")));
+        let screen = screen_text(&app, 80, 24);
+        assert!(screen.contains("peer nodeb Secondary"), "{screen}");
+        // Past the split brain the peer's own kernel saw it too; back again, it is not.
+        app.replay.as_mut().unwrap().seek = Some(split + 20.0);
+        session.changed(app.replay.as_mut()).await;
+        let there = beside(&session.report().unwrap());
+        assert!(there.timeline.iter().any(|e| e.text.contains("Split-Brain detected")), "nodeb at the split brain");
+        let back = here.at;
+        app.replay.as_mut().unwrap().seek = Some(back);
+        session.changed(app.replay.as_mut()).await;
+        app.set_report(session.report());
+        let there = beside(app.report.as_ref().unwrap());
+        assert!(!there.timeline.iter().any(|e| e.text.contains("Split-Brain")), "nodeb back before it");
+        assert_eq!(role(&there).as_deref(), Some("Secondary"));
+    });
+    // A failover's dry run from here reads the peer from its recording.
+    let kind = drnfs::action::plan::ActionKind::Failover;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut app = App::new(Mode::Replay("demo".into()), Theme { color: false, ascii: true }, rec.header.vips.clone());
+    let mut engine = drnfs::engine::session::replay_to(&rec, split - 30.0);
+    let mut beside_peer = drnfs::engine::replay::PeerPlayback::new(Box::new(peer), &rec);
+    engine.set_recorded_peer(beside_peer.at(split - 30.0).expect("nodeb by then"));
+    app.set_report(engine.report());
+    drnfs::tui::start_action(&mut app, kind, &fixtures().join("drnfs.toml"), None, tx);
+    assert_eq!(app.panel.as_ref().unwrap().title, "failover r0 (dry run on both nodes' recorded state)");
+    wait_until_finished(&mut app, &mut rx);
+    let lines = app.panel.as_ref().unwrap().lines.join("\n");
+    assert!(lines.contains("its snapshot from the recording of nodeb at "), "{lines}");
+    assert!(!lines.contains("--peer-snapshot"), "{lines}");
 }
 
 fn key(c: char) -> crossterm::event::KeyEvent {

@@ -179,7 +179,7 @@ _drnfs() {
 
     case "${cmd}" in
         drnfs)
-            opts="-v -h -V --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --demo --replay --speed --ascii --utc --verbose --log-file --help --version snapshot doctor metrics exporter record top-clients promote demote failover takeover recover-split-brain resume check notify config agent debug help"
+            opts="-v -h -V --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --demo --replay --peer-replay --speed --ascii --utc --verbose --log-file --help --version snapshot doctor metrics exporter record top-clients promote demote failover takeover recover-split-brain resume check notify config agent debug help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -229,6 +229,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --speed)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -245,7 +249,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__agent)
-            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -295,6 +299,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -307,7 +315,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__check)
-            opts="-v -h --resource --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --resource --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -361,6 +369,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -373,7 +385,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__config)
-            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help check help"
+            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -423,6 +435,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -435,7 +451,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__config__subcmd__check)
-            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -482,6 +498,10 @@ _drnfs() {
                     return 0
                     ;;
                 --replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --peer-replay)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -539,7 +559,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__debug)
-            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help man completions sock-diag help"
+            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help man completions sock-diag help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -589,6 +609,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -601,7 +625,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__debug__subcmd__completions)
-            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help bash elvish fish powershell zsh"
+            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -648,6 +672,10 @@ _drnfs() {
                     return 0
                     ;;
                 --replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --peer-replay)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -733,7 +761,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__debug__subcmd__man)
-            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -783,6 +811,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -795,7 +827,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__debug__subcmd__sock__subcmd__diag)
-            opts="-v -h --port --raw-out --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --port --raw-out --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -853,6 +885,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -865,7 +901,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__demote)
-            opts="-v -h --dry-run --confirm --at --peer-snapshot --force --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --dry-run --confirm --at --peer-snapshot --force --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -927,6 +963,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -939,7 +979,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__doctor)
-            opts="-v -h --json --sample-seconds --at --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --json --sample-seconds --at --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -997,6 +1037,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1009,7 +1053,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__exporter)
-            opts="-v -h --listen --top-clients --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --listen --top-clients --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1067,6 +1111,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1079,7 +1127,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__failover)
-            opts="-v -h --dry-run --confirm --at --peer-snapshot --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --dry-run --confirm --at --peer-snapshot --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1138,6 +1186,10 @@ _drnfs() {
                     return 0
                     ;;
                 --replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --peer-replay)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1475,7 +1527,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__metrics)
-            opts="-v -h --textfile --format --top-clients --sample-seconds --at --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --textfile --format --top-clients --sample-seconds --at --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1545,6 +1597,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1557,7 +1613,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__notify)
-            opts="-v -h --state-file --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --state-file --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1611,6 +1667,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1623,7 +1683,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__promote)
-            opts="-v -h --dry-run --confirm --at --peer-snapshot --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --dry-run --confirm --at --peer-snapshot --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1685,6 +1745,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1697,7 +1761,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__record)
-            opts="-o -v -h --out --duration --note --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-o -v -h --out --duration --note --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1763,6 +1827,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1775,7 +1843,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__recover__subcmd__split__subcmd__brain)
-            opts="-v -h --dry-run --confirm --at --peer-snapshot --victim --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --dry-run --confirm --at --peer-snapshot --victim --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1841,6 +1909,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1853,7 +1925,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__resume)
-            opts="-v -h --rollback --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --rollback --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1903,6 +1975,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1915,7 +1991,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__snapshot)
-            opts="-v -h --json --sample-seconds --at --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --json --sample-seconds --at --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1973,6 +2049,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1985,7 +2065,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__takeover)
-            opts="-v -h --dry-run --confirm --at --peer-snapshot --no-fencing-i-accept-split-brain --accept-stale-data --force --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --dry-run --confirm --at --peer-snapshot --no-fencing-i-accept-split-brain --accept-stale-data --force --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2047,6 +2127,10 @@ _drnfs() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2059,7 +2143,7 @@ _drnfs() {
             return 0
             ;;
         drnfs__subcmd__top__subcmd__clients)
-            opts="-v -h --count --top --json --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --ascii --utc --verbose --log-file --help"
+            opts="-v -h --count --top --json --config --proc-root --events2-file --kernel-log-file --drbd-config --drbdadm --drbdsetup --nfs-port --vip --interval --replay --peer-replay --ascii --utc --verbose --log-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2114,6 +2198,10 @@ _drnfs() {
                     return 0
                     ;;
                 --replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --peer-replay)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_drnfs_global_optspecs
-    string join \n config= proc-root= events2-file= kernel-log-file= drbd-config= drbdadm= drbdsetup= nfs-port= vip= interval= demo replay= speed= ascii utc v/verbose log-file= h/help V/version
+    string join \n config= proc-root= events2-file= kernel-log-file= drbd-config= drbdadm= drbdsetup= nfs-port= vip= interval= demo replay= peer-replay= speed= ascii utc v/verbose log-file= h/help V/version
 end
 
 function __fish_drnfs_needs_command
@@ -35,6 +35,7 @@ complete -c drnfs -n "__fish_drnfs_needs_command" -l nfs-port -d 'TCP port of th
 complete -c drnfs -n "__fish_drnfs_needs_command" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_needs_command" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_needs_command" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_needs_command" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_needs_command" -l speed -d 'Replay speed (0.25 to 30); `+` and `-` change it while playing' -r
 complete -c drnfs -n "__fish_drnfs_needs_command" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_needs_command" -l demo -d 'Replay the recording bundled with drnfs: a real incident from the drnfs lab (resync, a client storm, split brain, recovery)'
@@ -74,6 +75,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l nfs-port -d 'TC
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l json -d 'Print one JSON document (schema: docs/snapshot.schema.json) instead of text'
 complete -c drnfs -n "__fish_drnfs_using_subcommand snapshot" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
@@ -93,6 +95,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l nfs-port -d 'TCP 
 complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l json -d 'Print the findings as a JSON array'
 complete -c drnfs -n "__fish_drnfs_using_subcommand doctor" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
@@ -116,6 +119,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand metrics" -l nfs-port -d 'TCP
 complete -c drnfs -n "__fish_drnfs_using_subcommand metrics" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand metrics" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand metrics" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand metrics" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand metrics" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand metrics" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
 complete -c drnfs -n "__fish_drnfs_using_subcommand metrics" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
@@ -134,6 +138,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand exporter" -l nfs-port -d 'TC
 complete -c drnfs -n "__fish_drnfs_using_subcommand exporter" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand exporter" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand exporter" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand exporter" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand exporter" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand exporter" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
 complete -c drnfs -n "__fish_drnfs_using_subcommand exporter" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
@@ -153,6 +158,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand record" -l nfs-port -d 'TCP 
 complete -c drnfs -n "__fish_drnfs_using_subcommand record" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand record" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand record" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand record" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand record" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand record" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
 complete -c drnfs -n "__fish_drnfs_using_subcommand record" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
@@ -171,6 +177,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand top-clients" -l nfs-port -d 
 complete -c drnfs -n "__fish_drnfs_using_subcommand top-clients" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand top-clients" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand top-clients" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand top-clients" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand top-clients" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand top-clients" -l json -d 'One JSON object per ranking, one per line'
 complete -c drnfs -n "__fish_drnfs_using_subcommand top-clients" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
@@ -191,6 +198,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand promote" -l nfs-port -d 'TCP
 complete -c drnfs -n "__fish_drnfs_using_subcommand promote" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand promote" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand promote" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand promote" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand promote" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand promote" -l dry-run -d 'Show the preflight checks and the plan; change nothing. Works on recorded state too (--proc-root/--events2-file, or --replay FILE --at SECONDS)'
 complete -c drnfs -n "__fish_drnfs_using_subcommand promote" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
@@ -211,6 +219,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l nfs-port -d 'TCP 
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l dry-run -d 'Show the preflight checks and the plan; change nothing. Works on recorded state too (--proc-root/--events2-file, or --replay FILE --at SECONDS)'
 complete -c drnfs -n "__fish_drnfs_using_subcommand demote" -l force -d 'Demote even when this node holds the only UpToDate copy'
@@ -232,6 +241,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l nfs-port -d 'TC
 complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l dry-run -d 'Show the preflight checks and the plan; change nothing. Works on recorded state too (--proc-root/--events2-file, or --replay FILE --at SECONDS)'
 complete -c drnfs -n "__fish_drnfs_using_subcommand failover" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
@@ -252,6 +262,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l nfs-port -d 'TC
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l dry-run -d 'Show the preflight checks and the plan; change nothing. Works on recorded state too (--proc-root/--events2-file, or --replay FILE --at SECONDS)'
 complete -c drnfs -n "__fish_drnfs_using_subcommand takeover" -l no-fencing-i-accept-split-brain -d 'Take over with no proof that the peer cannot write (no fence, no DRBD fencing, no quorum): if it still writes, the data splits. Asks for a phrase that says so, and the audit log records it'
@@ -276,6 +287,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l nfs-
 complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l dry-run -d 'Show the preflight checks and the plan; change nothing. Works on recorded state too (--proc-root/--events2-file, or --replay FILE --at SECONDS)'
 complete -c drnfs -n "__fish_drnfs_using_subcommand recover-split-brain" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
@@ -293,6 +305,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand resume" -l nfs-port -d 'TCP 
 complete -c drnfs -n "__fish_drnfs_using_subcommand resume" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand resume" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand resume" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand resume" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand resume" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand resume" -l rollback -d 'Undo the steps the interrupted action did, instead of continuing it'
 complete -c drnfs -n "__fish_drnfs_using_subcommand resume" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
@@ -311,6 +324,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand check" -l nfs-port -d 'TCP p
 complete -c drnfs -n "__fish_drnfs_using_subcommand check" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand check" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand check" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand check" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand check" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand check" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
 complete -c drnfs -n "__fish_drnfs_using_subcommand check" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
@@ -328,6 +342,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand notify" -l nfs-port -d 'TCP 
 complete -c drnfs -n "__fish_drnfs_using_subcommand notify" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand notify" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand notify" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand notify" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand notify" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand notify" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
 complete -c drnfs -n "__fish_drnfs_using_subcommand notify" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
@@ -344,6 +359,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_subcommand_from check help" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_subcommand_from check help" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_subcommand_from check help" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_subcommand_from check help" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_subcommand_from check help" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_subcommand_from check help" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and not __fish_seen_subcommand_from check help" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
@@ -362,6 +378,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand config; and __fish_seen_subc
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and __fish_seen_subcommand_from check" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and __fish_seen_subcommand_from check" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and __fish_seen_subcommand_from check" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand config; and __fish_seen_subcommand_from check" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and __fish_seen_subcommand_from check" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and __fish_seen_subcommand_from check" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
 complete -c drnfs -n "__fish_drnfs_using_subcommand config; and __fish_seen_subcommand_from check" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
@@ -380,6 +397,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand agent" -l nfs-port -d 'TCP p
 complete -c drnfs -n "__fish_drnfs_using_subcommand agent" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand agent" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand agent" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand agent" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand agent" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand agent" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
 complete -c drnfs -n "__fish_drnfs_using_subcommand agent" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
@@ -396,6 +414,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_s
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_subcommand_from man completions sock-diag help" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_subcommand_from man completions sock-diag help" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_subcommand_from man completions sock-diag help" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_subcommand_from man completions sock-diag help" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_subcommand_from man completions sock-diag help" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_subcommand_from man completions sock-diag help" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and not __fish_seen_subcommand_from man completions sock-diag help" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
@@ -416,6 +435,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subco
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from man" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from man" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from man" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from man" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from man" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from man" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from man" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
@@ -432,6 +452,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subco
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from completions" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from completions" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from completions" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from completions" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from completions" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from completions" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from completions" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'
@@ -450,6 +471,7 @@ complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subco
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from sock-diag" -l vip -d 'The service address keepalived moves (repeatable). Default: the virtual_ipaddress entries of /etc/keepalived/keepalived.conf' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from sock-diag" -l interval -d 'Seconds between samples of the proc files and sockets' -r
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from sock-diag" -l replay -d 'Replay a recording made with `drnfs record` (with an action: --dry-run against its state at --at seconds)' -r -F
+complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from sock-diag" -l peer-replay -d 'The peer\'s recording of the same time (`drnfs record` on the other node): played beside --replay on the wall clock as the peer\'s state, in the view and for an action\'s --dry-run' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from sock-diag" -l log-file -d 'Write the log to FILE (appended) instead' -r -F
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from sock-diag" -l ascii -d 'Draw with ASCII only (the default when the locale is not UTF-8). NO_COLOR turns colours off'
 complete -c drnfs -n "__fish_drnfs_using_subcommand debug; and __fish_seen_subcommand_from sock-diag" -l utc -d 'Show times in UTC instead of the local time zone (TZ, else /etc/localtime). JSON always carries RFC 3339 instants in UTC'

@@ -67,6 +67,12 @@ impl Engine {
         }
     }
 
+    /// The peer from its own recording, played beside this one (a replay with
+    /// `--peer-replay`, or the demo): the same place as its live answer.
+    pub fn set_recorded_peer(&mut self, peer: PeerReport) {
+        self.peer = Some(peer);
+    }
+
     /// Re-evaluates the findings on the model as it is now: each keeps the moment it was
     /// first seen, and the ones raised or cleared since the last time go on the timeline.
     pub fn refresh(&mut self) {

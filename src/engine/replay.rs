@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use super::{Engine, Report};
+use super::{Engine, PeerReport, Report};
 use crate::source::recording::{Player, Record, Recording};
 
 /// Feeds a recording's records to an engine in order, refreshing the findings after
@@ -70,4 +70,54 @@ pub fn report_at(recording: &Recording, at: f64, vips: &[IpAddr]) -> Option<Repo
     let mut engine = Engine::new(vips);
     Replay::new(recording).until(&mut engine, at);
     engine.report()
+}
+
+/// The peer's recording of the same incident, played beside this node's on the wall
+/// clock: its report stands in for the answer the live view gets from the peer's drnfs
+/// over ssh, so a replay shows both nodes and an action's dry run reads the peer as it
+/// was at that moment.
+pub struct PeerPlayback {
+    name: String,
+    replay: Replay<Box<Recording>>,
+    engine: Engine,
+    /// Seconds the peer's recording began after this node's (negative: before).
+    offset: f64,
+    /// Seconds into the peer's recording fed so far.
+    position: f64,
+}
+
+impl PeerPlayback {
+    /// `peer` beside `local`; the peer is named by its recording's host name.
+    pub fn new(peer: Box<Recording>, local: &Recording) -> Self {
+        let offset = (peer.header.started_at.unix_micros() - local.header.started_at.unix_micros()) as f64 / 1e6;
+        let name = peer.header.hostname.clone().unwrap_or_else(|| "peer".to_owned());
+        let engine = Engine::new(peer.header.vips.clone());
+        Self { name, replay: Replay::new(peer), engine, offset, position: f64::NEG_INFINITY }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The peer as its recording had it at `clock` seconds into this node's recording:
+    /// its last sample at or before that wall-clock moment, `at` on this node's clock
+    /// (how old it is shows as on a live peer). `None` before its first sample.
+    pub fn at(&mut self, clock: f64) -> Option<PeerReport> {
+        let to = clock - self.offset;
+        if to < self.position {
+            // Back in time: the model only goes forward, so from the start again.
+            self.engine = Engine::new(self.replay.recording().header.vips.clone());
+            self.replay.rewind();
+        }
+        self.replay.until(&mut self.engine, to);
+        self.position = to;
+        let report = self.engine.report()?;
+        Some(PeerReport { name: self.name.clone(), at: report.at + self.offset, answer: Some(Ok(Box::new(report))) })
+    }
+}
+
+/// The peer's report beside this node's at `at` seconds into `local` (one-shot dry runs
+/// with `--replay FILE --peer-replay FILE --at SECONDS`).
+pub fn peer_report_at(local: &Recording, peer: Recording, at: f64) -> Option<PeerReport> {
+    PeerPlayback::new(Box::new(peer), local).at(at)
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{Receiver, Sender};
 
 use super::chapters::Chapter;
-use super::replay::Replay;
+use super::replay::{PeerPlayback, Replay};
 use super::{Engine, Report};
 use crate::source::input::Input;
 use crate::source::live::{self, LiveOptions};
@@ -23,8 +23,9 @@ pub enum Feed {
     /// A captured proc root re-read every interval (with optional events2/kernel log files).
     Capture(LiveOptions),
     /// A recording, played at `speed` times real time, from its start or (the demo) from
-    /// where the pair serves NFS ([`super::chapters::opening`]).
-    Replay { recording: Box<Recording>, speed: f64, open_serving: bool },
+    /// where the pair serves NFS ([`super::chapters::opening`]); with the peer's
+    /// recording of the same time, played beside it as the peer's answers.
+    Replay { recording: Box<Recording>, peer: Option<Box<Recording>>, speed: f64, open_serving: bool },
 }
 
 /// The replay's clock and the viewer's hold on it (the view's keys change it).
@@ -46,6 +47,7 @@ pub struct ReplayClock {
 
 struct ReplayDriver {
     replay: Replay<Box<Recording>>,
+    peer: Option<PeerPlayback>,
     /// The service addresses the engine was started with (a rewind starts a new one).
     vips: Vec<IpAddr>,
     clock: f64,
@@ -81,7 +83,7 @@ impl Session {
                 live::spawn(o, tx, Instant::now());
                 (Session { engine, rx: Some(rx), resolve: None, replay: None }, None)
             }
-            Feed::Replay { recording, speed, open_serving } => {
+            Feed::Replay { recording, peer, speed, open_serving } => {
                 // One pass over the recording finds the chapters, and the demo's opening in them.
                 let chapters = super::chapters::chapters(&recording);
                 let start = if open_serving { super::chapters::opening(&chapters) } else { 0.0 };
@@ -98,10 +100,12 @@ impl Session {
                 };
                 let mut tick = tokio::time::interval(Duration::from_millis(100));
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+                let mut peer = peer.map(|p| PeerPlayback::new(p, &recording));
                 let mut replay = Replay::new(recording);
                 replay.until(&mut engine, start);
                 engine.refresh();
-                let driver = ReplayDriver { replay, vips, clock: start, last: Instant::now(), tick };
+                follow_peer(peer.as_mut(), &mut engine, start);
+                let driver = ReplayDriver { replay, peer, vips, clock: start, last: Instant::now(), tick };
                 (Session { engine, rx: None, resolve: None, replay: Some(driver) }, Some(clock))
             }
         }
@@ -175,6 +179,9 @@ fn advance(d: &mut ReplayDriver, engine: &mut Engine, c: &mut ReplayClock) -> bo
         d.clock += elapsed * c.speed;
         applied |= d.replay.until(engine, d.clock);
     }
+    if applied {
+        follow_peer(d.peer.as_mut(), engine, d.clock);
+    }
     c.position = d.clock.min(c.duration);
     let finished = d.replay.finished();
     if finished != c.finished {
@@ -182,6 +189,15 @@ fn advance(d: &mut ReplayDriver, engine: &mut Engine, c: &mut ReplayClock) -> bo
         applied = true;
     }
     applied
+}
+
+/// Brings the peer's recording to `clock` and hands its report to `engine`.
+fn follow_peer(peer: Option<&mut PeerPlayback>, engine: &mut Engine, clock: f64) {
+    if let Some(p) = peer
+        && let Some(report) = p.at(clock)
+    {
+        engine.set_recorded_peer(report);
+    }
 }
 
 /// Every record of `recording` up to `at`, for a picture of that moment.

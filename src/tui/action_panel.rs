@@ -91,12 +91,14 @@ impl Write for Lines {
 }
 
 /// Starts `kind` on `resource` on a worker thread. `report` reads this node's state
-/// (live, or the recorded state for a dry run).
+/// (live, or the recorded state for a dry run); `peer` is the peer's recorded state for
+/// a dry run (a replay played beside the peer's recording), named.
 pub fn start(
     kind: ActionKind,
     resource: String,
     config_path: std::path::PathBuf,
     dry_run: bool,
+    peer: Option<(String, crate::engine::Report)>,
     report: impl FnMut() -> anyhow::Result<crate::engine::Report> + Send + 'static,
     tx: UnboundedSender<ActionEvent>,
 ) {
@@ -113,7 +115,7 @@ pub fn start(
                 accept_stale: false,
                 force: false,
                 victim: None,
-                peer_snapshot: None,
+                peer_snapshot: peer,
                 recorded: dry_run,
             };
             let mut out = Lines { tx: tx.clone(), buf: Vec::new() };

@@ -123,7 +123,23 @@ pub fn start_action(
 ) {
     let Some(resource) = app.action_resource() else { return };
     let dry_run = live.is_none();
-    let title = format!("{} {resource}{}", kind.name(), if dry_run { " (dry run on recorded state)" } else { "" });
+    // A replay played beside the peer's recording has the peer as it was then: the dry
+    // run reads both nodes' recorded state, as a live action reads both nodes.
+    let peer = dry_run.then(|| app.report.as_ref()?.peer.as_ref()).flatten().and_then(|p| match &p.answer {
+        Some(Ok(r)) => {
+            Some((format!("the recording of {} at {}", p.name, crate::clock::time_of_day(r.taken_at)), (**r).clone()))
+        }
+        _ => None,
+    });
+    let title = format!(
+        "{} {resource}{}",
+        kind.name(),
+        match (dry_run, &peer) {
+            (false, _) => "",
+            (true, Some(_)) => " (dry run on both nodes' recorded state)",
+            (true, None) => " (dry run on recorded state)",
+        }
+    );
     app.panel = Some(action_panel::ActionPanel::new(title));
     match live {
         Some(sources) => action_panel::start(
@@ -131,6 +147,7 @@ pub fn start_action(
             resource,
             config.to_path_buf(),
             false,
+            None,
             move || crate::engine::oneshot::take(&sources, None),
             tx,
         ),
@@ -141,6 +158,7 @@ pub fn start_action(
                 resource,
                 config.to_path_buf(),
                 true,
+                peer,
                 move || shown.clone().ok_or_else(|| anyhow::anyhow!("no sample yet")),
                 tx,
             );

@@ -92,7 +92,9 @@ fn ascii_only(buf: &mut ratatui::buffer::Buffer) {
 
 fn render_panel(frame: &mut Frame, area: Rect, p: &super::action_panel::ActionPanel, theme: &Theme) {
     use super::action_panel::Phase;
-    let popup = Rect { x: area.x + 1, y: area.y, width: area.width.saturating_sub(2), height: area.height };
+    // The whole body: a panel inset over the view left the view's borders beside its own
+    // (`╭╭`), which read as one broken frame.
+    let popup = area;
     let inner_height = popup.height.saturating_sub(4) as usize;
     let mut lines: Vec<Line> = p.lines.iter().map(|l| Line::from(l.clone())).collect();
     let end = lines.len().saturating_sub(p.scroll.min(lines.len()));
