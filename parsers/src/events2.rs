@@ -994,6 +994,62 @@ exists -
             .collect()
     }
 
+    /// What names an object is not kept as one of its fields; a field first set by a
+    /// `change` is a change (only the initial dump's first values are not); peer devices
+    /// are kept in volume order whatever order they come in.
+    #[test]
+    fn identity_first_values_and_volume_order() {
+        let mut state = Events2State::new();
+        apply_all(&mut state, THREE_NODE);
+        let r = &state.resources["drbd1"];
+        assert!(r.connections.iter().all(|c| c.extra.is_empty()), "{:?}", r.connections);
+        assert!(r.connections.iter().flat_map(|c| &c.peer_devices).all(|p| p.extra.is_empty()), "{:?}", r.connections);
+        let mut fresh = Events2State::new();
+        apply_all(
+            &mut fresh,
+            "exists resource name:r0 role:Secondary\nexists connection name:r0 peer-node-id:1 conn-name:b\nexists -",
+        );
+        let changes =
+            apply_all(&mut fresh, "change connection name:r0 peer-node-id:1 conn-name:b connection:Connecting");
+        let states: Vec<_> = changes
+            .iter()
+            .filter_map(|c| match &c.what {
+                ChangeKind::State { field, old, new } => Some((field.as_str(), old.clone(), new.as_str())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(states, [("connection", None, "Connecting")]);
+        apply_all(
+            &mut fresh,
+            "create peer-device name:r0 peer-node-id:1 conn-name:b volume:2 replication:Off
+create peer-device name:r0 peer-node-id:1 conn-name:b volume:0 replication:Off
+create peer-device name:r0 peer-node-id:1 conn-name:b volume:1 replication:Off",
+        );
+        let volumes: Vec<u32> = fresh.resources["r0"].connections[0].peer_devices.iter().map(|p| p.volume).collect();
+        assert_eq!(volumes, [0, 1, 2]);
+    }
+
+    /// Resync details are kept while a resync is paused and during a verify, and dropped
+    /// once replication is Established.
+    #[test]
+    fn resync_details_live_through_a_pause_and_a_verify() {
+        let mut state = Events2State::new();
+        let base = "exists resource name:r0 role:Primary\nexists connection name:r0 peer-node-id:1 conn-name:b connection:Connected\nexists -";
+        apply_all(&mut state, base);
+        let at = |state: &mut Events2State, replication: &str| {
+            apply_all(
+                state,
+                &format!(
+                    "change peer-device name:r0 peer-node-id:1 conn-name:b volume:0 replication:{replication} out-of-sync:400 rs-total:1000"
+                ),
+            );
+            state.resources["r0"].connections[0].peer_devices[0].sync.is_some()
+        };
+        assert!(at(&mut state, "PausedSyncS"), "paused: still a resync");
+        assert!(at(&mut state, "VerifyS"), "a verify has its totals");
+        assert!(!at(&mut state, "Established"));
+    }
+
     #[test]
     fn object_names_and_field_lookup() {
         let names = [

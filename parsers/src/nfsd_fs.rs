@@ -520,6 +520,7 @@ mod tests {
     fn quoted_values_unescape_backslash_quote_and_newline() {
         assert_eq!(unquote(r#""a\\b\"c""#), r#"a\b"c"#);
         assert_eq!(unquote(r#""x\ny\\""#), "x\ny\\");
+        assert_eq!(unquote(r#""a\tb""#), "a\tb");
         // A backslash only escapes inside quotes; a quoted comma does not split.
         assert_eq!(flow_map_entries(r"a: x\, b: y"), [("a", r"x\"), ("b", "y")]);
         assert_eq!(flow_map_entries(r#"k: "v\", w", j: 1"#), [("k", r#""v\", w""#), ("j", "1")]);

@@ -254,6 +254,41 @@ mod tests {
         );
     }
 
+    #[test]
+    fn edges_of_the_netlink_framing() {
+        // The family id comes from its own attribute, not from the name beside it.
+        let mut attrs = attr(CTRL_ATTR_FAMILY_ID, &35u16.to_ne_bytes());
+        attrs.extend(attr(CTRL_ATTR_FAMILY_NAME, b"nfsd\0"));
+        assert_eq!(decode(&message(GENL_ID_CTRL, 0, 9, 1, 2, &attrs), None).family_id, Some(35));
+        // A message that is its header alone is whole.
+        let mut done = message(NLMSG_DONE, 2, 1, 0, 0, &[]);
+        done.truncate(16);
+        done[..4].copy_from_slice(&16u32.to_ne_bytes());
+        let r = decode(&done, None);
+        assert!(r.done && r.problems.is_empty(), "{:?}", r.problems);
+        // An attribute claiming less than its own header ends the list; those before stay.
+        let mut attrs = attr(4, &[3]);
+        attrs.extend_from_slice(&[2, 0, 5, 0, 9, 9, 9, 9]);
+        assert_eq!(attributes(&attrs), vec![(4, &[3u8][..])]);
+        let mut zero = attr(4, &[3]);
+        zero.extend_from_slice(&[0, 0, 5, 0]);
+        assert_eq!(attributes(&zero), vec![(4, &[3u8][..])]);
+    }
+
+    #[test]
+    fn ipv6_client_and_server_each_in_place() {
+        let client: std::net::Ipv6Addr = "fd00::21".parse().unwrap();
+        let server: std::net::Ipv6Addr = "fd00::100".parse().unwrap();
+        let mut attrs = attr(1, &7u32.to_be_bytes());
+        attrs.extend(attr(10, &client.octets()));
+        attrs.extend(attr(11, &server.octets()));
+        attrs.extend(attr(12, &812u16.to_be_bytes()));
+        attrs.extend(attr(13, &2049u16.to_be_bytes()));
+        let r = decode(&message(33, 2, 1, NFSD_CMD_RPC_STATUS_GET, 1, &attrs), Some(33));
+        assert_eq!(r.rpcs[0].client, Some("[fd00::21]:812".parse().unwrap()));
+        assert_eq!(r.rpcs[0].server, Some("[fd00::100]:2049".parse().unwrap()));
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(b in proptest::collection::vec(proptest::num::u8::ANY, 0..300), fam in proptest::option::of(0u16..40)) {

@@ -382,6 +382,13 @@ wdeleg_getattr 0
     }
 
     #[test]
+    fn proc4_and_proc4ops_are_two_lines() {
+        let p = parse("proc4 2 5 7\nproc4ops 3 1 2 3\n");
+        assert_eq!(p.errors, vec![]);
+        assert_eq!((p.value.proc4.as_deref(), p.value.proc4ops.as_deref()), (Some(&[5, 7][..]), Some(&[1, 2, 3][..])));
+    }
+
+    #[test]
     fn name_tables_match_nfsstat() {
         assert_eq!(V3_NAMES.len(), 22);
         assert_eq!(V2_NAMES.len(), 18);

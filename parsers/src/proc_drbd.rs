@@ -611,6 +611,57 @@ srcversion: C83CE761848B9DE61379370
     }
 
     #[test]
+    fn io_flags_each_in_its_place() {
+        let all = parse_io_flags("sapuns").unwrap();
+        assert!(all.io_suspended && all.paused_by_dependency && all.paused_by_peer && all.paused_by_user);
+        assert_eq!((all.congestion, all.al_suspended), (Some('n'), true));
+        let none = parse_io_flags("r-----").unwrap();
+        assert!(!none.io_suspended && !none.paused_by_dependency && !none.paused_by_peer && !none.paused_by_user);
+        assert_eq!((none.congestion, none.al_suspended), (None, false));
+        // Four to eight flags (8.3 printed four); fewer or more is not a flags field.
+        assert!(parse_io_flags("r---").is_some() && parse_io_flags("r-------").is_some());
+        assert!(parse_io_flags("r--").is_none() && parse_io_flags("r--------").is_none());
+    }
+
+    #[test]
+    fn a_protocol_is_one_letter_and_each_counter_lands_in_its_field() {
+        let line = |proto: &str| {
+            format!(
+                " 0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate {proto} r-----\n    ns:1 nr:2 dw:3 dr:4 al:5 bm:6 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:7\n"
+            )
+        };
+        let p = parse(&line("C"));
+        assert_eq!(p.errors, vec![]);
+        let m = &p.value.minors[0];
+        assert_eq!(m.protocol, Some('C'));
+        let c = m.counters.as_ref().unwrap();
+        assert_eq!((c.ns, c.nr, c.dw, c.dr, c.al, c.bm, c.oos), (1, 2, 3, 4, 5, 6, 7));
+        let two = parse(&line("AB"));
+        // The device line is refused (and its counters line, left without it, said too).
+        assert_eq!(two.errors.first().map(|e| e.line), Some(1), "{:?}", two.errors);
+        assert!(format!("{:?}", two.errors[0]).contains("protocol and flags"), "{:?}", two.errors);
+        assert!(two.value.minors.is_empty());
+    }
+
+    #[test]
+    fn a_resync_just_begun_has_all_of_it_left() {
+        let text = " 0: cs:SyncTarget ro:Secondary/Primary ds:Inconsistent/UpToDate C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:4096\n\t[>....................] sync'ed:  0.0% (4096/4096)K\n\tfinish: 0:00:10 speed: 0 (0) want: 2,048 K/sec\n";
+        let p = parse(text);
+        assert_eq!(p.errors, vec![]);
+        let sync = p.value.minors[0].sync.as_ref().expect("a resync with everything left");
+        assert_eq!((sync.remaining_kib, sync.total_kib), (4096, 4096));
+    }
+
+    #[test]
+    fn only_drbd9_without_minor_lines_needs_events2() {
+        let v9 = "version: 9.2.8 (api:2/proto:86-122)\n";
+        assert!(parse(v9).value.device_state_needs_events2());
+        let compat = format!("{v9} 0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----\n");
+        assert!(!parse(&compat).value.device_state_needs_events2(), "8.4 compat lines are state");
+        assert!(!parse("version: 8.4.11 (api:1/proto:86-101)\n").value.device_state_needs_events2());
+    }
+
+    #[test]
     fn truncated_lines_do_not_panic() {
         for cut in 0..TWO_MINORS.len() {
             if TWO_MINORS.is_char_boundary(cut) {

@@ -371,6 +371,36 @@ mod tests {
         assert_eq!(req[18], 1 << 1); // INET_DIAG_INFO
         assert_eq!(&req[24..26], &2049u16.to_be_bytes());
         assert_eq!(dump_request(Family::V6, 2049, 7)[16], 10);
+        // Every state but LISTEN (10) and TIME-WAIT (6), and nothing else: bit n is state n.
+        let states = u32::from_ne_bytes([req[20], req[21], req[22], req[23]]);
+        let want = [1, 3, 4, 5, 8, 9, 11].iter().fold(0u32, |m, s| m | 1 << s);
+        assert_eq!(states, want, "{states:#b}");
+        // The remote port, when asked, is filtered on too; unasked ports are 0 (any).
+        let both = dump_request_ports(Family::V4, None, Some(7789), 8);
+        assert_eq!((&both[24..26], &both[26..28]), (&[0u8, 0][..], &7789u16.to_be_bytes()[..]));
+    }
+
+    #[test]
+    fn state_names_as_ss_prints_them() {
+        let names: Vec<&str> = (0..=12).map(tcp_state_name).collect();
+        assert_eq!(
+            names,
+            [
+                "UNKNOWN",
+                "ESTAB",
+                "SYN-SENT",
+                "SYN-RECV",
+                "FIN-WAIT-1",
+                "FIN-WAIT-2",
+                "TIME-WAIT",
+                "UNCONN",
+                "CLOSE-WAIT",
+                "LAST-ACK",
+                "LISTEN",
+                "CLOSING",
+                "UNKNOWN"
+            ]
+        );
     }
 
     #[test]

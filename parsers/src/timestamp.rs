@@ -179,6 +179,49 @@ mod tests {
         }
     }
 
+    #[test]
+    fn each_separator_and_field_range_is_checked_alone() {
+        let good = "2026-11-25T13:00:00Z";
+        assert!(Timestamp::parse_rfc3339(good).is_some());
+        // A space may stand for the T; a leap second is a second.
+        assert!(Timestamp::parse_rfc3339("2026-11-25 13:00:00Z").is_some());
+        assert!(Timestamp::parse_rfc3339("2026-11-25T23:59:60Z").is_some());
+        // One thing wrong at a time: each is refused on its own.
+        for bad in [
+            "2026/11-25T13:00:00Z",
+            "2026-11/25T13:00:00Z",
+            "2026-11-25X13:00:00Z",
+            "2026-11-25T13-00:00Z",
+            "2026-11-25T13:00-00Z",
+            "2026-00-25T13:00:00Z",
+            "2026-11-00T13:00:00Z",
+            "2026-11-32T13:00:00Z",
+            "2026-11-25T24:00:00Z",
+            "2026-11-25T13:60:00Z",
+            "2026-11-25T13:00:61Z",
+        ] {
+            assert_eq!(Timestamp::parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn seconds_and_micros() {
+        let t = Timestamp::from_unix_micros(1_500_000);
+        assert_eq!((t.unix_micros(), t.unix_seconds_f64()), (1_500_000, 1.5));
+        assert_eq!(Timestamp::from_unix_micros(-250_000).unix_seconds_f64(), -0.25);
+    }
+
+    #[cfg(feature = "schema")]
+    #[test]
+    fn the_schema_says_date_time() {
+        let schema = serde_json::to_value(schemars::schema_for!(Timestamp)).unwrap();
+        assert_eq!(
+            (schema["type"].as_str(), schema["format"].as_str()),
+            (Some("string"), Some("date-time")),
+            "{schema}"
+        );
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(s in "\\PC{0,40}") {
