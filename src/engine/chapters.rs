@@ -4,8 +4,11 @@
 //!
 //! Found from the recording's own records in one pass, without the engine: the events2
 //! lines through the same merger the model uses (a change, not a repeated state), nfsd's
-//! thread count from the proc samples, and the kernel's split-brain line (8.4's emulated
-//! events2 does not report the split-brain helper). Cheap enough to run when a replay opens.
+//! thread count and call counter from the proc samples (a client storm is a jump in
+//! calls), and the kernel's split-brain line (8.4's emulated events2 does not report the
+//! split-brain helper). Cheap enough to run when a replay opens.
+
+use std::collections::VecDeque;
 
 use drnfs_parsers::events2::{ChangeKind, Events2State};
 
@@ -14,6 +17,62 @@ use crate::source::recording::{Record, Recording};
 /// Turns closer together than this are one chapter (a failover's demote, promote and
 /// restart of nfsd are one story).
 const SAME_CHAPTER_SECONDS: f64 = 20.0;
+
+/// A client storm: nfsd's calls over the last [`STORM_WINDOW`] seconds at this many
+/// times their rate over the minute before ...
+const STORM_FACTOR: f64 = 10.0;
+/// ... and at least this many a second (a quiet server going from 1 to 10 is no storm).
+const STORM_MIN_CALLS: f64 = 100.0;
+const STORM_WINDOW: f64 = 5.0;
+/// The minute before, and the least of it that makes a baseline.
+const BASELINE_SECONDS: f64 = 60.0;
+const BASELINE_MIN_SECONDS: f64 = 10.0;
+
+/// nfsd's call counter over the last minute, to tell when calls jump.
+#[derive(Default)]
+struct CallRate {
+    /// (seconds into the recording, calls), oldest first.
+    samples: VecDeque<(f64, u64)>,
+    /// In a storm: the rate below which it is over.
+    storm_ends_below: Option<f64>,
+}
+
+impl CallRate {
+    /// Takes a sample; the title of a storm that begins with it.
+    fn sample(&mut self, t: f64, calls: u64) -> Option<String> {
+        if self.samples.back().is_some_and(|(_, c)| calls < *c) {
+            // nfsd restarted: its counters with it.
+            self.samples.clear();
+            self.storm_ends_below = None;
+        }
+        self.samples.push_back((t, calls));
+        while self.samples.front().is_some_and(|(t0, _)| *t0 < t - BASELINE_SECONDS - STORM_WINDOW) {
+            self.samples.pop_front();
+        }
+        let rate = |from: f64, to: f64| {
+            let first = self.samples.iter().find(|(ts, _)| *ts >= from)?;
+            let last = self.samples.iter().rev().find(|(ts, _)| *ts <= to)?;
+            let span = last.0 - first.0;
+            (span > 0.0).then(|| (last.1 - first.1) as f64 / span).map(|r| (r, span))
+        };
+        let (now, span) = rate(t - STORM_WINDOW, t)?;
+        if span < STORM_WINDOW - 1.5 {
+            return None;
+        }
+        if let Some(below) = self.storm_ends_below {
+            if now < below {
+                self.storm_ends_below = None;
+            }
+            return None;
+        }
+        let (before, span) = rate(t - STORM_WINDOW - BASELINE_SECONDS, t - STORM_WINDOW)?;
+        let threshold = STORM_MIN_CALLS.max(STORM_FACTOR * before);
+        (span >= BASELINE_MIN_SECONDS && now >= threshold).then(|| {
+            self.storm_ends_below = Some(threshold / 2.0);
+            format!("client storm ({now:.0} calls/s, was {before:.0}/s)")
+        })
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chapter {
@@ -28,6 +87,7 @@ pub fn chapters(recording: &Recording) -> Vec<Chapter> {
     let mut state = Events2State::new();
     let mut changes = Vec::new();
     let mut threads: Option<u64> = None;
+    let mut calls = CallRate::default();
     for record in &recording.records {
         match record {
             Record::Events2 { t, line, .. } => {
@@ -45,6 +105,12 @@ pub fn chapters(recording: &Recording) -> Vec<Chapter> {
                 turns.push(Chapter { at: *t, title: "split brain".to_owned() });
             }
             Record::Files { t, changed, .. } => {
+                let rpc = changed.get("net/rpc/nfsd").and_then(|text| text.as_ref().ok());
+                if let Some(n) = rpc.and_then(|s| drnfs_parsers::nfsd_stats::parse(s).value.rpc).map(|r| r.calls)
+                    && let Some(title) = calls.sample(*t, n)
+                {
+                    turns.push(Chapter { at: *t, title });
+                }
                 let Some(text) = changed.get("fs/nfsd/threads") else { continue };
                 let now = text.as_ref().ok().and_then(|s| drnfs_parsers::nfsd_fs::threads(s).ok()).unwrap_or(0);
                 match (threads, now) {
@@ -137,6 +203,52 @@ mod tests {
             removed: Vec::new(),
             dirs: BTreeMap::new(),
         }
+    }
+
+    fn rpc_calls(t: f64, calls: u64) -> Record {
+        let mut changed = BTreeMap::new();
+        changed.insert("net/rpc/nfsd".to_owned(), Ok(format!("rpc {calls} 0 0 0 0\n")));
+        Record::Files {
+            t,
+            wall: drnfs_parsers::timestamp::Timestamp::from_unix_micros(0),
+            changed,
+            removed: Vec::new(),
+            dirs: BTreeMap::new(),
+        }
+    }
+
+    /// nfsd's calls each second from `rates` (one rate a second, from `t0`).
+    fn calls_from(t0: f64, start: u64, rates: &[u64]) -> Vec<Record> {
+        let mut calls = start;
+        rates
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                calls += r;
+                rpc_calls(t0 + i as f64, calls)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_jump_in_nfsd_calls_is_a_client_storm_once() {
+        // A minute at 3 calls/s, 20 s at 300/s, a minute at 3/s, then 20 s at 60/s.
+        let mut rates = vec![3; 60];
+        rates.extend([300; 20]);
+        rates.extend([3; 60]);
+        rates.extend([60; 20]);
+        let c = chapters(&recording(calls_from(0.0, 1000, &rates)));
+        let titles: Vec<(f64, &str)> = c.iter().map(|c| (c.at, c.title.as_str())).collect();
+        // On the storm's second second the last 5 s hold 3+3+3+300+300 calls: 122/s, over
+        // both 10x the minute before (30/s) and the 100/s floor. Once: not again while it
+        // lasts, and 60/s later is 20x the minute before but under the floor.
+        assert_eq!(titles, [(61.0, "client storm (122 calls/s, was 3/s)")]);
+        // Counters that go back (nfsd restarted) start a new baseline, not a storm.
+        let mut restarted = calls_from(0.0, 1_000_000, &[3; 30]);
+        restarted.extend(calls_from(30.0, 0, &[3; 30]));
+        assert!(chapters(&recording(restarted)).is_empty());
+        // A recording that begins in a storm has no minute before it: no chapter.
+        assert!(chapters(&recording(calls_from(0.0, 0, &[300; 30]))).is_empty());
     }
 
     fn recording(records: Vec<Record>) -> Recording {
