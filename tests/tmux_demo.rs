@@ -4,6 +4,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+mod common;
+
 fn tmux(args: &[&str]) -> String {
     let out = Command::new("tmux").args(args).output().expect("tmux is needed for this test (tests/run installs it)");
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -31,13 +33,94 @@ impl Drop for Session {
 }
 
 fn start(name: &str, env: &str, args: &str) -> Session {
+    start_sized(name, env, args, (100, 30))
+}
+
+fn start_sized(name: &str, env: &str, args: &str, (w, h): (u16, u16)) -> Session {
     let bin = env!("CARGO_BIN_EXE_drnfs");
     tmux(&["kill-session", "-t", name]);
     let cmd = format!("env {env} {bin} {args}; echo EXITED:$?; sleep 30");
-    let out =
-        Command::new("tmux").args(["new-session", "-d", "-s", name, "-x", "100", "-y", "30", &cmd]).status().unwrap();
+    let (w, h) = (w.to_string(), h.to_string());
+    let out = Command::new("tmux").args(["new-session", "-d", "-s", name, "-x", &w, "-y", &h, &cmd]).status().unwrap();
     assert!(out.success());
     Session(name.to_owned())
+}
+
+/// Every view of the demo and of three lab captures, in a real terminal at 80×24 and at
+/// 120×40: the header, the tabs and the footer are whole, no figure has lost its unit or
+/// digits, the clients table's headers are whole, and no finding or event is cut short
+/// (they wrap; an ellipsis there would hide words).
+#[test]
+fn every_view_is_whole_in_a_terminal_at_80x24_and_120x40() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let quoted = |dir: &str| {
+        common::capture_sources(&fixtures.join(dir))
+            .iter()
+            .map(|a| format!("'{}'", a.to_string_lossy()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let sources = [
+        ("demo", "--demo --speed 1".to_owned()),
+        ("split-brain/nodeb", quoted("split-brain/nodeb")),
+        ("client-load/nodea", quoted("client-load/nodea")),
+        ("write-path-replication/nodea", quoted("write-path-replication/nodea")),
+    ];
+    let mut problems = Vec::new();
+    for (i, (name, args)) in sources.iter().enumerate() {
+        for size in [(80u16, 24u16), (120, 40)] {
+            let s =
+                start_sized(&format!("drnfs-test-walk-{i}-{}", size.0), "LANG=C.UTF-8 TERM=xterm-256color", args, size);
+            wait_for(&s.0, "1 Overview", Duration::from_secs(20));
+            if *name == "demo" {
+                // Paused, so each view is of one moment.
+                tmux(&["send-keys", "-t", &s.0, "Space"]);
+                wait_for(&s.0, "paused", Duration::from_secs(5));
+            }
+            for (key, title) in [
+                ("1", "Top clients ("),
+                ("2", "╭ Volumes"),
+                ("3", "╭ NFS server"),
+                ("4", "╭ Clients"),
+                ("5", "╭ Events ("),
+                ("6", "╭ Findings ("),
+            ] {
+                tmux(&["send-keys", "-t", &s.0, key]);
+                // Each view's own panel title (the tabs name every view all the time).
+                let screen = wait_for(&s.0, title, Duration::from_secs(5));
+                let at = format!("{name} at {}x{} view {key}", size.0, size.1);
+                let lines: Vec<&str> = screen.lines().collect();
+                if lines.len() != usize::from(size.1) || lines.iter().any(|l| l.chars().count() > usize::from(size.0)) {
+                    problems.push(format!("{at}: the screen is not {}x{}", size.0, size.1));
+                }
+                if !lines[0].starts_with(" drnfs ") || !lines[1].contains("6 Findings") {
+                    problems.push(format!("{at}: header or tabs cut:\n{}\n{}", lines[0], lines[1]));
+                }
+                if !lines.last().is_some_and(|l| l.contains("q quit")) {
+                    problems.push(format!("{at}: footer cut: {:?}", lines.last()));
+                }
+                problems.extend(common::cut_figures(&screen).into_iter().map(|l| format!("{at}: figure cut: {l}")));
+                let table = !screen.contains("no client connections") && !screen.contains("client sockets not read");
+                if key == "4" && table {
+                    let (shown, _) = drnfs::tui::views::clients::columns_for(size.0 - 2);
+                    let header = lines.iter().find(|l| l.contains("client ")).copied().unwrap_or_default();
+                    for c in shown {
+                        if !header.contains(c.header) {
+                            problems.push(format!("{at}: column header {:?} cut: {header}", c.header));
+                        }
+                    }
+                }
+                // (The footer's notice of a source that is down is fitted to its row.)
+                let body = &lines[2..lines.len() - 1];
+                if key == "5" || key == "6" {
+                    problems.extend(body.iter().filter(|l| l.contains('…')).map(|l| format!("{at}: text cut: {l}")));
+                }
+            }
+            tmux(&["send-keys", "-t", &s.0, "q"]);
+            wait_for(&s.0, "EXITED:0", Duration::from_secs(5));
+        }
+    }
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
 }
 
 #[test]

@@ -94,3 +94,29 @@ pub fn screen_text(app: &drnfs::tui::app::App, w: u16, h: u16) -> String {
     }
     out
 }
+
+/// Where a figure lost its unit or its digits to the edge of a column or a panel: an
+/// ellipsis right after a digit or a unit (`116 B…`, `60.2…`), or a number followed by
+/// the first letters of a unit and then a border or a space (`22.9 m│`, `60.22 Ki `).
+#[allow(dead_code)]
+pub fn cut_figures(screen: &str) -> Vec<String> {
+    let ellipsis_after_figure = regex::Regex::new(r"(\d|\d (B|KiB|MiB|GiB|ms|s)|/s|%)[…~]").unwrap();
+    let partial_unit = regex::Regex::new(r"\d(\.\d+)? (m|K|Ki|M|Mi|G|Gi|KiB/|MiB/|GiB/|B/)([│ ]|$)").unwrap();
+    // A figure wrapped away from its unit: `read 0   │` then `│B/s`.
+    let ends_with_number = regex::Regex::new(r"\d\s*[│|]\s*$").unwrap();
+    let starts_with_unit = regex::Regex::new(r"^\s*[│|](B|KiB|MiB|GiB|ms|s)?(/s)?([\s│|]|$)").unwrap();
+    let lines: Vec<&str> = screen.lines().collect();
+    let mut out: Vec<String> = lines
+        .iter()
+        .filter(|l| ellipsis_after_figure.is_match(l) || partial_unit.is_match(l))
+        .map(|l| (*l).to_owned())
+        .collect();
+    for pair in lines.windows(2) {
+        if ends_with_number.is_match(pair[0])
+            && starts_with_unit.captures(pair[1]).is_some_and(|c| c.get(1).is_some() || c.get(2).is_some())
+        {
+            out.push(format!("{} / {}", pair[0], pair[1]));
+        }
+    }
+    out
+}

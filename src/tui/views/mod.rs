@@ -217,10 +217,15 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App) {
     let line = if app.search.typing {
         Line::from(vec![Span::styled(" search: ", t.title()), Span::raw(app.search.text.clone()), Span::raw("_")])
     } else if !problems.is_empty() {
-        Line::from(Span::styled(
-            format!(" {}", problems.join(&format!("  {}  ", t.sep()))),
-            t.level(crate::model::Level::Warning),
-        ))
+        // The keys stay at the end; the notice gets the rest of the row (its whole text is
+        // in the view of that source).
+        let keys = format!("  {}  ? help  q quit", t.sep());
+        let room = usize::from(area.width).saturating_sub(keys.chars().count() + 1);
+        let notice = fit(&problems.join(&format!("  {}  ", t.sep())), room, t);
+        Line::from(vec![
+            Span::styled(format!(" {notice}"), t.level(crate::model::Level::Warning)),
+            Span::styled(keys, t.dim()),
+        ])
     } else {
         let mut hint = " 1-6 views  Tab next  ? help  q quit".to_owned();
         if matches!(app.mode, Mode::Replay(_)) {
