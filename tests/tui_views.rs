@@ -222,6 +222,9 @@ fn nothing_is_cut_at_80x24() {
             app.update(Action::Show(view));
             let screen = screen_text(app, 80, 24);
             cut.extend(cut_figures(&screen).into_iter().map(|l| format!("{name} {}: {l}", view.title())));
+            // A tall screen draws more (the Overview's trends): whole there too.
+            let tall = screen_text(app, 160, 48);
+            cut.extend(cut_figures(&tall).into_iter().map(|l| format!("{name} {} at 160x48: {l}", view.title())));
             if view == View::Clients && !screen.contains("no client connections") {
                 let (shown, _) = drnfs::tui::views::clients::columns_for(78);
                 let header = screen.lines().find(|l| l.contains("client ")).unwrap_or_default();

@@ -93,9 +93,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             t.health(Health::Degraded),
         ))]
     } else {
-        real.iter()
-            .map(|e| Line::from(fit(&format!("{}  {}({})", e.path, e.client, e.options.join(",")), width, t)))
-            .collect()
+        real.iter().map(|e| Line::from(export_line(&e.path, &e.client, &e.options, width, t))).collect()
     };
     frame.render_widget(Paragraph::new(exports).block(block("Exports", t)), bottom);
 }
@@ -133,4 +131,31 @@ fn render_ops(frame: &mut Frame, area: Rect, app: &App) {
             spark,
         );
     }
+}
+
+/// `path  client(options)` in `width`: options that do not fit are left out whole, never
+/// cut inside (`anonuid=655…` would read as another number).
+fn export_line(path: &str, client: &str, options: &[String], width: usize, t: &crate::tui::theme::Theme) -> String {
+    let full = format!("{path}  {client}({})", options.join(","));
+    if full.chars().count() <= width {
+        return full;
+    }
+    let mut line = format!("{path}  {client}(");
+    let ellipsis = t.ellipsis();
+    // Room for `,…)` after the options kept.
+    let room = width.saturating_sub(ellipsis.chars().count() + 2);
+    let mut kept = 0;
+    for o in options {
+        let sep = if kept == 0 { "" } else { "," };
+        if line.chars().count() + sep.len() + o.chars().count() > room {
+            break;
+        }
+        line.push_str(sep);
+        line.push_str(o);
+        kept += 1;
+    }
+    if kept == 0 {
+        return fit(&full, width, t);
+    }
+    format!("{line},{ellipsis})")
 }

@@ -35,13 +35,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         area.height >= 40 || area.height.saturating_sub(drbd_height + middle_height + 2 + 2 * measured as u16) >= 6;
     let per_device = if with_history { 2 } else { 1 };
     let write_path_height = if measured > 0 { 2 + per_device * measured as u16 } else { 0 };
-    let [drbd, middle, write_path, findings] = Layout::vertical([
+    // A tall screen also draws the last two minutes of what an engineer compares first.
+    let trends = if area.height >= 40 { trend_rows(app) } else { Vec::new() };
+    let trends_height = if trends.is_empty() { 0 } else { 2 + trends.len() as u16 };
+    let [drbd, middle, write_path, trend_area, findings] = Layout::vertical([
         Constraint::Length(drbd_height),
         Constraint::Length(middle_height),
         Constraint::Length(write_path_height),
+        Constraint::Length(trends_height),
         Constraint::Min(3),
     ])
     .areas(area);
+    if !trends.is_empty() {
+        render_trends(frame, trend_area, app, &trends);
+    }
     render_drbd(frame, drbd, app, &volumes);
     let [nfs, clients] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(middle);
     render_nfs(frame, nfs, app);
@@ -124,6 +131,65 @@ fn render_write_path(frame: &mut Frame, area: Rect, app: &App, with_history: boo
                 );
             }
         }
+    }
+}
+
+/// One sparkline of the trends panel: its label, its peak (the sparkline's scale), and
+/// the series.
+struct TrendRow<'a> {
+    label: String,
+    peak: String,
+    series: &'a crate::model::history::Series,
+}
+
+/// nfsd's calls, writes and reads, requests that waited for a thread, and each resync's
+/// speed: the series the model keeps for two minutes.
+fn trend_rows(app: &App) -> Vec<TrendRow<'_>> {
+    let Some(r) = app.report.as_ref() else { return Vec::new() };
+    let h = &r.history;
+    type Show = fn(Option<f64>) -> String;
+    let nfsd: [(&str, _, Show); 4] = [
+        ("nfsd calls", h.calls.as_ref(), per_second),
+        ("nfsd written", h.write_bytes.as_ref(), byte_rate),
+        ("nfsd read", h.read_bytes.as_ref(), byte_rate),
+        ("waited for a thread", h.thread_waits.as_ref(), per_second),
+    ];
+    let mut rows: Vec<TrendRow<'_>> = nfsd
+        .into_iter()
+        .filter_map(|(label, series, show)| {
+            series.map(|series| TrendRow { label: label.to_owned(), peak: show(peak(series)), series })
+        })
+        .collect();
+    for (minor, series) in &h.resync_speed {
+        if series.values().any(|v| v.is_some_and(|x| x > 0.0)) {
+            rows.push(TrendRow {
+                label: format!("resync drbd{minor}"),
+                peak: peak(series).map_or_else(|| "–".to_owned(), |k| format!("{k:.0} KiB/s")),
+                series,
+            });
+        }
+    }
+    rows
+}
+
+fn peak(series: &crate::model::history::Series) -> Option<f64> {
+    series.values().flatten().reduce(f64::max)
+}
+
+fn render_trends(frame: &mut Frame, area: Rect, app: &App, rows: &[TrendRow<'_>]) {
+    let t = &app.theme;
+    frame.render_widget(super::block("Last 2 minutes (mean per column)", t), area);
+    for (i, row) in rows.iter().enumerate().take(area.height.saturating_sub(2) as usize) {
+        let line = Rect { x: area.x + 1, y: area.y + 1 + i as u16, width: area.width.saturating_sub(2), height: 1 };
+        let [label, spark] = Layout::horizontal([Constraint::Length(40), Constraint::Min(1)]).areas(line);
+        frame.render_widget(Paragraph::new(format!("{:<20} max {:>13}", fit(&row.label, 20, t), row.peak)), label);
+        frame.render_widget(
+            ratatui::widgets::Sparkline::default()
+                .data(row.series.columns(spark.width.saturating_sub(1) as usize, Fold::Mean))
+                .bar_set(t.bars())
+                .style(t.accent()),
+            spark,
+        );
     }
 }
 
