@@ -602,3 +602,25 @@ fn the_demo_plays_the_peer_beside_and_dry_runs_read_both_nodes() {
 fn key(c: char) -> crossterm::event::KeyEvent {
     crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Char(c), crossterm::event::KeyModifiers::NONE)
 }
+
+/// A tall Overview draws the last two minutes: nfsd's calls and bytes, and the busiest
+/// clients' shares of what nfsd received (the client making most of the metadata storm
+/// at the top), each with its peak; an 80×24 screen keeps its rows for the findings.
+#[test]
+fn a_tall_overview_draws_the_last_two_minutes() {
+    let mut app = app_from_demo(first_moment("of the NFS calls") + 30.0);
+    let report = app.report.clone().unwrap();
+    let busiest = report.clients.first().expect("clients in the storm");
+    let series = &report.history.client_share[&busiest.address.to_string()];
+    let newest = series.last().expect("its share now");
+    assert!((newest - busiest.share_in.unwrap() * 100.0).abs() < 1e-9, "the series holds the share shown");
+    assert!(report.history.client_share.len() <= 5 + 2, "{:?}", report.history.client_share.keys());
+    app.update(Action::Show(View::Overview));
+    let tall = screen_text(&app, 160, 48);
+    assert!(tall.contains("Last 2 minutes (mean per column)"), "{tall}");
+    for label in ["nfsd calls", "nfsd written", &format!("share {}", busiest.address)] {
+        let row = tall.lines().find(|l| l.contains(label)).unwrap_or_else(|| panic!("no {label:?}:\n{tall}"));
+        assert!(row.contains(" max ") && row.chars().any(|c| "▁▂▃▄▅▆▇█".contains(c)), "{row}");
+    }
+    assert!(!screen_text(&app, 80, 24).contains("Last 2 minutes"));
+}

@@ -88,6 +88,10 @@ pub struct History {
     pub utilisation: BTreeMap<String, Series>,
     /// Per minor: requests sent to the peer and not yet answered.
     pub peer_pending: BTreeMap<u32, Series>,
+    /// Per client address: its share of what nfsd received, percent. Kept for the five
+    /// busiest clients of each sample, and for a client that left them until its two
+    /// minutes hold nothing (so at most a few dozen, whatever the number of clients).
+    pub client_share: BTreeMap<String, Series>,
 }
 
 fn series() -> Series {
@@ -236,6 +240,7 @@ impl Model {
                     let chunk = drnfs_parsers::sock_diag::decode_chunk(&bytes);
                     let nfs4 = self.snapshot.as_ref().map(|s| s.nfsd.clients_v4.as_slice()).unwrap_or(&[]);
                     self.clients.update(at, &chunk.sockets, nfs4);
+                    self.record_client_shares();
                     if !chunk.problems.is_empty() {
                         self.clients.error = Some(format!("sock_diag: {}", chunk.problems.join("; ")));
                     }
@@ -421,6 +426,28 @@ impl Model {
                 }
             }
         }
+    }
+
+    /// The busiest clients' shares, taken when the sockets are (the proc sample comes
+    /// first, so taken with it they would be a sample old).
+    fn record_client_shares(&mut self) {
+        let h = &mut self.history;
+        // One pass over the rows, a lookup in the few series.
+        for c in self.clients.rows.iter().take(5) {
+            h.client_share.entry(c.address.to_string()).or_insert_with(series);
+        }
+        let mut shares: std::collections::HashMap<std::net::IpAddr, (&String, Option<f64>)> =
+            h.client_share.keys().filter_map(|k| k.parse::<std::net::IpAddr>().ok().map(|a| (a, (k, None)))).collect();
+        for c in &self.clients.rows {
+            if let Some(slot) = shares.get_mut(&c.address) {
+                slot.1 = c.share_in.map(|s| s * 100.0);
+            }
+        }
+        let shares: BTreeMap<String, Option<f64>> = shares.into_values().map(|(k, v)| (k.clone(), v)).collect();
+        for (address, s) in h.client_share.iter_mut() {
+            s.push(shares.get(address).copied().flatten());
+        }
+        h.client_share.retain(|_, s| s.values().any(|v| v.is_some()));
     }
 
     fn record_history(&mut self, snap: &Snapshot) {

@@ -142,8 +142,8 @@ struct TrendRow<'a> {
     series: &'a crate::model::history::Series,
 }
 
-/// nfsd's calls, writes and reads, requests that waited for a thread, and each resync's
-/// speed: the series the model keeps for two minutes.
+/// nfsd's calls, writes and reads, requests that waited for a thread, the busiest
+/// clients' shares and each resync's speed: the series the model keeps for two minutes.
 fn trend_rows(app: &App) -> Vec<TrendRow<'_>> {
     let Some(r) = app.report.as_ref() else { return Vec::new() };
     let h = &r.history;
@@ -160,6 +160,15 @@ fn trend_rows(app: &App) -> Vec<TrendRow<'_>> {
             series.map(|series| TrendRow { label: label.to_owned(), peak: show(peak(series)), series })
         })
         .collect();
+    // The three busiest clients now, each with its share of what nfsd received.
+    for c in r.clients.iter().take(3) {
+        let Some(series) = h.client_share.get(&c.address.to_string()) else { continue };
+        rows.push(TrendRow {
+            label: format!("share {}", c.address),
+            peak: peak(series).map_or_else(|| "–".to_owned(), |p| format!("{p:.0}%")),
+            series,
+        });
+    }
     for (minor, series) in &h.resync_speed {
         if series.values().any(|v| v.is_some_and(|x| x > 0.0)) {
             rows.push(TrendRow {
