@@ -95,10 +95,6 @@ impl PeerPlayback {
         Self { name, replay: Replay::new(peer), engine, offset, position: f64::NEG_INFINITY }
     }
 
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// The peer as its recording had it at `clock` seconds into this node's recording:
     /// its last sample at or before that wall-clock moment, `at` on this node's clock
     /// (how old it is shows as on a live peer). `None` before its first sample.

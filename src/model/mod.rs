@@ -432,20 +432,19 @@ impl Model {
     /// first, so taken with it they would be a sample old).
     fn record_client_shares(&mut self) {
         let h = &mut self.history;
-        // One pass over the rows, a lookup in the few series.
         for c in self.clients.rows.iter().take(5) {
             h.client_share.entry(c.address.to_string()).or_insert_with(series);
         }
-        let mut shares: std::collections::HashMap<std::net::IpAddr, (&String, Option<f64>)> =
-            h.client_share.keys().filter_map(|k| k.parse::<std::net::IpAddr>().ok().map(|a| (a, (k, None)))).collect();
+        // One pass over the rows, a lookup among the few addresses followed.
+        let mut shares: std::collections::HashMap<std::net::IpAddr, Option<f64>> =
+            h.client_share.keys().filter_map(|k| k.parse().ok()).map(|a| (a, None)).collect();
         for c in &self.clients.rows {
-            if let Some(slot) = shares.get_mut(&c.address) {
-                slot.1 = c.share_in.map(|s| s * 100.0);
+            if let Some(share) = shares.get_mut(&c.address) {
+                *share = c.share_in.map(|s| s * 100.0);
             }
         }
-        let shares: BTreeMap<String, Option<f64>> = shares.into_values().map(|(k, v)| (k.clone(), v)).collect();
         for (address, s) in h.client_share.iter_mut() {
-            s.push(shares.get(address).copied().flatten());
+            s.push(address.parse().ok().and_then(|a| shares.get(&a).copied().flatten()));
         }
         h.client_share.retain(|_, s| s.values().any(|v| v.is_some()));
     }

@@ -121,6 +121,22 @@ fn render_panel(frame: &mut Frame, area: Rect, p: &super::action_panel::ActionPa
     frame.render_widget(Paragraph::new(lines).block(block(&p.title, theme)), popup);
 }
 
+/// Two minutes of `series` as a sparkline filling `area`, folded by `fold` to its width
+/// (newest on the right), in the theme's bars.
+pub fn sparkline(
+    frame: &mut Frame,
+    area: Rect,
+    series: &crate::model::history::Series,
+    fold: crate::model::history::Fold,
+    theme: &Theme,
+) {
+    let data = series.columns(area.width as usize, fold);
+    frame.render_widget(
+        ratatui::widgets::Sparkline::default().data(data).bar_set(theme.bars()).style(theme.accent()),
+        area,
+    );
+}
+
 /// A bordered block with a title, in the theme's border set.
 pub fn block<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
     Block::default()

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Sparkline};
+use ratatui::widgets::Paragraph;
 
 use super::wrap::fields;
 use super::{block, byte_rate, fit, per_second};
@@ -123,13 +123,7 @@ fn render_ops(frame: &mut Frame, area: Rect, app: &App) {
         let now = series.last();
         frame.render_widget(Paragraph::new(format!("{:<16} {:>10}", fit(name, 16, t), per_second(now))), label);
         // The whole two minutes at any width: each column is the mean of the samples it holds.
-        frame.render_widget(
-            Sparkline::default()
-                .data(series.columns(spark.width as usize, Fold::Mean))
-                .bar_set(t.bars())
-                .style(t.accent()),
-            spark,
-        );
+        super::sparkline(frame, spark, series, Fold::Mean, t);
     }
 }
 

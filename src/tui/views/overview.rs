@@ -122,13 +122,9 @@ fn render_write_path(frame: &mut Frame, area: Rect, app: &App, with_history: boo
                 let Some(series) = history.write_await_ms.get(&name) else { continue };
                 let [label, spark] = Layout::horizontal([Constraint::Length(10), Constraint::Min(1)]).areas(half);
                 frame.render_widget(Paragraph::new(Span::styled(fit(&name, 9, t), t.dim())), label);
-                frame.render_widget(
-                    ratatui::widgets::Sparkline::default()
-                        .data(series.columns(spark.width.saturating_sub(1) as usize, Fold::Max))
-                        .bar_set(t.bars())
-                        .style(t.accent()),
-                    spark,
-                );
+                // One blank column before the next half's label.
+                let spark = Rect { width: spark.width.saturating_sub(1), ..spark };
+                super::sparkline(frame, spark, series, Fold::Max, t);
             }
         }
     }
@@ -192,13 +188,8 @@ fn render_trends(frame: &mut Frame, area: Rect, app: &App, rows: &[TrendRow<'_>]
         let line = Rect { x: area.x + 1, y: area.y + 1 + i as u16, width: area.width.saturating_sub(2), height: 1 };
         let [label, spark] = Layout::horizontal([Constraint::Length(40), Constraint::Min(1)]).areas(line);
         frame.render_widget(Paragraph::new(format!("{:<20} max {:>13}", fit(&row.label, 20, t), row.peak)), label);
-        frame.render_widget(
-            ratatui::widgets::Sparkline::default()
-                .data(row.series.columns(spark.width.saturating_sub(1) as usize, Fold::Mean))
-                .bar_set(t.bars())
-                .style(t.accent()),
-            spark,
-        );
+        let spark = Rect { width: spark.width.saturating_sub(1), ..spark };
+        super::sparkline(frame, spark, row.series, Fold::Mean, t);
     }
 }
 
