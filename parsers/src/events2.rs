@@ -1328,6 +1328,115 @@ destroy connection name:r0 peer-node-id:1 conn-name:b
         }
     }
 
+    fn kinds(changes: &[Change]) -> Vec<String> {
+        changes
+            .iter()
+            .map(|c| match &c.what {
+                ChangeKind::Created { object } => format!("created {}", object.as_str()),
+                ChangeKind::Destroyed { object } => format!("destroyed {}", object.as_str()),
+                ChangeKind::State { field, old, new } => format!("{field} {old:?}->{new}"),
+                ChangeKind::HelperCalled { helper } => format!("called {helper}"),
+                ChangeKind::HelperReturned { helper, .. } => format!("returned {helper}"),
+                ChangeKind::Renamed { old_name } => format!("renamed from {old_name}"),
+            })
+            .collect()
+    }
+
+    /// A renamed resource is found under its new name only, with what it held.
+    #[test]
+    fn a_rename_moves_the_resource_and_says_so() {
+        let mut state = Events2State::new();
+        apply_all(&mut state, "exists resource name:r0 role:Primary\nexists -");
+        let changes = apply_all(&mut state, "rename resource name:r0 new_name:data");
+        assert_eq!(kinds(&changes), ["renamed from r0"]);
+        assert_eq!(changes[0].resource, "data");
+        assert!(!state.resources.contains_key("r0"));
+        assert_eq!(state.resources["data"].role, Some(Role::Primary));
+        assert_eq!(state.resources["data"].name, "data");
+    }
+
+    /// Only a `create resource` announces a resource; a device, connection or peer
+    /// device announces itself only when created, never when first seen by a change.
+    #[test]
+    fn created_is_said_only_of_what_was_created() {
+        let mut state = Events2State::new();
+        apply_all(&mut state, "exists -");
+        let changes = apply_all(&mut state, "create device name:r9 volume:0 minor:9 disk:Diskless");
+        assert_eq!(kinds(&changes), ["created device", "disk None->Diskless"]);
+        let changes =
+            apply_all(&mut state, "create connection name:r9 peer-node-id:1 conn-name:b connection:StandAlone");
+        assert_eq!(kinds(&changes)[0], "created connection");
+        let changes = apply_all(&mut state, "change connection name:r9 peer-node-id:2 conn-name:c role:Secondary");
+        assert!(kinds(&changes).iter().all(|k| !k.starts_with("created")), "{changes:?}");
+        let changes = apply_all(&mut state, "create resource name:r8 role:Secondary");
+        assert_eq!(kinds(&changes)[0], "created resource");
+        let changes = apply_all(&mut state, "destroy resource name:r9");
+        assert_eq!(kinds(&changes), ["destroyed resource"]);
+        assert!(!state.resources.contains_key("r9"));
+        assert!(state.resources.contains_key("r8"));
+    }
+
+    /// Devices are kept in volume order whatever order they are created in.
+    #[test]
+    fn devices_in_volume_order() {
+        let mut state = Events2State::new();
+        apply_all(
+            &mut state,
+            "exists resource name:r0 role:Secondary
+exists device name:r0 volume:1 minor:1 disk:UpToDate
+exists device name:r0 volume:0 minor:0 disk:UpToDate
+exists device name:r0 volume:3 minor:3 disk:UpToDate
+exists device name:r0 volume:2 minor:2 disk:UpToDate
+exists -",
+        );
+        let volumes: Vec<u32> = state.resources["r0"].devices.iter().map(|d| d.volume).collect();
+        assert_eq!(volumes, [0, 1, 2, 3]);
+    }
+
+    /// `may_promote` and `resync-suspended` are states: each move is a change.
+    #[test]
+    fn may_promote_and_resync_suspended_are_tracked() {
+        let mut state = Events2State::new();
+        apply_all(
+            &mut state,
+            "exists resource name:r0 role:Secondary may_promote:no
+exists connection name:r0 peer-node-id:1 conn-name:b connection:Connected
+exists peer-device name:r0 peer-node-id:1 conn-name:b volume:0 replication:Established resync-suspended:no
+exists -",
+        );
+        let changes = apply_all(&mut state, "change resource name:r0 may_promote:yes");
+        assert_eq!(kinds(&changes), ["may_promote Some(\"no\")->yes"]);
+        assert_eq!(state.resources["r0"].may_promote, Some(true));
+        assert!(apply_all(&mut state, "change resource name:r0 may_promote:yes").is_empty());
+        let changes = apply_all(
+            &mut state,
+            "change peer-device name:r0 peer-node-id:1 conn-name:b volume:0 resync-suspended:user",
+        );
+        assert_eq!(kinds(&changes), ["resync_suspended Some(\"no\")->user"]);
+        let pd = &state.resources["r0"].connections[0].peer_devices[0];
+        assert_eq!(pd.resync_suspended.as_deref(), Some("user"));
+        assert!(pd.extra.is_empty(), "{:?}", pd.extra);
+    }
+
+    /// A minor on a peer-device or connection line names it; it is not a statistic.
+    #[test]
+    fn a_minor_names_a_peer_device_but_is_a_field_of_a_device() {
+        let mut state = Events2State::new();
+        apply_all(
+            &mut state,
+            "exists resource name:r0 role:Secondary
+exists device name:r0 volume:0 minor:7 disk:UpToDate
+exists connection name:r0 peer-node-id:1 conn-name:b connection:Connected minor:7
+exists peer-device name:r0 peer-node-id:1 conn-name:b volume:0 minor:7 replication:Established
+exists -",
+        );
+        let r = &state.resources["r0"];
+        assert_eq!(r.devices[0].minor, Some(7));
+        assert!(r.devices[0].extra.is_empty(), "{:?}", r.devices[0].extra);
+        assert!(r.connections[0].extra.is_empty(), "{:?}", r.connections[0].extra);
+        assert!(r.connections[0].peer_devices[0].extra.is_empty(), "{:?}", r.connections[0].peer_devices[0].extra);
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(lines in proptest::collection::vec("(exists|change|create|destroy|call|response|rename|-|[a-z]{0,6}) (resource|device|connection|peer-device|path|helper|-|x)( [a-z-]{1,8}:[a-zA-Z0-9:.-]{0,8}| name:r[0-2]| volume:[0-2]| peer-node-id:[0-2]| conn-name:p[0-1]| local:a| peer:b| helper:h| status:1){0,8}", 0..30)) {

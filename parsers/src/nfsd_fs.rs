@@ -617,6 +617,23 @@ mod tests {
         assert!(threads("eight").is_err());
     }
 
+    /// A line of more versions than are kept is cut at the limit and said, on its line;
+    /// an export whose options never close and a state that is not one are refused on
+    /// their own lines too.
+    #[test]
+    fn limits_and_damage_name_their_lines() {
+        let many: Vec<String> = (0..crate::error::OTHER_MAX + 1).map(|i| format!("+{i}")).collect();
+        let v = versions(&format!("+3\n{}\n", many.join(" ")));
+        assert_eq!(v.value.len(), crate::error::OTHER_MAX);
+        assert_eq!(v.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [2], "{:?}", v.errors);
+        let e = exports("/srv/a\t*(rw)\n/srv/b\t*(rw\n");
+        assert_eq!(e.value.len(), 1);
+        assert_eq!(e.errors.iter().map(|x| x.line).collect::<Vec<_>>(), [2]);
+        let s = client_states("- 0x01: { type: open, access: r- }\n\nnot a state\n");
+        assert_eq!(s.value.len(), 1);
+        assert_eq!(s.errors.iter().map(|x| x.line).collect::<Vec<_>>(), [3]);
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panic(s in "\\PC{0,200}") {

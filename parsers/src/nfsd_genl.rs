@@ -289,6 +289,18 @@ mod tests {
         assert_eq!(r.rpcs[0].server, Some("[fd00::100]:2049".parse().unwrap()));
     }
 
+    /// Only messages of nfsd's family are RPCs; another family's reply in the same
+    /// buffer is not read as one.
+    #[test]
+    fn another_familys_message_is_no_rpc() {
+        let mut buf = nfsd_reply(40, [10, 50, 0, 21], &[]);
+        buf.extend(nfsd_reply(33, [10, 50, 0, 22], &[]));
+        let r = decode(&buf, Some(33));
+        assert_eq!(r.rpcs.len(), 1);
+        assert_eq!(r.rpcs[0].client.map(|a| a.ip()), Some("10.50.0.22".parse().unwrap()));
+        assert!(decode(&buf, None).rpcs.is_empty());
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(b in proptest::collection::vec(proptest::num::u8::ANY, 0..300), fam in proptest::option::of(0u16..40)) {

@@ -670,6 +670,19 @@ srcversion: C83CE761848B9DE61379370
         }
     }
 
+    /// A device line may end at the disk states (no protocol, no flags); a line that
+    /// looks like one but has no minor number is not one.
+    #[test]
+    fn a_device_line_without_flags_and_one_without_a_minor() {
+        let text = " 0: cs:StandAlone ro:Secondary/Unknown ds:UpToDate/DUnknown\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n";
+        let p = parse(text);
+        assert_eq!(p.errors, vec![]);
+        let m = &p.value.minors[0];
+        assert_eq!((m.protocol, m.io_flags.is_none()), (None, true));
+        assert!(is_device_line("12: cs:Connected"));
+        assert!(!is_device_line(": cs:Connected") && !is_device_line("x: cs:Connected") && !is_device_line("1: ro:x"));
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics_on_any_text(s in "\\PC{0,300}") {

@@ -409,6 +409,27 @@ mod tests {
         assert_eq!(canonical_ip(ip), "10.50.0.21".parse::<IpAddr>().unwrap());
     }
 
+    /// A message that is its header alone (a NOOP) is stepped over, not refused; one
+    /// claiming less than a header ends the chunk with the claim in the problem.
+    #[test]
+    fn a_header_only_message_is_whole_and_a_shorter_claim_is_not() {
+        let mut noop = Vec::new();
+        noop.extend_from_slice(&16u32.to_ne_bytes());
+        noop.extend_from_slice(&1u16.to_ne_bytes()); // NLMSG_NOOP
+        noop.extend_from_slice(&[0; 10]);
+        let mut buf = noop.clone();
+        buf.extend(reply(7, 9, 232));
+        buf.extend(done());
+        let c = decode_chunk(&buf);
+        assert_eq!((c.problems.len(), c.sockets.len(), c.done), (0, 1, true), "{:?}", c.problems);
+        let mut short = noop;
+        short[..4].copy_from_slice(&8u32.to_ne_bytes());
+        short.extend(reply(7, 9, 232));
+        let c = decode_chunk(&short);
+        assert_eq!(c.problems, [format!("netlink message at byte 0 claims 8 bytes of {}", short.len())]);
+        assert!(c.sockets.is_empty());
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics_on_any_bytes(b in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {

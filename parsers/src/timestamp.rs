@@ -222,6 +222,43 @@ mod tests {
         );
     }
 
+    /// Offsets in every written form, a fraction that runs to the end without a zone,
+    /// and anything after the Z are each judged on their own.
+    #[test]
+    fn offsets_fractions_and_trailing_text() {
+        let utc = Timestamp::parse_rfc3339("2026-11-25T13:00:00Z").unwrap();
+        assert_eq!(Timestamp::parse_rfc3339("2026-11-25T18:30:00+05:30"), Some(utc));
+        assert_eq!(Timestamp::parse_rfc3339("2026-11-25T18:30:00+0530"), Some(utc));
+        assert_eq!(Timestamp::parse_rfc3339("2026-11-25T18:00:00+05"), Some(utc));
+        assert_eq!(Timestamp::parse_rfc3339("2026-11-25T07:30:00-05:30"), Some(utc));
+        for bad in
+            ["2026-11-25T13:00:00.123", "2026-11-25T13:00:00Zjunk", "2026-11-25T13:00:00+5", "2026-11-25T13:00:00+05:3"]
+        {
+            assert_eq!(Timestamp::parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    /// Days at the calendar's edges (a 400-year leap day, century years, the epoch's
+    /// eve) are written as the dates they are.
+    #[test]
+    fn calendar_edges_are_written_right() {
+        for date in [
+            "2000-02-29",
+            "2000-03-01",
+            "1900-03-01",
+            "2100-02-28",
+            "2100-03-01",
+            "1969-12-31",
+            "2400-02-29",
+            "1600-02-29",
+        ] {
+            let s = format!("{date}T00:00:00.000000Z");
+            let t = Timestamp::parse_rfc3339(&s).unwrap();
+            assert_eq!(t.to_rfc3339(), s);
+        }
+        assert_eq!(Timestamp::parse_rfc3339("2000-02-29T00:00:00Z").unwrap().unix_micros(), 951_782_400_000_000);
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(s in "\\PC{0,40}") {

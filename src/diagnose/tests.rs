@@ -1061,6 +1061,10 @@ fn a_calm_write_path_blames_no_hop_and_shows_each_one() {
     assert_eq!((cpu.iowait_percent, cpu.busy_percent), (40.0, 60.0), "{cpu:?}");
     assert_eq!((w.host.dirty_kib, w.host.procs_blocked), (Some(81236), Some(0)));
     assert_eq!(crate::diagnose::write_path::verdict(w, &f), "no hop is slow: drbd0 2.0 ms per write (vdb 1.0 ms)");
+    // A disk that could not be resolved leaves the device's own figure, not a blank.
+    let mut unresolved = w.clone();
+    unresolved.devices[0].backing = None;
+    assert_eq!(crate::diagnose::write_path::verdict(&unresolved, &f), "no hop is slow: drbd0 2.0 ms per write");
 }
 
 #[test]
