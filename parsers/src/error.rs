@@ -131,4 +131,16 @@ mod tests {
         assert_eq!((parsed.errors.len(), parsed.more_errors, parsed.error_count()), (20, 5, 25));
         assert_eq!(ErrorSink::default().finish(()).error_count(), 0);
     }
+
+    /// Unknown keys are kept up to the limit; a key already kept is updated past it.
+    #[test]
+    fn unknown_keys_are_kept_within_the_limit() {
+        let mut map = std::collections::BTreeMap::new();
+        for i in 0..OTHER_MAX + 3 {
+            keep_other(&mut map, &format!("k{i}"), i);
+        }
+        assert_eq!(map.len(), OTHER_MAX);
+        keep_other(&mut map, "k0", 99);
+        assert_eq!((map.len(), map["k0"]), (OTHER_MAX, 99));
+    }
 }

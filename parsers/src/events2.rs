@@ -421,13 +421,10 @@ impl<'a> Identity<'a> {
         Ok(id)
     }
 
-    fn is_identity_key(object: ObjectKind, k: &str) -> bool {
-        match k {
-            "name" | "peer-node-id" | "conn-name" | "volume" | "new_name" => true,
-            "minor" => object != ObjectKind::Device,
-            "local" | "peer" => object == ObjectKind::Path || object == ObjectKind::Helper,
-            _ => false,
-        }
+    /// Keys that name a connection or peer device rather than describe it (a device's
+    /// minor is a field of the device, read where devices are).
+    fn names_a_connection(k: &str) -> bool {
+        matches!(k, "name" | "peer-node-id" | "conn-name" | "volume" | "new_name" | "minor")
     }
 }
 
@@ -563,9 +560,7 @@ impl Events2State {
         // exists/create/change (and call/response for helpers): find or create the object.
         let created_resource = !self.resources.contains_key(name);
         if created_resource {
-            if ev.object == ObjectKind::Helper {
-                // A helper for a resource we have not seen: still record it.
-            }
+            // Any object of a resource not yet seen (a helper too) creates it.
             self.resources.insert(name.to_owned(), Resource { name: name.to_owned(), ..Resource::default() });
             if ev.object == ObjectKind::Resource && ev.action == Action::Create {
                 rec.push(ChangeKind::Created { object: ObjectKind::Resource });
@@ -844,7 +839,7 @@ fn apply_device(d: &mut Device, ev: &Event<'_>, rec: &mut Recorder<'_, '_>) -> R
 
 fn apply_connection(c: &mut Connection, ev: &Event<'_>, rec: &mut Recorder<'_, '_>) -> Result<(), ErrorKind> {
     for (k, v) in ev.fields() {
-        if Identity::is_identity_key(ObjectKind::Connection, k) {
+        if Identity::names_a_connection(k) {
             continue;
         }
         match k {
@@ -864,7 +859,7 @@ fn apply_connection(c: &mut Connection, ev: &Event<'_>, rec: &mut Recorder<'_, '
 
 fn apply_peer_device(p: &mut PeerDevice, ev: &Event<'_>, rec: &mut Recorder<'_, '_>) -> Result<(), ErrorKind> {
     for (k, v) in ev.fields() {
-        if Identity::is_identity_key(ObjectKind::PeerDevice, k) {
+        if Identity::names_a_connection(k) {
             continue;
         }
         match k {
@@ -1435,6 +1430,24 @@ exists -",
         assert!(r.devices[0].extra.is_empty(), "{:?}", r.devices[0].extra);
         assert!(r.connections[0].extra.is_empty(), "{:?}", r.connections[0].extra);
         assert!(r.connections[0].peer_devices[0].extra.is_empty(), "{:?}", r.connections[0].peer_devices[0].extra);
+    }
+
+    /// `exists -` ends the initial dump; a dash after any other action is no object;
+    /// `unknown` is a yes/no value that is not known.
+    #[test]
+    fn a_dash_ends_only_the_initial_dump_and_unknown_is_not_yes_or_no() {
+        assert!(matches!(parse_line("exists -"), Ok(Line::EndOfInitialState { .. })));
+        assert!(parse_line("change -").is_err());
+        assert_eq!(yes_no("peer-client", "unknown"), Ok(None));
+        assert_eq!((yes_no("k", "yes"), yes_no("k", "no")), (Ok(Some(true)), Ok(Some(false))));
+        assert!(yes_no("k", "maybe").is_err());
+        // `status` names a helper's return only on a helper line; elsewhere it is a field.
+        let mut state = Events2State::new();
+        apply_all(
+            &mut state,
+            "exists resource name:r0 role:Secondary\nexists connection name:r0 peer-node-id:1 conn-name:b status:odd\nexists -",
+        );
+        assert_eq!(state.resources["r0"].connections[0].extra.get("status").map(String::as_str), Some("odd"));
     }
 
     proptest::proptest! {

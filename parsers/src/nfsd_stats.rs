@@ -397,6 +397,16 @@ wdeleg_getattr 0
         assert_eq!(V4_OP_NAMES[71], "clone");
     }
 
+    /// Each procedure line lands in its own version's slot.
+    #[test]
+    fn each_proc_line_in_its_own_slot() {
+        let s = parse("proc2 2 1 2\nproc3 2 3 4\nproc4 2 5 6\nproc4ops 2 7 8\n").value;
+        assert_eq!(
+            (s.proc2, s.proc3, s.proc4, s.proc4ops),
+            (Some(vec![1, 2]), Some(vec![3, 4]), Some(vec![5, 6]), Some(vec![7, 8]))
+        );
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(s in "\\PC{0,300}") {

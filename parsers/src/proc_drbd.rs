@@ -683,6 +683,21 @@ srcversion: C83CE761848B9DE61379370
         assert!(!is_device_line(": cs:Connected") && !is_device_line("x: cs:Connected") && !is_device_line("1: ro:x"));
     }
 
+    /// Each of 8.4's detail lines (`drbdsetup show-gi`, `cat /proc/drbd` with verbosity)
+    /// is one on its own.
+    #[test]
+    fn each_detail_line_alone() {
+        for t in [
+            "resync: used:0/61 hits:0 misses:0 starving:0 locked:0 changed:0",
+            "act_log: used:0/1237 hits:0",
+            "blocked on activity log: 0",
+            "0% sector pos: 0/2097016",
+        ] {
+            assert!(is_detail_line(t), "{t}");
+        }
+        assert!(!is_detail_line("ns:0 nr:0 dw:0"));
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics_on_any_text(s in "\\PC{0,300}") {
