@@ -113,6 +113,15 @@ fn ss_connections(text: &str) -> BTreeMap<String, u64> {
     out
 }
 
+/// Every address `ip -br address` lists, but loopback.
+fn ip_br_addresses(text: &str) -> std::collections::BTreeSet<std::net::IpAddr> {
+    text.lines()
+        .flat_map(|l| l.split_whitespace().skip(2))
+        .filter_map(|w| w.split_once('/').and_then(|(a, _)| a.parse::<std::net::IpAddr>().ok()))
+        .filter(|a| !a.is_loopback())
+        .collect()
+}
+
 fn s(v: &Value) -> String {
     v.as_str().map_or_else(|| v.to_string(), str::to_owned)
 }
@@ -178,6 +187,29 @@ fn snapshots_agree_with_the_usual_tools() {
         {
             assert!(calls >= n, "{ctx}: nfsstat calls {calls} < drnfs {n}");
             assert!(calls - n <= n / 10 + 200, "{ctx}: nfsstat calls {calls} far from drnfs {n}");
+        }
+
+        // 1d. The host's addresses are those `ip -br address` lists right after, loopback
+        // aside: both families where drnfs read rtnetlink (a fresh lab run must have),
+        // IPv4 where a snapshot of an older build read /proc/net/fib_trie.
+        let ip_br = ip_br_addresses(&read(dir, "ip-br-addr.txt"));
+        assert!(!ip_br.is_empty(), "{ctx}: ip-br-addr.txt lists no address");
+        let ours: std::collections::BTreeSet<std::net::IpAddr> = live["host"]["addresses"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{ctx}: no host.addresses"))
+            .iter()
+            .map(|a| s(a).parse().unwrap())
+            .collect();
+        match live["host"]["addresses_from"].as_str() {
+            Some("rtnetlink") => assert_eq!(ours, ip_br, "{ctx}: addresses from rtnetlink"),
+            other => {
+                assert!(
+                    std::env::var_os("DRNFS_CAPTURES").is_none(),
+                    "{ctx}: a fresh capture read addresses from {other:?}"
+                );
+                let v4: std::collections::BTreeSet<_> = ip_br.iter().copied().filter(|a| a.is_ipv4()).collect();
+                assert_eq!(ours, v4, "{ctx}: IPv4 addresses from fib_trie");
+            }
         }
 
         // 2. Re-reading the captured files through the engine's one-shot mode (what

@@ -23,6 +23,7 @@
 //! | [`mountinfo`] | `/proc/self/mountinfo` (what is mounted where) |
 //! | [`net_fib_trie`] | `/proc/net/fib_trie` (local IPv4 addresses) |
 //! | [`net_route`] | `/proc/net/route` (the IPv4 routing table) |
+//! | [`rtnl_addr`] | rtnetlink `RTM_GETADDR` replies and `ip -o address` (addresses, both families) |
 //! | [`sock_diag`] | netlink `SOCK_DIAG_BY_FAMILY` replies for TCP sockets, with `tcp_info` |
 //!
 //! Multi-line inputs never fail as a whole: a malformed line becomes a [`LineError`] in
@@ -55,6 +56,7 @@ pub mod nfsd_genl;
 pub mod nfsd_stats;
 pub mod proc_drbd;
 pub mod proc_stat;
+pub mod rtnl_addr;
 pub mod sock_diag;
 pub mod timestamp;
 mod words;

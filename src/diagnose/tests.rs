@@ -116,6 +116,10 @@ impl Scene {
             };
             set.files.insert((*rel).to_owned(), read);
         }
+        // rtnetlink's addresses only where a scene has them (a capture has none).
+        if let Some(text) = self.files.get(crate::source::proc_files::ADDRESSES) {
+            set.files.insert(crate::source::proc_files::ADDRESSES.to_owned(), Ok(text.clone()));
+        }
         let listing = self.files.keys().filter_map(|k| k.strip_prefix("fs/nfsd/")).map(str::to_owned).collect();
         set.dirs.insert("fs/nfsd".into(), Ok(listing));
         set.dirs.insert("fs/nfsd/clients".into(), Ok(Vec::new()));
@@ -452,6 +456,27 @@ fn a_primary_that_does_not_serve_or_lacks_the_vip() {
         .set("net/fib_trie", ADDRESSES)
         .findings();
     only(&[], &between);
+}
+
+/// Live, the addresses come from rtnetlink, IPv6 included: an IPv6 VIP is found where it
+/// is and missed where it is not, and rtnetlink's answer wins over fib_trie's.
+#[test]
+fn an_ipv6_vip_over_rtnetlink() {
+    use crate::source::proc_files::ADDRESSES as RTNL;
+    let vip6: IpAddr = "fd00:50::100".parse().unwrap();
+    let here = "1: lo inet 127.0.0.1/8 scope host\n2: br0 inet 10.50.0.2/24 scope global\n2: br0 inet6 fd00:50::100/64 scope global\n";
+    let away = "1: lo inet 127.0.0.1/8 scope host\n2: br0 inet 10.50.0.2/24 scope global\n2: br0 inet6 fd00:50::2/64 scope global\n";
+    let primary = |addrs: &str| {
+        evaluate(&Scene::serving().set(RTNL, addrs).set("net/fib_trie", ADDRESSES_WITH_VIP).model(), &[vip6])
+    };
+    only(&[], &primary(here));
+    only(&["role.primary-without-vip (warning)"], &primary(away));
+    let secondary = evaluate(&Scene::serving().standby().set(RTNL, here).model(), &[vip6]);
+    only(&["role.vip-on-secondary (critical)"], &secondary);
+    let m = Scene::serving().set(RTNL, here).model();
+    let host = &m.snapshot.as_ref().unwrap().host;
+    assert_eq!(host.addresses_from.as_deref(), Some("rtnetlink"));
+    assert_eq!(host.addresses, ["10.50.0.2".parse::<IpAddr>().unwrap(), vip6], "loopback left out");
 }
 
 // --- nfsd --------------------------------------------------------------------------------

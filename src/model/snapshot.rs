@@ -42,9 +42,14 @@ pub struct Host {
     pub kernel: Option<String>,
     /// Filesystems mounted from DRBD devices (from mountinfo).
     pub drbd_mounts: Vec<Mount>,
-    /// This host's local IPv4 addresses (from /proc/net/fib_trie), the VIP among them
-    /// when keepalived put it here.
+    /// This host's addresses but loopback, both families, the VIP among them when
+    /// keepalived put it here.
     pub addresses: Vec<IpAddr>,
+    /// Where `addresses` came from: `rtnetlink` (live, IPv4 and IPv6) or
+    /// `/proc/net/fib_trie` (IPv4 only: a capture, or a recording made before drnfs read
+    /// rtnetlink); none when neither could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addresses_from: Option<String>,
     /// The counters a write waits behind: block devices, CPU, memory, load.
     pub io: HostIo,
 }
@@ -348,23 +353,36 @@ fn fill_progress_from_proc(resources: &mut [Resource], minors: &[ProcMinor]) {
     }
 }
 
+/// The host's addresses from rtnetlink when it was read (both families), else from
+/// fib_trie (IPv4): loopback left out, each address once.
+fn read_addresses(files: &FileSet, h: &mut Host, warnings: &mut Vec<Warning>) {
+    use crate::source::proc_files::ADDRESSES;
+    let mut push = |a: IpAddr| {
+        if !a.is_loopback() && !h.addresses.contains(&a) {
+            h.addresses.push(a);
+        }
+    };
+    if let Ok(text) = files.get(ADDRESSES) {
+        let parsed = drnfs_parsers::rtnl_addr::parse(text);
+        push_line_errors(warnings, ADDRESSES, parsed.errors, parsed.more_errors);
+        parsed.value.into_iter().for_each(|a| push(a.address));
+        h.addresses_from = Some("rtnetlink".to_owned());
+    } else if let Ok(text) = files.get("net/fib_trie") {
+        drnfs_parsers::net_fib_trie::local_addresses(text).into_iter().for_each(|a| push(IpAddr::V4(a)));
+        h.addresses_from = Some("/proc/net/fib_trie".to_owned());
+    }
+}
+
 fn read_host(files: &FileSet, warnings: &mut Vec<Warning>) -> Host {
     let mut h = Host {
         hostname: files.get("sys/kernel/hostname").ok().map(|s| s.trim().to_owned()),
         kernel: files.get("sys/kernel/osrelease").ok().map(|s| s.trim().to_owned()),
         drbd_mounts: Vec::new(),
-        addresses: files
-            .get("net/fib_trie")
-            .map(|t| {
-                drnfs_parsers::net_fib_trie::local_addresses(t)
-                    .into_iter()
-                    .map(IpAddr::V4)
-                    .filter(|a| !a.is_loopback())
-                    .collect()
-            })
-            .unwrap_or_default(),
+        addresses: Vec::new(),
+        addresses_from: None,
         io: HostIo::default(),
     };
+    read_addresses(files, &mut h, warnings);
     match files.get("self/mountinfo") {
         Ok(text) => {
             let parsed = drnfs_parsers::mountinfo::parse(text);

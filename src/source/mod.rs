@@ -12,6 +12,7 @@ pub mod proc_root;
 pub mod recording;
 pub mod resolver;
 pub mod rpc_status;
+pub mod rtnetlink;
 pub mod sock_diag;
 
 use std::net::IpAddr;

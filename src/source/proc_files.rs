@@ -30,6 +30,10 @@ pub const FILES: &[&str] = &[
     "loadavg",
 ];
 
+/// This host's addresses over rtnetlink, as `ip -o address` text: kept under this name
+/// beside the files (read live only; captures and older recordings have fib_trie).
+pub const ADDRESSES: &str = "rtnetlink:addresses";
+
 /// Directories whose listing matters (the nfsd filesystem, its clients).
 pub const NFSD_DIR: &str = "fs/nfsd";
 pub const CLIENTS_DIR: &str = "fs/nfsd/clients";
@@ -80,6 +84,7 @@ impl FileSet {
         }
         if proc.root() == std::path::Path::new("/proc") {
             set.read_dm_names();
+            set.files.insert(ADDRESSES.to_owned(), super::rtnetlink::addresses());
         }
         set
     }
@@ -130,7 +135,7 @@ impl FileSet {
 
     /// `rel` spelled under the root, for messages.
     pub fn path(&self, rel: &str) -> String {
-        if rel.starts_with('/') {
+        if rel.starts_with('/') || rel == ADDRESSES {
             return rel.to_owned();
         }
         format!("{}/{rel}", self.root.trim_end_matches('/'))
