@@ -410,8 +410,9 @@ impl<'a> Identity<'a> {
                 "conn-name" => id.conn_name = Some(v),
                 "volume" => id.volume = Some(num(k, v)?),
                 "minor" => id.minor = Some(num(k, v)?),
-                "local" if ev.object == ObjectKind::Path || ev.object == ObjectKind::Helper => id.local = Some(v),
-                "peer" if ev.object == ObjectKind::Path || ev.object == ObjectKind::Helper => id.peer = Some(v),
+                // A path's two ends (only a path's are read).
+                "local" => id.local = Some(v),
+                "peer" => id.peer = Some(v),
                 "helper" => id.helper = Some(v),
                 "status" if ev.object == ObjectKind::Helper => id.status = Some(num(k, v)?),
                 "new_name" => id.new_name = Some(v),
@@ -1448,6 +1449,33 @@ exists -",
             "exists resource name:r0 role:Secondary\nexists connection name:r0 peer-node-id:1 conn-name:b status:odd\nexists -",
         );
         assert_eq!(state.resources["r0"].connections[0].extra.get("status").map(String::as_str), Some("odd"));
+    }
+
+    /// Destroying a path removes that path only (not those sharing one end), and a
+    /// destroyed helper takes nothing with it.
+    #[test]
+    fn a_destroyed_path_is_that_path_only() {
+        let mut state = Events2State::new();
+        apply_all(
+            &mut state,
+            "exists resource name:r0 role:Primary
+exists connection name:r0 peer-node-id:1 conn-name:b connection:Connected
+exists path name:r0 peer-node-id:1 conn-name:b local:ipv4:10.0.0.1:7789 peer:ipv4:10.0.0.2:7789 established:yes
+exists path name:r0 peer-node-id:1 conn-name:b local:ipv4:10.0.0.1:7789 peer:ipv4:10.0.1.2:7789 established:yes
+exists path name:r0 peer-node-id:1 conn-name:b local:ipv4:10.0.1.1:7789 peer:ipv4:10.0.0.2:7789 established:no
+exists -",
+        );
+        let changes = apply_all(
+            &mut state,
+            "destroy path name:r0 peer-node-id:1 conn-name:b local:ipv4:10.0.0.1:7789 peer:ipv4:10.0.0.2:7789",
+        );
+        assert_eq!(kinds(&changes), ["destroyed path"]);
+        let left: Vec<_> =
+            state.resources["r0"].connections[0].paths.iter().map(|p| (p.local.as_str(), p.peer.as_str())).collect();
+        assert_eq!(left, [("ipv4:10.0.0.1:7789", "ipv4:10.0.1.2:7789"), ("ipv4:10.0.1.1:7789", "ipv4:10.0.0.2:7789")]);
+        let changes = apply_all(&mut state, "destroy helper name:r0 peer-node-id:1 conn-name:b helper:fence-peer");
+        assert!(changes.is_empty(), "{changes:?}");
+        assert_eq!(state.resources["r0"].connections.len(), 1);
     }
 
     proptest::proptest! {

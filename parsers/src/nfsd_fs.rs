@@ -634,6 +634,15 @@ mod tests {
         assert_eq!(s.errors.iter().map(|x| x.line).collect::<Vec<_>>(), [3]);
     }
 
+    /// Damage names its own line in versions and client info too.
+    #[test]
+    fn versions_and_client_info_name_the_damaged_line() {
+        let v = versions("+3\n4\n");
+        assert_eq!(v.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [2]);
+        let c = client_info("clientid: 0x1\n\nno colon here\n");
+        assert_eq!(c.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [3]);
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panic(s in "\\PC{0,200}") {

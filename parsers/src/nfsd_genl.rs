@@ -301,6 +301,14 @@ mod tests {
         assert!(decode(&buf, None).rpcs.is_empty());
     }
 
+    /// An attribute with an empty value (its header alone) is one, and the list goes on.
+    #[test]
+    fn an_empty_attribute_does_not_end_the_list() {
+        let mut attrs = attr(5, &[]);
+        attrs.extend(attr(4, &[3]));
+        assert_eq!(attributes(&attrs), vec![(5, &[][..]), (4, &[3u8][..])]);
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(b in proptest::collection::vec(proptest::num::u8::ANY, 0..300), fam in proptest::option::of(0u16..40)) {

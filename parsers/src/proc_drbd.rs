@@ -698,6 +698,20 @@ srcversion: C83CE761848B9DE61379370
         assert!(!is_detail_line("ns:0 nr:0 dw:0"));
     }
 
+    /// A progress line may come without its bar (`sync'ed:` or `verified:` first).
+    #[test]
+    fn progress_without_a_bar() {
+        for (line, done) in [("sync'ed: 1.5% (5048/5116)M", 1.5), ("verified: 20.0% (4000/5000)M", 20.0)] {
+            let text = format!(
+                " 0: cs:SyncSource ro:Primary/Secondary ds:UpToDate/Inconsistent C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n    {line}\n"
+            );
+            let p = parse(&text);
+            assert_eq!(p.errors, vec![], "{line}");
+            let sync = p.value.minors[0].sync.as_ref().unwrap_or_else(|| panic!("{line}: no progress"));
+            assert_eq!(sync.percent, done, "{line}");
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics_on_any_text(s in "\\PC{0,300}") {

@@ -80,4 +80,10 @@ mod tests {
         assert_eq!(hms_seconds("1:61:00"), None);
         assert_eq!(hms_seconds("1:00"), None);
     }
+
+    /// Each of an octal escape's three digits in its place: `\\134` is a backslash.
+    #[test]
+    fn octal_escapes_use_all_three_digits() {
+        assert_eq!(unescape_octal("a\\134b\\040c\\011d"), "a\\b c\td");
+    }
 }
