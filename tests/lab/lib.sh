@@ -10,7 +10,8 @@ pick_ports() {
 	local try p busy
 	for try in $(seq 0 20); do
 		busy=0
-		for p in $((LAB_PORT_BASE + 1)) $((LAB_PORT_BASE + 2)) $((LAB_PORT_BASE + 50)) $((LAB_PORT_BASE + 99)); do
+		for p in $((LAB_PORT_BASE + 1)) $((LAB_PORT_BASE + 2)) $((LAB_PORT_BASE + 11)) $((LAB_PORT_BASE + 12)) \
+			$((LAB_PORT_BASE + 50)) $((LAB_PORT_BASE + 60)) $((LAB_PORT_BASE + 99)); do
 			if ss -Htln "sport = :$p" | grep -q .; then busy=1; fi
 		done
 		((busy)) || return 0
@@ -27,6 +28,9 @@ node_index() { case "$1" in nodea) echo 1 ;; nodeb) echo 2 ;; *) die "unknown no
 node_addr() { case "$1" in nodea) echo 10.50.0.1 ;; nodeb) echo 10.50.0.2 ;; esac; }
 ssh_port() { echo $((LAB_PORT_BASE + $(node_index "$1"))); }
 link_port() { echo $((LAB_PORT_BASE + 99)); }
+# Each node's drnfs exporter (port 9942 inside) and the host's Prometheus.
+exporter_port() { echo $((LAB_PORT_BASE + 10 + $(node_index "$1"))); }
+prom_port() { echo $((LAB_PORT_BASE + 60)); }
 
 ssh_opts() {
 	echo -i "$WORK/key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
@@ -89,7 +93,7 @@ boot_node() {
 		-drive "file=$IMAGE/root.img,if=virtio,format=raw,snapshot=on" \
 		-drive "file=$WORK/drbd-$node.img,if=virtio,format=raw,id=drbd" \
 		-drive "file=$WORK/payload-$node.tar,if=virtio,format=raw,readonly=on" \
-		-netdev "user,id=mgmt,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:$(ssh_port "$node")-:22" \
+		-netdev "user,id=mgmt,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:$(ssh_port "$node")-:22,hostfwd=tcp:127.0.0.1:$(exporter_port "$node")-:9942" \
 		-device virtio-net-pci,netdev=mgmt \
 		-netdev "$netdev" -device "virtio-net-pci,netdev=link,mac=52:54:00:50:00:0$(node_index "$node")" \
 		-serial "file:$WORK/console-$node.log" \
