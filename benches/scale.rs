@@ -3,7 +3,7 @@
 //! (`ss`, `cat`), on the same machine in the same run.
 //!
 //! Run it with `cargo bench --bench scale` (as root: it raises the open-file limit and binds
-//! port 2049 on 127.0.0.1). Pick parts with `DRNFS_BENCH=events2,sockets,tick,startup,check,snapshot`
+//! port 2049 on 127.0.0.1). Pick parts with `DRNFS_BENCH=events2,sockets,tick,scrape,startup,check,snapshot`
 //! (default: all); `DRNFS_BENCH_CONNECTIONS` changes the 10,000 connections.
 //!
 //! Every figure is the median of several runs; CPU time comes from `getrusage`/`wait4`.
@@ -64,7 +64,7 @@ fn main() {
         println!("scale harness: run with `cargo bench --bench scale`");
         return;
     }
-    let parts = std::env::var("DRNFS_BENCH").unwrap_or_else(|_| "events2,sockets,tick,startup,check,snapshot".into());
+    let parts = std::env::var("DRNFS_BENCH").unwrap_or_else(|_| "events2,sockets,tick,scrape,startup,check,snapshot".into());
     let want = |p: &str| parts.split(',').any(|x| x.trim() == p);
     let connections: usize =
         std::env::var("DRNFS_BENCH_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
@@ -73,7 +73,7 @@ fn main() {
         events2();
     }
     let mut load = None;
-    if want("sockets") || want("tick") {
+    if want("sockets") || want("tick") || want("scrape") {
         match Load::open(connections) {
             Ok(l) => load = Some(l),
             Err(e) => println!("sockets: cannot open {connections} connections: {e}"),
@@ -85,6 +85,9 @@ fn main() {
         }
         if want("tick") {
             tick(l);
+        }
+        if want("scrape") {
+            scrape(l);
         }
     }
     drop(load);
@@ -685,4 +688,173 @@ fn snapshot() {
         ms(b),
         d / b
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// one scrape of the exporter, beside node_exporter's drbd and nfsd collectors
+
+/// `/proc/drbd` of DRBD 8.4 with `minors` connected minors (what node_exporter's drbd
+/// collector and drnfs both read).
+fn proc_drbd_with(minors: usize) -> String {
+    let mut s = String::from("version: 8.4.11 (api:1/proto:86-101)\nsrcversion: 211FB288A383ED945B83420 \n");
+    for m in 0..minors {
+        s.push_str(&format!(
+            "{m:3}: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----\n    ns:{} nr:0 dw:{} dr:{} al:{} bm:0 lo:0 pe:{} ua:0 ap:{} ep:1 wo:f oos:0\n",
+            1000 + m * 7,
+            900 + m * 5,
+            300 + m,
+            m % 9,
+            m % 3,
+            m % 4
+        ));
+    }
+    s
+}
+
+/// An HTTP/1.0 GET of `/metrics` (the connection closes after the body): the bytes
+/// read, or why not. Only a timer's client; neither exporter's parsing is involved.
+fn get_metrics(port: u16) -> std::io::Result<Vec<u8>> {
+    let mut s = TcpStream::connect((Ipv4Addr::LOCALHOST, port))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    s.write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/plain\r\n\r\n")?;
+    let mut body = Vec::with_capacity(256 * 1024);
+    s.read_to_end(&mut body)?;
+    if !body.starts_with(b"HTTP/1.") || !body.windows(4).any(|w| w == b" 200") {
+        return Err(std::io::Error::other(String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned()));
+    }
+    Ok(body)
+}
+
+fn process_cpu() -> f64 {
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+fn scrape(load: &Load) {
+    const RESOURCES: usize = 100;
+    const ROUNDS: usize = 31;
+    let dir = tempfile::tempdir().expect("temporary proc root");
+    std::fs::create_dir_all(dir.path().join("net/rpc")).unwrap();
+    std::fs::write(dir.path().join("drbd"), proc_drbd_with(RESOURCES)).unwrap();
+    // nfsd's counters under the lab's client load. node_exporter 1.5 refuses the whole
+    // file on kernel 6.12's `wdeleg_getattr` line (README); both read it without, so that
+    // its collector does its full work.
+    let nfsd = std::fs::read_to_string(fixtures().join("client-load/nodea/proc/net/rpc/nfsd")).unwrap();
+    let nfsd: String = nfsd.lines().filter(|l| !l.starts_with("wdeleg_getattr")).map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.path().join("net/rpc/nfsd"), nfsd).unwrap();
+
+    let (ne_port, drnfs_port) = (19_100u16, 19_101u16);
+    let node_exporter = Command::new("prometheus-node-exporter")
+        .args([
+            &format!("--path.procfs={}", dir.path().display()),
+            "--collector.disable-defaults",
+            "--collector.drbd",
+            "--collector.nfsd",
+            &format!("--web.listen-address=127.0.0.1:{ne_port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let mut node_exporter = match node_exporter {
+        Ok(c) => Some(c),
+        Err(e) => {
+            println!("scrape: node_exporter not run ({e}; Debian's prometheus-node-exporter): drnfs alone");
+            None
+        }
+    };
+
+    // drnfs's exporter in this process: the live engine on the temporary proc root, with
+    // the live socket table (the 10,000 connections), sampling every second.
+    let opts = drnfs::source::live::LiveOptions {
+        proc: ProcRoot::new(dir.path().to_path_buf()),
+        interval: Duration::from_secs(1),
+        nfs_port: NFS_PORT,
+        sockets: true,
+        events2: drnfs::source::live::Events2Source::None("scrape benchmark".into()),
+        kernel_log: drnfs::source::live::KernelLogSource::None,
+        drbd_config: drnfs::source::live::ConfigSource::None,
+        peer: None,
+    };
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            let listener = drnfs::exporter::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), drnfs_port)).await.unwrap();
+            let feed = drnfs::engine::session::Feed::Live(opts);
+            let vips = vec!["10.50.0.100".parse().unwrap()];
+            drnfs::exporter::serve(listener, feed, vips, 10, async move {
+                let _ = stop_rx.await;
+            })
+            .await
+            .unwrap();
+        });
+    });
+    // Both answer, drnfs with its clients counted (its second socket sample).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let ready = |port: u16, marker: &[u8]| get_metrics(port).is_ok_and(|b| b.windows(marker.len()).any(|w| w == marker));
+    while Instant::now() < deadline && !ready(drnfs_port, b"drnfs_client_receive_bytes_per_second{client=\"127.0.1.") {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    if node_exporter.is_some() {
+        while Instant::now() < deadline && !ready(ne_port, b"node_drbd_connected{device=\"drbd99\"}") {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    // drnfs samples on its own interval whether scraped or not: its cost without scrapes,
+    // measured first over 5 s, is taken out of what the scrapes cost.
+    let (p0, t0, w0) = (process_cpu(), thread_cpu(), Instant::now());
+    std::thread::sleep(Duration::from_secs(5));
+    let sampling = ((process_cpu() - p0) - (thread_cpu() - t0)) / w0.elapsed().as_secs_f64();
+
+    let mut wall = [Vec::new(), Vec::new()];
+    let mut size = [0usize, 0usize];
+    let ne_pid = node_exporter.as_ref().map(Child::id);
+    let ne_cpu0 = ne_pid.map(proc_cpu);
+    let (p0, t0, w0) = (process_cpu(), thread_cpu(), Instant::now());
+    for _ in 0..ROUNDS {
+        for (i, port) in [drnfs_port, ne_port].into_iter().enumerate() {
+            if i == 1 && node_exporter.is_none() {
+                continue;
+            }
+            let t = Instant::now();
+            match get_metrics(port) {
+                Ok(b) => {
+                    wall[i].push(t.elapsed().as_secs_f64());
+                    size[i] = b.len();
+                }
+                Err(e) => println!("scrape: port {port}: {e}"),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let elapsed = w0.elapsed().as_secs_f64();
+    let drnfs_cpu = ((process_cpu() - p0) - (thread_cpu() - t0) - sampling * elapsed).max(0.0) / ROUNDS as f64;
+    let ne_cpu = ne_pid.zip(ne_cpu0).map(|(pid, c0)| (proc_cpu(pid) - c0) / ROUNDS as f64);
+    let _ = stop_tx.send(());
+    let _ = server.join();
+    if let Some(c) = node_exporter.as_mut() {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    let d = median(std::mem::take(&mut wall[0]));
+    println!(
+        "scrape: drnfs exporter ({RESOURCES} DRBD minors, {} connections from 100 clients, nfsd under load): median {} wall, {} CPU per scrape ({} KiB); sampling every 1 s costs {:.2}% of a core",
+        load.count,
+        ms(d),
+        ms(drnfs_cpu),
+        size[0] / 1024,
+        sampling * 100.0
+    );
+    if let Some(ne_cpu) = ne_cpu {
+        let n = median(std::mem::take(&mut wall[1]));
+        println!(
+            "scrape: node_exporter 1.5 drbd+nfsd collectors (same files): median {} wall, {} CPU per scrape ({} KiB); drnfs/node_exporter: {:.2}x the wall, {:.2}x the CPU",
+            ms(n),
+            ms(ne_cpu),
+            size[1] / 1024,
+            d / n,
+            drnfs_cpu / ne_cpu
+        );
+    }
 }
