@@ -64,7 +64,8 @@ fn main() {
         println!("scale harness: run with `cargo bench --bench scale`");
         return;
     }
-    let parts = std::env::var("DRNFS_BENCH").unwrap_or_else(|_| "events2,sockets,tick,scrape,startup,check,snapshot".into());
+    let parts =
+        std::env::var("DRNFS_BENCH").unwrap_or_else(|_| "events2,sockets,tick,scrape,startup,check,snapshot".into());
     let want = |p: &str| parts.split(',').any(|x| x.trim() == p);
     let connections: usize =
         std::env::var("DRNFS_BENCH_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
@@ -780,7 +781,8 @@ fn scrape(load: &Load) {
     let server = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async move {
-            let listener = drnfs::exporter::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), drnfs_port)).await.unwrap();
+            let listener =
+                drnfs::exporter::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), drnfs_port)).await.unwrap();
             let feed = drnfs::engine::session::Feed::Live(opts);
             let vips = vec!["10.50.0.100".parse().unwrap()];
             drnfs::exporter::serve(listener, feed, vips, 10, async move {
@@ -792,7 +794,8 @@ fn scrape(load: &Load) {
     });
     // Both answer, drnfs with its clients counted (its second socket sample).
     let deadline = Instant::now() + Duration::from_secs(30);
-    let ready = |port: u16, marker: &[u8]| get_metrics(port).is_ok_and(|b| b.windows(marker.len()).any(|w| w == marker));
+    let ready =
+        |port: u16, marker: &[u8]| get_metrics(port).is_ok_and(|b| b.windows(marker.len()).any(|w| w == marker));
     while Instant::now() < deadline && !ready(drnfs_port, b"drnfs_client_receive_bytes_per_second{client=\"127.0.1.") {
         std::thread::sleep(Duration::from_millis(200));
     }
