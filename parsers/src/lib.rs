@@ -51,6 +51,7 @@ pub mod meminfo;
 pub mod mountinfo;
 pub mod net_fib_trie;
 pub mod net_route;
+mod netlink;
 pub mod nfsd_fs;
 pub mod nfsd_genl;
 pub mod nfsd_stats;

@@ -14,6 +14,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use serde::{Deserialize, Serialize};
 
+use crate::netlink::attributes;
+
 /// Generic netlink's controller family.
 pub const GENL_ID_CTRL: u16 = 0x10;
 const CTRL_CMD_GETFAMILY: u8 = 3;
@@ -92,25 +94,6 @@ pub fn family_request(name: &str, seq: u32) -> Vec<u8> {
 /// Dumps the RPCs in flight (needs the family id from [`family_request`]).
 pub fn rpc_status_request(family_id: u16, seq: u32) -> Vec<u8> {
     message(family_id, NLM_F_REQUEST | NLM_F_DUMP, seq, NFSD_CMD_RPC_STATUS_GET, 1, &[])
-}
-
-/// Netlink attributes of a payload: (type without flags, value).
-fn attributes(mut b: &[u8]) -> Vec<(u16, &[u8])> {
-    let mut out = Vec::new();
-    while b.len() >= 4 {
-        let len = usize::from(u16::from_ne_bytes([b[0], b[1]]));
-        let kind = u16::from_ne_bytes([b[2], b[3]]) & 0x3fff;
-        if len < 4 || len > b.len() {
-            break;
-        }
-        out.push((kind, &b[4..len]));
-        let step = (len + 3) & !3;
-        if step >= b.len() {
-            break;
-        }
-        b = &b[step..];
-    }
-    out
 }
 
 fn u32_ne(v: &[u8]) -> Option<u32> {

@@ -108,14 +108,7 @@ fn address(body: &[u8]) -> Option<InterfaceAddress> {
     let (family, prefix_len, scope) = (head[0], head[1], head[3]);
     let index = u32::from_ne_bytes([head[4], head[5], head[6], head[7]]);
     let (mut address, mut local, mut label) = (None, None, None);
-    let mut rest = &body[8..];
-    while rest.len() >= 4 {
-        let len = usize::from(u16::from_ne_bytes([rest[0], rest[1]]));
-        let kind = u16::from_ne_bytes([rest[2], rest[3]]);
-        if len < 4 || len > rest.len() {
-            break;
-        }
-        let value = &rest[4..len];
+    for (kind, value) in crate::netlink::attributes(&body[8..]) {
         let ip = match (family, value.len()) {
             (AF_INET, 4) => Some(IpAddr::V4(Ipv4Addr::new(value[0], value[1], value[2], value[3]))),
             (AF_INET6, 16) => Some(IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(value).ok()?))),
@@ -130,8 +123,6 @@ fn address(body: &[u8]) -> Option<InterfaceAddress> {
             }
             _ => {}
         }
-        let step = (len + 3) & !3;
-        rest = rest.get(step..).unwrap_or_default();
     }
     Some(InterfaceAddress {
         index,
