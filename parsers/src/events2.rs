@@ -98,6 +98,16 @@ impl<'a> Event<'a> {
 
 /// Parses one line of `drbdsetup events2` output (with or without `--timestamps`).
 pub fn parse_line(line: &str) -> Result<Line<'_>, ErrorKind> {
+    let parsed = parse_head(line)?;
+    if let Line::Event(ev) = &parsed {
+        walk_fields(ev.fields, |_| {})?;
+    }
+    Ok(parsed)
+}
+
+/// The line's timestamp, action and object; its fields are left unsplit (and unchecked)
+/// for [`walk_fields`], so that applying a line walks its fields once.
+fn parse_head(line: &str) -> Result<Line<'_>, ErrorKind> {
     let line = line.strip_suffix('\n').unwrap_or(line);
     let line = line.strip_suffix('\r').unwrap_or(line);
     let (first, mut rest) = split_token(line);
@@ -142,12 +152,96 @@ pub fn parse_line(line: &str) -> Result<Line<'_>, ErrorKind> {
         "" => return Err(ErrorKind::Missing { field: "object".into() }),
         other => return Err(ErrorKind::BadValue { field: "object".into(), value: other.chars().take(40).collect() }),
     };
-    for token in fields.split(' ') {
-        if !token.is_empty() && token.find(':').is_none_or(|i| i == 0) {
+    Ok(Line::Event(Event { timestamp, action, object, fields }))
+}
+
+/// The high bit of each byte of `word` that equals `c`, and no other bit: exact for every
+/// byte value (no carry crosses a byte).
+fn bytes_equal(word: u64, c: u8) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = word ^ (0x0101_0101_0101_0101 * u64::from(c));
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// Where one `key:value` token lies in an event's field text.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: usize,
+    colon: usize,
+    end: usize,
+}
+
+/// Walks an event's field text once: splits it at spaces and each token at its first
+/// colon (values may hold colons: paths), calling `field` for each token in line order; a
+/// token without a key or without a colon is a damaged line. The text is read eight bytes
+/// at a time and only its spaces and colons are visited.
+fn walk_fields(s: &str, mut field: impl FnMut(Span)) -> Result<(), ErrorKind> {
+    const NONE: usize = usize::MAX;
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut colon = NONE;
+    let mut base = 0;
+    let mut token = |start: usize, colon: usize, end: usize| {
+        if colon == NONE || colon == start {
+            // Spaces and colons are ASCII, so the cut is on a character boundary.
+            let token = &s[start..end];
             return Err(ErrorKind::BadValue { field: "key:value".into(), value: token.chars().take(40).collect() });
         }
+        field(Span { start, colon, end });
+        Ok(())
+    };
+    while base < bytes.len() {
+        let mut word = [0u8; 8];
+        let chunk = &bytes[base..bytes.len().min(base + 8)];
+        word[..chunk.len()].copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let mut marks = bytes_equal(word, b' ') | bytes_equal(word, b':');
+        while marks != 0 {
+            let at = base + (marks.trailing_zeros() / 8) as usize;
+            marks &= marks - 1;
+            if bytes[at] == b':' {
+                if colon == NONE {
+                    colon = at;
+                }
+                continue;
+            }
+            if at > start {
+                token(start, colon, at)?;
+            }
+            start = at + 1;
+            colon = NONE;
+        }
+        base += 8;
     }
-    Ok(Line::Event(Event { timestamp, action, object, fields }))
+    if bytes.len() > start {
+        token(start, colon, bytes.len())?;
+    }
+    Ok(())
+}
+
+/// An event's `key:value` pairs, split once, in line order.
+struct Fields<'a> {
+    text: &'a str,
+    spans: &'a [Span],
+}
+
+impl<'a> Fields<'a> {
+    fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
+        let text = self.text;
+        self.spans.iter().map(move |s| (&text[s.start..s.colon], &text[s.colon + 1..s.end]))
+    }
+}
+
+/// The spans of the line being applied, kept between lines so that splitting a line
+/// allocates nothing once the longest line has been seen. Not state: always equal, never
+/// written.
+#[derive(Debug, Clone, Default)]
+struct SpanBuffer(Vec<Span>);
+
+impl PartialEq for SpanBuffer {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 fn split_token(s: &str) -> (&str, &str) {
@@ -166,13 +260,178 @@ fn split_token(s: &str) -> (&str, &str) {
 #[serde(default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Events2State {
-    pub resources: BTreeMap<String, Resource>,
+    pub resources: Resources,
     /// `exists -` was seen: the initial dump is complete.
     pub initial_state_done: bool,
     /// Timestamp of the newest line applied (with `--timestamps`).
     pub last_timestamp: Option<Timestamp>,
     /// `- skipped` lines seen: events were lost and the state may be stale.
     pub skipped_events: u64,
+    #[serde(skip)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    spans: SpanBuffer,
+}
+
+/// The resources by name, in name order: a map to its readers (and in JSON), a sorted
+/// list inside. A stream names the same resource on line after line (an object's lines
+/// come together, and statistics come resource by resource), so a lookup first tries the
+/// resource found last and the one after it before searching by name.
+#[derive(Debug, Clone, Default)]
+pub struct Resources {
+    sorted: Vec<Resource>,
+    /// Index of the resource found last; only a starting guess, checked before use.
+    last: usize,
+}
+
+impl Resources {
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        for guess in [self.last, self.last + 1] {
+            if self.sorted.get(guess).is_some_and(|r| r.name == name) {
+                return Ok(guess);
+            }
+        }
+        self.sorted.binary_search_by(|r| r.name.as_str().cmp(name))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Resource> {
+        self.position(name).ok().map(|i| &self.sorted[i])
+    }
+
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Resource> {
+        let i = self.position(name).ok()?;
+        self.last = i;
+        Some(&mut self.sorted[i])
+    }
+
+    /// The resource of that name, added (empty) when there is none; `true` when added.
+    pub fn get_or_add(&mut self, name: &str) -> (&mut Resource, bool) {
+        let (i, added) = match self.position(name) {
+            Ok(i) => (i, false),
+            Err(at) => {
+                self.sorted.insert(at, Resource { name: name.to_owned(), ..Resource::default() });
+                (at, true)
+            }
+        };
+        self.last = i;
+        (&mut self.sorted[i], added)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.position(name).is_ok()
+    }
+
+    /// Files `resource` under `name` (its name becomes `name`), replacing any resource of
+    /// that name, which is returned.
+    pub fn insert(&mut self, name: String, mut resource: Resource) -> Option<Resource> {
+        resource.name = name;
+        match self.position(&resource.name) {
+            Ok(i) => Some(std::mem::replace(&mut self.sorted[i], resource)),
+            Err(at) => {
+                self.sorted.insert(at, resource);
+                None
+            }
+        }
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<Resource> {
+        let i = self.position(name).ok()?;
+        Some(self.sorted.remove(i))
+    }
+
+    /// Name and resource, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Resource)> {
+        self.sorted.iter().map(|r| (&r.name, r))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.sorted.iter().map(|r| &r.name)
+    }
+
+    pub fn values(&self) -> std::slice::Iter<'_, Resource> {
+        self.sorted.iter()
+    }
+
+    pub fn into_values(self) -> std::vec::IntoIter<Resource> {
+        self.sorted.into_iter()
+    }
+}
+
+/// Equal when they hold the same resources (the lookup guess is not state).
+impl PartialEq for Resources {
+    fn eq(&self, other: &Self) -> bool {
+        self.sorted == other.sorted
+    }
+}
+
+impl std::ops::Index<&str> for Resources {
+    type Output = Resource;
+
+    fn index(&self, name: &str) -> &Resource {
+        self.get(name).unwrap_or_else(|| panic!("no resource {name:?}"))
+    }
+}
+
+impl std::ops::Index<&String> for Resources {
+    type Output = Resource;
+
+    fn index(&self, name: &String) -> &Resource {
+        &self[name.as_str()]
+    }
+}
+
+impl<'r> IntoIterator for &'r Resources {
+    type Item = (&'r String, &'r Resource);
+    type IntoIter = std::iter::Map<std::slice::Iter<'r, Resource>, fn(&'r Resource) -> (&'r String, &'r Resource)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.sorted.iter().map(|r| (&r.name, r))
+    }
+}
+
+impl FromIterator<(String, Resource)> for Resources {
+    fn from_iter<I: IntoIterator<Item = (String, Resource)>>(iter: I) -> Self {
+        let mut resources = Resources::default();
+        for (name, r) in iter {
+            resources.insert(name, r);
+        }
+        resources
+    }
+}
+
+/// Written as the map it was before it became a list: `{"name": {...}, ...}`.
+impl Serialize for Resources {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Resources {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(BTreeMap::<String, Resource>::deserialize(d)?.into_iter().collect())
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Resources {
+    fn inline_schema() -> bool {
+        <BTreeMap<String, Resource> as schemars::JsonSchema>::inline_schema()
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <BTreeMap<String, Resource> as schemars::JsonSchema>::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <BTreeMap<String, Resource> as schemars::JsonSchema>::json_schema(generator)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -401,9 +660,9 @@ struct Identity<'a> {
 }
 
 impl<'a> Identity<'a> {
-    fn take(ev: &Event<'a>) -> Result<Self, ErrorKind> {
+    fn take(ev: &Event<'a>, fields: &Fields<'a>) -> Result<Self, ErrorKind> {
         let mut id = Identity::default();
-        for (k, v) in ev.fields() {
+        for (k, v) in fields.iter() {
             match k {
                 "name" => id.name = Some(v),
                 "peer-node-id" => id.peer_node_id = Some(num(k, v)?),
@@ -515,7 +774,7 @@ impl Events2State {
         if line.trim().is_empty() {
             return Ok(());
         }
-        match parse_line(line)? {
+        match parse_head(line)? {
             Line::Event(ev) => self.apply(&ev, changes),
             Line::EndOfInitialState { timestamp } => {
                 self.initial_state_done = true;
@@ -538,7 +797,21 @@ impl Events2State {
 
     /// Merges one event into the state and appends what it changed to `changes`.
     pub fn apply(&mut self, ev: &Event<'_>, changes: &mut Vec<Change>) -> Result<(), ErrorKind> {
-        let id = Identity::take(ev)?;
+        let mut spans = std::mem::take(&mut self.spans.0);
+        spans.clear();
+        let walked = walk_fields(ev.fields, |span| spans.push(span));
+        let applied = walked.and_then(|()| self.apply_fields(ev, &Fields { text: ev.fields, spans: &spans }, changes));
+        self.spans.0 = spans;
+        applied
+    }
+
+    fn apply_fields(
+        &mut self,
+        ev: &Event<'_>,
+        fields: &Fields<'_>,
+        changes: &mut Vec<Change>,
+    ) -> Result<(), ErrorKind> {
+        let id = Identity::take(ev, fields)?;
         let name = id.name.ok_or(ErrorKind::Missing { field: "name".into() })?;
         self.note_time(ev.timestamp);
         let mut rec = Recorder { changes, ev, resource: name, peer: id.conn_name, volume: id.volume };
@@ -559,18 +832,14 @@ impl Events2State {
         }
 
         // exists/create/change (and call/response for helpers): find or create the object.
-        let created_resource = !self.resources.contains_key(name);
-        if created_resource {
-            // Any object of a resource not yet seen (a helper too) creates it.
-            self.resources.insert(name.to_owned(), Resource { name: name.to_owned(), ..Resource::default() });
-            if ev.object == ObjectKind::Resource && ev.action == Action::Create {
-                rec.push(ChangeKind::Created { object: ObjectKind::Resource });
-            }
+        // Any object of a resource not yet seen (a helper too) creates it.
+        let (res, created_resource) = self.resources.get_or_add(name);
+        if created_resource && ev.object == ObjectKind::Resource && ev.action == Action::Create {
+            rec.push(ChangeKind::Created { object: ObjectKind::Resource });
         }
-        let Some(res) = self.resources.get_mut(name) else { return Ok(()) };
 
         match ev.object {
-            ObjectKind::Resource => apply_resource(res, ev, &mut rec),
+            ObjectKind::Resource => apply_resource(res, fields, &mut rec),
             ObjectKind::Device => {
                 let volume = id.volume.ok_or(ErrorKind::Missing { field: "volume".into() })?;
                 let dev = match res.devices.iter().position(|d| d.volume == volume) {
@@ -584,12 +853,12 @@ impl Events2State {
                         &mut res.devices[at]
                     }
                 };
-                apply_device(dev, ev, &mut rec)
+                apply_device(dev, fields, &mut rec)
             }
             ObjectKind::Connection | ObjectKind::PeerDevice | ObjectKind::Path => {
                 let conn = find_or_add_connection(res, &id, ev, &mut rec)?;
                 match ev.object {
-                    ObjectKind::Connection => apply_connection(conn, ev, &mut rec),
+                    ObjectKind::Connection => apply_connection(conn, fields, &mut rec),
                     ObjectKind::Path => {
                         let local = id.local.ok_or(ErrorKind::Missing { field: "local".into() })?;
                         let peer = id.peer.ok_or(ErrorKind::Missing { field: "peer".into() })?;
@@ -605,7 +874,7 @@ impl Events2State {
                                 &mut conn.paths[last]
                             }
                         };
-                        for (k, v) in ev.fields() {
+                        for (k, v) in fields.iter() {
                             if k == "established" {
                                 let new = yes_no(k, v)?;
                                 if path.established != new {
@@ -630,7 +899,7 @@ impl Events2State {
                                 &mut conn.peer_devices[at]
                             }
                         };
-                        apply_peer_device(pd, ev, &mut rec)
+                        apply_peer_device(pd, fields, &mut rec)
                     }
                 }
             }
@@ -768,8 +1037,8 @@ fn find_or_add_connection<'r>(
     Ok(&mut res.connections[last])
 }
 
-fn apply_resource(r: &mut Resource, ev: &Event<'_>, rec: &mut Recorder<'_, '_>) -> Result<(), ErrorKind> {
-    for (k, v) in ev.fields() {
+fn apply_resource(r: &mut Resource, fields: &Fields<'_>, rec: &mut Recorder<'_, '_>) -> Result<(), ErrorKind> {
+    for (k, v) in fields.iter() {
         match k {
             "name" => {}
             "role" => track_state!(rec, "role", r.role, Role::parse(v)),
@@ -800,8 +1069,8 @@ fn apply_resource(r: &mut Resource, ev: &Event<'_>, rec: &mut Recorder<'_, '_>) 
     Ok(())
 }
 
-fn apply_device(d: &mut Device, ev: &Event<'_>, rec: &mut Recorder<'_, '_>) -> Result<(), ErrorKind> {
-    for (k, v) in ev.fields() {
+fn apply_device(d: &mut Device, fields: &Fields<'_>, rec: &mut Recorder<'_, '_>) -> Result<(), ErrorKind> {
+    for (k, v) in fields.iter() {
         match k {
             "name" | "volume" => {}
             "minor" => d.minor = Some(num(k, v)?),
@@ -838,8 +1107,8 @@ fn apply_device(d: &mut Device, ev: &Event<'_>, rec: &mut Recorder<'_, '_>) -> R
     Ok(())
 }
 
-fn apply_connection(c: &mut Connection, ev: &Event<'_>, rec: &mut Recorder<'_, '_>) -> Result<(), ErrorKind> {
-    for (k, v) in ev.fields() {
+fn apply_connection(c: &mut Connection, fields: &Fields<'_>, rec: &mut Recorder<'_, '_>) -> Result<(), ErrorKind> {
+    for (k, v) in fields.iter() {
         if Identity::names_a_connection(k) {
             continue;
         }
@@ -858,8 +1127,8 @@ fn apply_connection(c: &mut Connection, ev: &Event<'_>, rec: &mut Recorder<'_, '
     Ok(())
 }
 
-fn apply_peer_device(p: &mut PeerDevice, ev: &Event<'_>, rec: &mut Recorder<'_, '_>) -> Result<(), ErrorKind> {
-    for (k, v) in ev.fields() {
+fn apply_peer_device(p: &mut PeerDevice, fields: &Fields<'_>, rec: &mut Recorder<'_, '_>) -> Result<(), ErrorKind> {
+    for (k, v) in fields.iter() {
         if Identity::names_a_connection(k) {
             continue;
         }
@@ -1518,6 +1787,65 @@ exists -",
 
         /// Whatever lines arrive, every percent read stays in 0..=100 and every object is
         /// filed under the resource its line named.
+        #[test]
+        fn fields_split_as_every_space_and_each_first_colon_would(line in "[a-z: é中0-9-]{0,70}") {
+            let plain: Result<Vec<(&str, &str)>, String> = line
+                .split(' ')
+                .filter(|t| !t.is_empty())
+                .map(|t| match t.split_once(':') {
+                    Some((k, v)) if !k.is_empty() => Ok((k, v)),
+                    _ => Err(t.chars().take(40).collect()),
+                })
+                .collect();
+            let mut fields = Vec::new();
+            let split = walk_fields(&line, |s| fields.push((&line[s.start..s.colon], &line[s.colon + 1..s.end])));
+            let split = split.map(|()| fields).map_err(|e| match e {
+                ErrorKind::BadValue { value, .. } => value,
+                other => format!("{other:?}"),
+            });
+            proptest::prop_assert_eq!(split, plain);
+        }
+
+        /// The resources behave as a map by name whatever the order of lookups (the
+        /// guess of the last one found is only a guess): the same names, in name order,
+        /// the same answers.
+        #[test]
+        fn resources_answer_as_a_map_does(ops in proptest::collection::vec((0u8..5, 0u8..8), 0..60)) {
+            let mut ours = Resources::default();
+            let mut map: BTreeMap<String, u8> = BTreeMap::new();
+            for (op, n) in ops {
+                let name = format!("r{n}");
+                match op {
+                    0 => {
+                        let (r, added) = ours.get_or_add(&name);
+                        proptest::prop_assert_eq!(&r.name, &name);
+                        proptest::prop_assert_eq!(added, !map.contains_key(&name));
+                        map.entry(name).or_insert(0);
+                    }
+                    1 => {
+                        proptest::prop_assert_eq!(ours.remove(&name).map(|r| r.name), map.remove(&name).map(|_| name.clone()));
+                    }
+                    2 => {
+                        let old = ours.insert(name.clone(), Resource { promotion_score: Some(n.into()), ..Resource::default() });
+                        proptest::prop_assert_eq!(old.is_some(), map.insert(name.clone(), n).is_some());
+                        proptest::prop_assert_eq!(ours[&name].promotion_score, Some(i64::from(n)));
+                    }
+                    3 => {
+                        let found = ours.get_mut(&name).map(|r| r.name.clone());
+                        proptest::prop_assert_eq!(found, map.contains_key(&name).then(|| name.clone()));
+                    }
+                    _ => proptest::prop_assert_eq!(ours.contains_key(&name), map.contains_key(&name)),
+                }
+                proptest::prop_assert_eq!(ours.keys().collect::<Vec<_>>(), map.keys().collect::<Vec<_>>());
+                proptest::prop_assert_eq!(ours.len(), map.len());
+            }
+            let json = serde_json::to_value(&ours).unwrap();
+            let back: Resources = serde_json::from_value(json.clone()).unwrap();
+            proptest::prop_assert_eq!(&back, &ours);
+            let names: Vec<String> = json.as_object().unwrap().keys().cloned().collect();
+            proptest::prop_assert_eq!(names, map.keys().cloned().collect::<Vec<_>>());
+        }
+
         #[test]
         fn state_invariants_hold_for_any_lines(lines in proptest::collection::vec("(exists|change) (resource name:r[0-1]|device name:r[0-1] volume:[0-1]|peer-device name:r[0-1] peer-node-id:[0-1] conn-name:p volume:[0-1] replication:SyncSource done:[0-9]{1,3}(\\.[0-9]{1,2})?|connection name:r[0-1] peer-node-id:[0-1] conn-name:p connection:Connected)", 0..30)) {
             let mut s = Events2State::new();

@@ -43,7 +43,8 @@ pub enum Fold {
 
 impl Series {
     pub fn new(capacity: usize) -> Self {
-        Self { capacity: capacity.max(1), values: VecDeque::with_capacity(capacity.max(1)) }
+        // Grown as values come: a one-shot report of a thousand minors holds two values each.
+        Self { capacity: capacity.max(1), values: VecDeque::new() }
     }
 
     pub fn push(&mut self, v: Option<f64>) {
