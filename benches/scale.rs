@@ -3,8 +3,10 @@
 //! (`ss`, `cat`), on the same machine in the same run.
 //!
 //! Run it with `cargo bench --bench scale` (as root: it raises the open-file limit and binds
-//! port 2049 on 127.0.0.1). Pick parts with `DRNFS_BENCH=events2,sockets,tick,scrape,startup,check,snapshot`
-//! (default: all); `DRNFS_BENCH_CONNECTIONS` changes the 10,000 connections.
+//! port 2049 on 127.0.0.1). Pick parts with
+//! `DRNFS_BENCH=events2,sockets,tick,scrape,startup,check,snapshot,soak` (default: all); `DRNFS_BENCH_CONNECTIONS` changes the 10,000 connections.
+//! `cargo bench --bench scale -- --input FILE` takes the events2 stream from FILE instead of
+//! generating one, so that the same bytes can be fed to another tool.
 //!
 //! Every figure is the median of several runs; CPU time comes from `getrusage`/`wait4`.
 #![allow(unsafe_code)] // setrlimit, openpty, wait4, and a counting allocator: test harness only
@@ -64,14 +66,15 @@ fn main() {
         println!("scale harness: run with `cargo bench --bench scale`");
         return;
     }
-    let parts =
-        std::env::var("DRNFS_BENCH").unwrap_or_else(|_| "events2,sockets,tick,scrape,startup,check,snapshot".into());
+    let parts = std::env::var("DRNFS_BENCH")
+        .unwrap_or_else(|_| "events2,sockets,tick,scrape,startup,check,snapshot,soak".into());
     let want = |p: &str| parts.split(',').any(|x| x.trim() == p);
     let connections: usize =
         std::env::var("DRNFS_BENCH_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
     println!("machine: {}", machine());
     if want("events2") {
-        events2();
+        let input = args.iter().position(|a| a == "--input").and_then(|i| args.get(i + 1)).map(PathBuf::from);
+        events2(input.as_deref());
     }
     let mut load = None;
     if want("sockets") || want("tick") || want("scrape") {
@@ -100,6 +103,9 @@ fn main() {
     }
     if want("snapshot") {
         snapshot();
+    }
+    if want("soak") {
+        soak();
     }
 }
 
@@ -198,25 +204,36 @@ fn fixtures() -> PathBuf {
 // ---------------------------------------------------------------------------------------
 // events2: parse + merge throughput and the model's memory
 
-fn events2() {
+fn events2(input: Option<&Path>) {
     let resources = 1000;
-    let text = events2_stream::stream(resources, 100);
+    let (text, out) = match input {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("--input {}: {e}", path.display()));
+            println!("events2: {} lines read from {}", text.lines().count(), path.display());
+            (text, path.to_owned())
+        }
+        None => {
+            let text = events2_stream::stream(resources, 100);
+            let out = std::env::var("DRNFS_BENCH_EVENTS2_OUT")
+                .map(PathBuf::from)
+                .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench/events2-1000x2x2.txt"));
+            if let Some(dir) = out.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            std::fs::write(&out, &text).expect("write the stream");
+            println!(
+                "events2: {} lines ({} resources x {} peers x {} volumes), written to {} for side-by-side runs",
+                text.lines().count(),
+                resources,
+                events2_stream::PEERS,
+                events2_stream::VOLUMES,
+                out.display()
+            );
+            (text, out)
+        }
+    };
     let stamped = events2_stream::with_timestamps(&text);
     let lines = text.lines().count();
-    let out = std::env::var("DRNFS_BENCH_EVENTS2_OUT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench/events2-1000x2x2.txt"));
-    if let Some(dir) = out.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    std::fs::write(&out, &text).expect("write the stream");
-    println!(
-        "events2: {lines} lines ({} resources x {} peers x {} volumes), written to {} for side-by-side runs",
-        resources,
-        events2_stream::PEERS,
-        events2_stream::VOLUMES,
-        out.display()
-    );
     let mut parse_only = Vec::new();
     let mut merge = Vec::new();
     let mut merge_stamped = Vec::new();
@@ -270,6 +287,24 @@ fn events2() {
         "events2: memory: merged state {:.1} MB, whole model {:.1} MB (heap, live after the stream)",
         state_bytes as f64 / 1e6,
         model_bytes as f64 / 1e6
+    );
+
+    // The command a user runs on such a stream: every line applied, the findings, the JSON.
+    let runs: Vec<ChildCost> = (0..5)
+        .map(|_| {
+            run_measured(Command::new(drnfs_bin()).args(["snapshot", "--json", "--config", "/nonexistent"]).args([
+                "--proc-root".as_ref(),
+                fixtures().join("connected-idle/nodea/proc").as_os_str(),
+                "--events2-file".as_ref(),
+                out.as_os_str(),
+            ]))
+        })
+        .collect();
+    assert!(runs.iter().all(|c| c.status == 0), "snapshot --events2-file failed");
+    println!(
+        "events2: `drnfs snapshot --json --events2-file` of it: {} wall, peak RSS {:.1} MiB (median of 5)",
+        ms(median(runs.iter().map(|c| c.wall).collect())),
+        median(runs.iter().map(|c| c.max_rss_kib as f64).collect()) / 1024.0
     );
 }
 
@@ -371,10 +406,16 @@ fn serve(count: usize) {
 /// One refresh the way the live view does it: dump over sock_diag, decode, group by
 /// client, rank.
 fn refresh(tracker: &mut drnfs::model::clients::ClientTracker, at: f64) -> usize {
+    let t = Instant::now();
     let dump = drnfs::source::sock_diag::dump_port(NFS_PORT, false).expect("sock_diag dump");
+    let dumped = t.elapsed();
     tracker.update(at, &dump.sockets, &[]);
+    DUMP_US.store(dumped.as_micros() as usize, Ordering::Relaxed);
     dump.sockets.len()
 }
+
+/// How long the last refresh's dump and decode took (the rest is grouping and ranking).
+static DUMP_US: AtomicUsize = AtomicUsize::new(0);
 
 fn sockets(load: &Load) {
     std::thread::sleep(Duration::from_millis(300));
@@ -382,12 +423,15 @@ fn sockets(load: &Load) {
     let mut wall = Vec::new();
     let mut cpu = Vec::new();
     let mut seen = 0;
+    let mut dumps = Vec::new();
     for i in 0..15 {
         let (t, c) = (Instant::now(), thread_cpu());
         seen = refresh(&mut tracker, f64::from(i));
         wall.push(t.elapsed().as_secs_f64());
         cpu.push(thread_cpu() - c);
+        dumps.push(DUMP_US.load(Ordering::Relaxed) as f64 / 1e6);
     }
+    println!("sockets: of which the kernel's dump and its decoding: {}", ms(median(dumps)));
     let rows = tracker.rows.len();
     let top = tracker.rows.first().map(|r| (r.address, r.bytes_in)).unwrap();
     let mut ss_wall = Vec::new();
@@ -689,6 +733,83 @@ fn snapshot() {
         ms(b),
         d / b
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// soak: a day of a busy recording through one engine, memory at the start and the end
+
+/// The same input `by` seconds later (its wall clock too), as the recording's next lap.
+fn later(input: Input, by: f64) -> Input {
+    let wall = |w: Timestamp| Timestamp::from_unix_micros(w.unix_micros() + (by * 1e6) as i64);
+    match input {
+        Input::Files { at, wall: w, files } => Input::Files { at: at + by, wall: wall(w), files },
+        Input::Events2Line { at, wall: w, line } => Input::Events2Line { at: at + by, wall: wall(w), line },
+        Input::Events2Status { at, status } => Input::Events2Status { at: at + by, status },
+        Input::KernelLog { at, wall: w, line } => Input::KernelLog { at: at + by, wall: w.map(wall), line },
+        Input::Sockets { at, raw } => Input::Sockets { at: at + by, raw },
+        Input::ReplicationSockets { at, raw } => Input::ReplicationSockets { at: at + by, raw },
+        Input::RpcActivity { at, activity } => Input::RpcActivity { at: at + by, activity },
+        Input::DrbdConfig { at, text } => Input::DrbdConfig { at: at + by, text },
+        other => other,
+    }
+}
+
+fn rss_kib() -> i64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| l.strip_prefix("VmRSS:")).map(|v| v.trim().trim_end_matches(" kB").to_owned())
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The lab's incident recording (a failover, a split brain and its recovery, NFS clients
+/// under load; 40 minutes, a sample a second) played lap after lap for 24 hours of its
+/// time through one engine, refreshed at every sample as the live view is: the heap and
+/// RSS after the first hour and at the end.
+fn soak() {
+    use drnfs::source::recording::{Player, Recording};
+    let recording = Recording::open(&fixtures().join("demo/lab-incident.drnfs.gz")).expect("the demo recording");
+    let lap = recording.duration().ceil() + 1.0;
+    let day = 24.0 * 3600.0;
+    // The recording itself stays loaded: only what the engine holds is counted.
+    let base = LIVE.load(Ordering::Relaxed);
+    let mut engine = drnfs::engine::Engine::new(recording.header.vips.clone());
+    let (mut hour, mut samples) = (None, 0usize);
+    let t = Instant::now();
+    let mut k = 0.0;
+    while k * lap < day {
+        let mut player = Player::new(&recording.header.proc_root);
+        for r in &recording.records {
+            let input = later(player.input(r), k * lap);
+            let sample = matches!(input, Input::Files { .. });
+            engine.apply(input);
+            if sample {
+                engine.refresh();
+                samples += 1;
+            }
+        }
+        k += 1.0;
+        if hour.is_none() && k * lap >= 3600.0 {
+            hour = Some((k * lap, LIVE.load(Ordering::Relaxed).saturating_sub(base), rss_kib()));
+        }
+    }
+    let (first_at, first_heap, first_rss) = hour.unwrap();
+    let (heap, rss) = (LIVE.load(Ordering::Relaxed).saturating_sub(base), rss_kib());
+    println!(
+        "soak: {samples} samples ({:.1} h of the recording, {} laps) in {:.0} s; after {:.1} h: engine heap {:.1} MB, process RSS {:.1} MB; after {:.1} h: engine heap {:.1} MB, process RSS {:.1} MB",
+        k * lap / 3600.0,
+        k,
+        t.elapsed().as_secs_f64(),
+        first_at / 3600.0,
+        first_heap as f64 / 1e6,
+        first_rss as f64 / 1024.0,
+        k * lap / 3600.0,
+        heap as f64 / 1e6,
+        rss as f64 / 1024.0
+    );
+    std::hint::black_box(&engine);
 }
 
 // ---------------------------------------------------------------------------------------
