@@ -15,21 +15,43 @@ fn events2(sources: &SourceConfig, engine: &mut Engine) {
     match &sources.events2_file {
         Some(file) => {
             let source = file.display().to_string();
-            match bounded::read(file, bounded::MAX_STREAM, bounded::MAX_LINE) {
-                Ok(b) => {
-                    for cut in &b.cuts {
-                        engine.warn(&source, cut);
-                    }
-                    if b.text.trim_start().starts_with('[') {
-                        engine.load_status_json(&b.text, &source)
-                    } else {
-                        feed_events2(engine, &b.text, source)
-                    }
-                }
-                Err(e) => engine.apply(Input::Events2Status {
+            let cannot_read = |engine: &mut Engine, e: std::io::Error| {
+                engine.apply(Input::Events2Status {
                     at: 0.0,
                     status: ChildStatus::NotRunning { reason: format!("cannot read {source}: {e}") },
-                }),
+                })
+            };
+            match is_status_json(file) {
+                // `drbdsetup status --json`: one document, read whole.
+                Ok(true) => match bounded::read(file, bounded::MAX_STREAM, bounded::MAX_LINE) {
+                    Ok(b) => {
+                        for cut in &b.cuts {
+                            engine.warn(&source, cut);
+                        }
+                        engine.load_status_json(&b.text, &source)
+                    }
+                    Err(e) => cannot_read(engine, e),
+                },
+                // An events2 stream, applied line by line as it is read: a recording of
+                // hours is hundreds of MiB, which the report need not hold.
+                Ok(false) => {
+                    engine.apply(Input::Events2Status {
+                        at: 0.0,
+                        status: ChildStatus::Running { source: source.clone() },
+                    });
+                    let fed = bounded::for_each_line(file, bounded::MAX_STREAM, bounded::MAX_LINE, |line| {
+                        engine.apply(Input::Events2Line { at: 0.0, wall: crate::clock::now(), line: line.to_owned() })
+                    });
+                    match fed {
+                        Ok(cuts) => {
+                            for cut in &cuts {
+                                engine.warn(&source, cut);
+                            }
+                        }
+                        Err(e) => cannot_read(engine, e),
+                    }
+                }
+                Err(e) => cannot_read(engine, e),
             }
         }
         None if sources.live && proc.exists("drbd") => {
@@ -45,6 +67,24 @@ fn events2(sources: &SourceConfig, engine: &mut Engine) {
                 if sources.live { "DRBD is not loaded" } else { "reading a captured proc root; pass --events2-file" };
             engine
                 .apply(Input::Events2Status { at: 0.0, status: ChildStatus::NotRunning { reason: reason.to_owned() } });
+        }
+    }
+}
+
+/// Whether the file's first character that is not white space is `[`: the JSON array
+/// `drbdsetup status --json` prints, not an events2 stream.
+fn is_status_json(path: &std::path::Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = file.read(&mut chunk)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        let text = String::from_utf8_lossy(&chunk[..n]);
+        if let Some(c) = text.trim_start().chars().next() {
+            return Ok(c == '[');
         }
     }
 }

@@ -34,10 +34,7 @@ pub fn read(path: &Path, max_file: u64, max_line: usize) -> std::io::Result<Boun
         // Drop the partial last line: half a line parses as a different one.
         let end = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         bytes.truncate(end);
-        cuts.push(format!(
-            "only its first {} were read: it is larger than any real one",
-            crate::format::bytes(max_file)
-        ));
+        cuts.push(size_cut(max_file));
     }
     let cut_for_size = !cuts.is_empty();
     // One UTF-8 pass (a recorded stream can be hundreds of MiB): where the bytes stop
@@ -52,9 +49,173 @@ pub fn read(path: &Path, max_file: u64, max_line: usize) -> std::io::Result<Boun
     cuts.extend(damage(text.as_bytes(), not_text_at, cut_for_size));
     let (text, long) = cut_long_lines(text, max_line);
     if long > 0 {
-        cuts.push(format!("{long} line(s) longer than {} were cut there", crate::format::bytes(max_line as u64)));
+        cuts.push(long_lines_cut(long, max_line));
     }
     Ok(Bounded { text, cuts })
+}
+
+fn size_cut(max_file: u64) -> String {
+    format!("only its first {} were read: it is larger than any real one", crate::format::bytes(max_file))
+}
+
+fn long_lines_cut(long: usize, max_line: usize) -> String {
+    format!("{long} line(s) longer than {} were cut there", crate::format::bytes(max_line as u64))
+}
+
+fn not_text_at(line: usize) -> String {
+    format!("line {line} holds bytes that are not text (binary junk?): it and what follows may be damaged")
+}
+
+fn no_newline_at(line: usize) -> String {
+    format!("its last line (line {line}) ends without a newline: the file looks cut off there")
+}
+
+/// [`read`] without holding the file: each line of the text `read` returns, in order and
+/// split as `str::lines` splits it, goes to `line`, and the same cuts are returned. Only
+/// the line at hand is kept (at most `max_line` bytes and a few), so a recorded stream of
+/// hundreds of MiB costs no more memory than its longest line.
+pub fn for_each_line(
+    path: &Path,
+    max_file: u64,
+    max_line: usize,
+    line: impl FnMut(&str),
+) -> std::io::Result<Vec<String>> {
+    let file = std::fs::File::open(path)?;
+    for_each_line_of(std::io::BufReader::with_capacity(64 << 10, file), max_file, max_line, line)
+}
+
+fn for_each_line_of(
+    reader: impl BufRead,
+    max_file: u64,
+    max_line: usize,
+    mut line: impl FnMut(&str),
+) -> std::io::Result<Vec<String>> {
+    let mut reader = reader.take(max_file + 1);
+    let mut current = StreamedLine::new(max_line);
+    let (mut read, mut lines, mut long) = (0u64, 0usize, 0usize);
+    let mut not_text = None;
+    let mut cut_for_size = false;
+    let mut finish = |current: &mut StreamedLine, newline: bool| {
+        lines += 1;
+        let (text, was_long, is_text) = current.finish(newline);
+        long += usize::from(was_long);
+        if !is_text && not_text.is_none() {
+            not_text = Some(lines);
+        }
+        // A last line without its newline that the bound cut to nothing is no line to
+        // `str::lines` either.
+        if newline || !text.is_empty() {
+            line(&text);
+        }
+    };
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        // Past the bound: the line under way has no newline within it and is dropped,
+        // as `read` drops it.
+        if read == max_file {
+            cut_for_size = true;
+            break;
+        }
+        let chunk = &chunk[..chunk.len().min((max_file - read) as usize)];
+        let (used, newline) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        current.extend(&chunk[..used - usize::from(newline)]);
+        if newline {
+            finish(&mut current, true);
+        }
+        reader.consume(used);
+        read += used as u64;
+    }
+    let cut_off = !cut_for_size && current.len > 0;
+    if cut_off {
+        finish(&mut current, false);
+    }
+    let mut cuts = Vec::new();
+    if cut_for_size {
+        cuts.push(size_cut(max_file));
+    }
+    cuts.extend(not_text.map(not_text_at));
+    if cut_off {
+        cuts.push(no_newline_at(lines));
+    }
+    if long > 0 {
+        cuts.push(long_lines_cut(long, max_line));
+    }
+    Ok(cuts)
+}
+
+/// One line of [`for_each_line`] as its chunks come: its first bytes, its length, and
+/// whether all of it is text.
+struct StreamedLine {
+    /// The first `keep` bytes: `max_line` and three more, so that a character the bound
+    /// splits is decoded as `read` decodes it (replacement only ever lengthens the text).
+    kept: Vec<u8>,
+    keep: usize,
+    max_line: usize,
+    len: usize,
+    /// The start of a UTF-8 character split between chunks (at most three bytes).
+    split_char: Vec<u8>,
+    is_text: bool,
+}
+
+impl StreamedLine {
+    fn new(max_line: usize) -> Self {
+        let keep = max_line.saturating_add(4);
+        Self { kept: Vec::new(), keep, max_line, len: 0, split_char: Vec::new(), is_text: true }
+    }
+
+    fn extend(&mut self, bytes: &[u8]) {
+        let room = self.keep.saturating_sub(self.kept.len());
+        self.kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        self.len += bytes.len();
+        if !self.is_text {
+            return;
+        }
+        // What `damage` calls not text: a control byte (tab and CR are text) or bytes
+        // that are not UTF-8.
+        if bytes.iter().any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\r')) || b == 0x7f) {
+            self.is_text = false;
+            return;
+        }
+        let joined;
+        let bytes = if self.split_char.is_empty() {
+            bytes
+        } else {
+            joined = [self.split_char.as_slice(), bytes].concat();
+            &joined[..]
+        };
+        self.split_char.clear();
+        match std::str::from_utf8(bytes) {
+            Ok(_) => {}
+            Err(e) if e.error_len().is_none() => self.split_char.extend_from_slice(&bytes[e.valid_up_to()..]),
+            Err(_) => self.is_text = false,
+        }
+    }
+
+    /// The line as `read(..).text.lines()` gives it (cut at `max_line` bytes of text, a
+    /// CR before the newline dropped), whether it was cut, whether it was all text; the
+    /// state is reset for the next line.
+    fn finish(&mut self, newline: bool) -> (String, bool, bool) {
+        let is_text = self.is_text && self.split_char.is_empty();
+        let mut text = String::from_utf8_lossy(&self.kept).into_owned();
+        let long = self.len > self.keep || text.len() > self.max_line;
+        if long {
+            text.truncate(floor_char_boundary(&text, self.max_line));
+        }
+        if newline && text.ends_with('\r') {
+            text.pop();
+        }
+        self.kept.clear();
+        self.len = 0;
+        self.split_char.clear();
+        self.is_text = true;
+        (text, long, is_text)
+    }
 }
 
 /// What a file drnfs reads (the kernel's text files, and captures or dumps of them) cannot
@@ -69,16 +230,10 @@ fn damage(bytes: &[u8], not_text: Option<usize>, cut_for_size: bool) -> Vec<Stri
     let line_of = |at: usize| bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
     let control = bytes.iter().position(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f);
     if let Some(at) = [not_text, control].into_iter().flatten().min() {
-        found.push(format!(
-            "line {} holds bytes that are not text (binary junk?): it and what follows may be damaged",
-            line_of(at)
-        ));
+        found.push(not_text_at(line_of(at)));
     }
     if !cut_for_size && bytes.last().is_some_and(|&b| b != b'\n') {
-        found.push(format!(
-            "its last line (line {}) ends without a newline: the file looks cut off there",
-            line_of(bytes.len())
-        ));
+        found.push(no_newline_at(line_of(bytes.len())));
     }
     found
 }
@@ -259,6 +414,42 @@ mod tests {
         assert!(junk[0].starts_with("line 3 holds bytes that are not text"), "{junk:?}");
         assert!(said(b"ok\nnul\x00 here\n")[0].starts_with("line 2 "));
         assert!(said(b"tab\tand\r\n").is_empty(), "tabs and CR are text");
+    }
+
+    proptest::proptest! {
+        /// Reading line by line gives the lines and the cuts of reading the whole file,
+        /// whatever the file holds (CRs, tabs, junk, characters cut by a bound or a
+        /// chunk), its bounds and how its bytes arrive.
+        #[test]
+        fn line_by_line_reads_what_the_whole_read_does(
+            parts in proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just(&b"ab"[..]),
+                proptest::strategy::Just(&b"\n"[..]),
+                proptest::strategy::Just(&b"\r\n"[..]),
+                proptest::strategy::Just(&b"\r"[..]),
+                proptest::strategy::Just(&b"\t"[..]),
+                proptest::strategy::Just("é".as_bytes()),
+                proptest::strategy::Just("中".as_bytes()),
+                proptest::strategy::Just(&b"\xe4\xb8"[..]),
+                proptest::strategy::Just(&b"\xff"[..]),
+                proptest::strategy::Just(&b"\x01"[..]),
+                proptest::strategy::Just(&b"xxxxxxxxxxxx"[..]),
+            ], 0..40),
+            max_file in 1u64..120,
+            max_line in 1usize..20,
+            chunk in 1usize..9,
+        ) {
+            let bytes = parts.concat();
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("f");
+            std::fs::write(&path, &bytes).unwrap();
+            let whole = read(&path, max_file, max_line).unwrap();
+            let mut lines = Vec::new();
+            let reader = std::io::BufReader::with_capacity(chunk, bytes.as_slice());
+            let cuts = for_each_line_of(reader, max_file, max_line, |l| lines.push(l.to_owned())).unwrap();
+            proptest::prop_assert_eq!(lines, whole.text.lines().map(str::to_owned).collect::<Vec<_>>());
+            proptest::prop_assert_eq!(cuts, whole.cuts);
+        }
     }
 
     #[test]
