@@ -541,7 +541,7 @@ fn tick(_load: &Load) {
         let t = Instant::now();
         // collect: the proc files, the socket dump, a second's worth of events2 changes
         let files = FileSet::read(&proc);
-        let raw = drnfs::source::sock_diag::dump_port(NFS_PORT, true).map(|d| d.raw);
+        let raw = drnfs::source::sock_diag::dump_port_raw(NFS_PORT);
         let t_collect = t.elapsed();
         engine.apply(Input::Files { at, wall, files: Box::new(files) });
         engine.apply(Input::Sockets { at, raw });

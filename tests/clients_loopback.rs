@@ -49,6 +49,15 @@ fn ranks_loopback_clients_by_bytes_and_counts_them_exactly() {
     std::thread::sleep(Duration::from_millis(100));
     let second = dump_port(PORT, false).expect("sock_diag dump");
     tracker.update(2.0, &second.sockets, &[]);
+    // What the live collector sends on (the reply's bytes, undecoded) holds the same
+    // sockets, once decoded where the model decodes them.
+    let raw = drnfs::source::sock_diag::dump_port_raw(PORT).expect("sock_diag dump");
+    let cookies = |s: &[drnfs_parsers::sock_diag::TcpSocket]| {
+        let mut c: Vec<u64> = s.iter().map(|s| s.cookie).collect();
+        c.sort_unstable();
+        c
+    };
+    assert_eq!(cookies(&drnfs_parsers::sock_diag::decode_chunk(&raw).sockets), cookies(&second.sockets));
 
     let rows: Vec<(String, usize, Option<f64>)> =
         tracker.rows.iter().map(|r| (r.address.to_string(), r.connections.len(), r.in_bytes_per_s)).collect();

@@ -169,6 +169,20 @@ pub struct DumpChunk {
 
 /// Decodes every netlink message in `buf` (one datagram of a dump reply).
 pub fn decode_chunk(buf: &[u8]) -> DumpChunk {
+    walk_chunk(buf, true)
+}
+
+/// Whether the dump is done or refused after `buf`, its sockets left undecoded: for a
+/// collector that keeps the reply's bytes and leaves the decoding to whoever reads them.
+/// `done` and `error` are what [`decode_chunk`] says of the same bytes.
+pub fn chunk_end(buf: &[u8]) -> DumpChunk {
+    walk_chunk(buf, false)
+}
+
+/// `SOCK_DIAG_BY_FAMILY`: a socket's message in a dump reply.
+const SOCK_DIAG_BY_FAMILY: u16 = 20;
+
+fn walk_chunk(buf: &[u8], sockets: bool) -> DumpChunk {
     let mut out = DumpChunk::default();
     let mut offset = 0;
     while offset + 16 <= buf.len() {
@@ -176,6 +190,11 @@ pub fn decode_chunk(buf: &[u8]) -> DumpChunk {
         if len < 16 || offset + len > buf.len() {
             out.problems.push(format!("netlink message at byte {offset} claims {len} bytes of {}", buf.len() - offset));
             break;
+        }
+        let kind = u16::from_ne_bytes([buf[offset + 4], buf[offset + 5]]);
+        if !sockets && kind == SOCK_DIAG_BY_FAMILY {
+            offset += (len + 3) & !3;
+            continue;
         }
         match NetlinkMessage::<SockDiagMessage>::deserialize(&buf[offset..offset + len]) {
             Ok(msg) => match msg.payload {
@@ -318,6 +337,17 @@ mod tests {
         out
     }
 
+    fn error(code: i32) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&36u32.to_ne_bytes());
+        out.extend_from_slice(&2u16.to_ne_bytes()); // NLMSG_ERROR
+        out.extend_from_slice(&0u16.to_ne_bytes());
+        out.extend_from_slice(&[0; 8]);
+        out.extend_from_slice(&code.to_ne_bytes());
+        out.extend_from_slice(&[0; 16]);
+        out
+    }
+
     #[test]
     fn decodes_sockets_and_done() {
         let mut buf = reply(0xdead_beef_0000_0001, 123_456, 232);
@@ -352,14 +382,7 @@ mod tests {
         let c = decode_chunk(&full[..full.len() - 10]);
         assert!(c.sockets.is_empty());
         assert_eq!(c.problems.len(), 1);
-        let mut err = Vec::new();
-        err.extend_from_slice(&36u32.to_ne_bytes());
-        err.extend_from_slice(&2u16.to_ne_bytes()); // NLMSG_ERROR
-        err.extend_from_slice(&0u16.to_ne_bytes());
-        err.extend_from_slice(&[0; 8]);
-        err.extend_from_slice(&(-1i32).to_ne_bytes());
-        err.extend_from_slice(&[0; 16]);
-        assert_eq!(decode_chunk(&err).error, Some(-1));
+        assert_eq!(decode_chunk(&error(-1)).error, Some(-1));
     }
 
     #[test]
@@ -444,6 +467,34 @@ mod tests {
             b[p] = val;
             b.truncate(b.len().saturating_sub(cut % 50));
             let _ = decode_chunk(&b);
+        }
+
+        /// Reading only where a reply ends says what decoding all of it says of its end,
+        /// on whole and damaged replies alike, and decodes no socket.
+        #[test]
+        fn the_end_of_a_reply_is_read_as_decoding_reads_it(
+            sockets in 0usize..4,
+            end in 0u8..3,
+            pos in 0usize..1200,
+            val in proptest::num::u8::ANY,
+            damage in proptest::bool::ANY,
+        ) {
+            let mut b = Vec::new();
+            for i in 0..sockets {
+                b.extend(reply(i as u64, 7, 232));
+            }
+            match end {
+                0 => b.extend(done()),
+                1 => b.extend(error(-13)),
+                _ => {}
+            }
+            if damage && !b.is_empty() {
+                let p = pos % b.len();
+                b[p] = val;
+            }
+            let (ends, decoded) = (chunk_end(&b), decode_chunk(&b));
+            proptest::prop_assert_eq!((ends.done, ends.error), (decoded.done, decoded.error));
+            proptest::prop_assert!(ends.sockets.is_empty());
         }
     }
 }

@@ -309,7 +309,7 @@ pub fn sample_blocking(
     let files = FileSet::read(proc);
     let mut out = vec![Input::Files { at, wall, files: Box::new(files) }];
     if sockets {
-        let raw = sock_diag::dump_port(port, true).map(|d| d.raw);
+        let raw = sock_diag::dump_port_raw(port);
         out.push(Input::Sockets { at: seconds_since(start), raw });
         let ports = replication.map(replication_ports).unwrap_or_default();
         if !ports.is_empty() {

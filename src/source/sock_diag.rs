@@ -22,7 +22,23 @@ fn netlink_error(message: String) -> SourceError {
 
 /// Dumps every TCP socket whose local port is `port`, IPv4 then IPv6.
 pub fn dump_port(port: u16, keep_raw: bool) -> Result<Dump, SourceError> {
-    dump(Some(port), None, keep_raw)
+    dump(Some(port), None, if keep_raw { Keep::Both } else { Keep::Sockets })
+}
+
+/// [`dump_port`]'s reply bytes alone, undecoded: what the collectors send on (the model
+/// decodes them, and a recording keeps them), so they are not decoded twice.
+pub fn dump_port_raw(port: u16) -> Result<Vec<u8>, SourceError> {
+    Ok(dump(Some(port), None, Keep::Raw)?.raw)
+}
+
+/// What a dump keeps of the reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// The decoded sockets.
+    Sockets,
+    /// The reply's bytes, undecoded.
+    Raw,
+    Both,
 }
 
 /// Most distinct replication ports asked for per sample: each costs the kernel a walk of
@@ -35,15 +51,15 @@ pub const REPLICATION_PORTS_MAX: usize = 16;
 pub fn dump_replication(ports: &[u16]) -> Result<Vec<u8>, SourceError> {
     let mut raw = Vec::new();
     for port in ports.iter().take(REPLICATION_PORTS_MAX) {
-        raw.extend(dump(Some(*port), None, true)?.raw);
-        raw.extend(dump(None, Some(*port), true)?.raw);
+        raw.extend(dump(Some(*port), None, Keep::Raw)?.raw);
+        raw.extend(dump(None, Some(*port), Keep::Raw)?.raw);
     }
     Ok(raw)
 }
 
 /// Dumps every TCP socket with local port `local` and remote port `remote` (`None`: any),
 /// IPv4 then IPv6.
-pub fn dump(local: Option<u16>, remote: Option<u16>, keep_raw: bool) -> Result<Dump, SourceError> {
+pub fn dump(local: Option<u16>, remote: Option<u16>, keep: Keep) -> Result<Dump, SourceError> {
     let mut socket = Socket::new(NETLINK_SOCK_DIAG).map_err(|e| netlink_error(format!("cannot open: {e}")))?;
     socket.bind_auto().map_err(|e| netlink_error(format!("cannot bind: {e}")))?;
     socket.connect(&SocketAddr::new(0, 0)).map_err(|e| netlink_error(format!("cannot connect: {e}")))?;
@@ -57,10 +73,11 @@ pub fn dump(local: Option<u16>, remote: Option<u16>, keep_raw: bool) -> Result<D
             buf.reserve(64 * 1024);
             let n = socket.recv(&mut buf, 0).map_err(|e| netlink_error(format!("receive failed: {e}")))?;
             let datagram = &buf[..n.min(buf.len())];
-            if keep_raw {
+            if keep != Keep::Sockets {
                 dump.raw.extend_from_slice(datagram);
             }
-            let chunk = sock_diag::decode_chunk(datagram);
+            let chunk =
+                if keep == Keep::Raw { sock_diag::chunk_end(datagram) } else { sock_diag::decode_chunk(datagram) };
             dump.sockets.extend(chunk.sockets);
             dump.problems.extend(chunk.problems);
             if let Some(errno) = chunk.error {
