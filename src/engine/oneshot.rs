@@ -40,7 +40,7 @@ fn events2(sources: &SourceConfig, engine: &mut Engine) {
                         status: ChildStatus::Running { source: source.clone() },
                     });
                     let fed = bounded::for_each_line(file, bounded::MAX_STREAM, bounded::MAX_LINE, |line| {
-                        engine.apply(Input::Events2Line { at: 0.0, wall: crate::clock::now(), line: line.to_owned() })
+                        feed_events2_line(engine, line)
                     });
                     match fed {
                         Ok(cuts) => {
@@ -93,8 +93,13 @@ fn is_status_json(path: &std::path::Path) -> std::io::Result<bool> {
 pub fn feed_events2(engine: &mut Engine, text: &str, source: String) {
     engine.apply(Input::Events2Status { at: 0.0, status: ChildStatus::Running { source } });
     for line in text.lines() {
-        engine.apply(Input::Events2Line { at: 0.0, wall: crate::clock::now(), line: line.to_owned() });
+        feed_events2_line(engine, line);
     }
+}
+
+/// One line of an events2 dump, as if a child had just printed it.
+fn feed_events2_line(engine: &mut Engine, line: &str) {
+    engine.apply(Input::Events2Line { at: 0.0, wall: crate::clock::now(), line: line.to_owned() });
 }
 
 /// The kernel log: the file given, else the ring buffer on a live node with DRBD.

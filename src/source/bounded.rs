@@ -54,6 +54,11 @@ pub fn read(path: &Path, max_file: u64, max_line: usize) -> std::io::Result<Boun
     Ok(Bounded { text, cuts })
 }
 
+/// A byte no text file holds: a control character other than tab, newline and CR.
+fn is_control(b: u8) -> bool {
+    (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f
+}
+
 fn size_cut(max_file: u64) -> String {
     format!("only its first {} were read: it is larger than any real one", crate::format::bytes(max_file))
 }
@@ -178,7 +183,7 @@ impl StreamedLine {
         }
         // What `damage` calls not text: a control byte (tab and CR are text) or bytes
         // that are not UTF-8.
-        if bytes.iter().any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\r')) || b == 0x7f) {
+        if bytes.iter().copied().any(is_control) {
             self.is_text = false;
             return;
         }
@@ -228,7 +233,7 @@ impl StreamedLine {
 fn damage(bytes: &[u8], not_text: Option<usize>, cut_for_size: bool) -> Vec<String> {
     let mut found = Vec::new();
     let line_of = |at: usize| bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-    let control = bytes.iter().position(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f);
+    let control = bytes.iter().position(|&b| is_control(b));
     if let Some(at) = [not_text, control].into_iter().flatten().min() {
         found.push(not_text_at(line_of(at)));
     }
