@@ -407,7 +407,8 @@ fn serve(count: usize) {
 /// client, rank.
 fn refresh(tracker: &mut drnfs::model::clients::ClientTracker, at: f64) -> usize {
     let t = Instant::now();
-    let dump = drnfs::source::sock_diag::dump_port(NFS_PORT, false).expect("sock_diag dump");
+    let dump =
+        drnfs::source::sock_diag::dump_port(NFS_PORT, drnfs::source::sock_diag::Keep::Sockets).expect("sock_diag dump");
     let dumped = t.elapsed();
     tracker.update(at, &dump.sockets, &[]);
     DUMP_US.store(dumped.as_micros() as usize, Ordering::Relaxed);
@@ -536,6 +537,7 @@ fn tick(_load: &Load) {
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
     let mut times = Vec::new();
     let mut parts = [Vec::new(), Vec::new(), Vec::new()];
+    let mut model_parts = [Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     for (i, batch) in changes.chunks(per_tick).enumerate() {
         let at = i as f64 + 1.0;
         let t = Instant::now();
@@ -544,11 +546,15 @@ fn tick(_load: &Load) {
         let raw = drnfs::source::sock_diag::dump_port_raw(NFS_PORT);
         let t_collect = t.elapsed();
         engine.apply(Input::Files { at, wall, files: Box::new(files) });
+        let t_files = t.elapsed();
         engine.apply(Input::Sockets { at, raw });
+        let t_sockets = t.elapsed();
         for l in batch {
             engine.apply(Input::Events2Line { at, wall, line: (*l).to_owned() });
         }
+        let t_events2 = t.elapsed();
         engine.refresh();
+        let t_findings = t.elapsed();
         app.set_report(engine.report());
         let t_model = t.elapsed();
         terminal.draw(|f| drnfs::tui::views::render(f, &app)).unwrap();
@@ -558,6 +564,11 @@ fn tick(_load: &Load) {
             parts[0].push(t_collect.as_secs_f64());
             parts[1].push((t_model - t_collect).as_secs_f64());
             parts[2].push((total - t_model).as_secs_f64());
+            model_parts[0].push((t_files - t_collect).as_secs_f64());
+            model_parts[1].push((t_sockets - t_files).as_secs_f64());
+            model_parts[2].push((t_events2 - t_sockets).as_secs_f64());
+            model_parts[3].push((t_findings - t_events2).as_secs_f64());
+            model_parts[4].push((t_model - t_findings).as_secs_f64());
         }
     }
     let clients = engine.model().clients.rows.len();
@@ -568,6 +579,15 @@ fn tick(_load: &Load) {
         ms(collect),
         ms(model),
         ms(render)
+    );
+    let [files, sockets, events2, findings, report] = model_parts.map(median);
+    println!(
+        "tick: model+findings: files {}, sockets (decode, clients) {}, events2 {}, findings {}, report {}",
+        ms(files),
+        ms(sockets),
+        ms(events2),
+        ms(findings),
+        ms(report)
     );
 }
 

@@ -693,7 +693,14 @@ pub fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Debug(DebugCommand::SockDiag { port, raw_out })) => {
-            let dump = crate::source::sock_diag::dump_port(port, raw_out.is_some())?;
+            let dump = crate::source::sock_diag::dump_port(
+                port,
+                if raw_out.is_some() {
+                    crate::source::sock_diag::Keep::Both
+                } else {
+                    crate::source::sock_diag::Keep::Sockets
+                },
+            )?;
             if let Some(path) = raw_out {
                 std::fs::write(&path, &dump.raw)?;
             }

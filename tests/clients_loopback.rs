@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use drnfs::model::clients::ClientTracker;
-use drnfs::source::sock_diag::dump_port;
+use drnfs::source::sock_diag::{Keep, dump_port};
 
 mod common;
 
@@ -36,7 +36,7 @@ fn ranks_loopback_clients_by_bytes_and_counts_them_exactly() {
     std::thread::sleep(Duration::from_millis(200));
 
     let mut tracker = ClientTracker::new();
-    let first = dump_port(PORT, false).expect("sock_diag dump");
+    let first = dump_port(PORT, Keep::Sockets).expect("sock_diag dump");
     tracker.update(0.0, &first.sockets, &[]);
 
     let big = vec![7u8; 3 << 20];
@@ -47,7 +47,7 @@ fn ranks_loopback_clients_by_bytes_and_counts_them_exactly() {
     let expected = (4u64 << 20) + (200 << 10);
     common::received(&rx, expected);
     std::thread::sleep(Duration::from_millis(100));
-    let second = dump_port(PORT, false).expect("sock_diag dump");
+    let second = dump_port(PORT, Keep::Sockets).expect("sock_diag dump");
     tracker.update(2.0, &second.sockets, &[]);
     // What the live collector sends on (the reply's bytes, undecoded) holds the same
     // sockets, once decoded where the model decodes them.

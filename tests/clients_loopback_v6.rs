@@ -9,7 +9,7 @@ use std::net::{Ipv6Addr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use drnfs::model::clients::ClientTracker;
-use drnfs::source::sock_diag::dump_port;
+use drnfs::source::sock_diag::{Keep, dump_per_family, dump_port};
 
 mod common;
 
@@ -33,14 +33,14 @@ fn an_ipv6_client_is_listed_and_ranked_beside_an_ipv4_one() {
     std::thread::sleep(Duration::from_millis(200));
 
     let mut tracker = ClientTracker::new();
-    tracker.update(0.0, &dump_port(PORT, false).expect("sock_diag dump").sockets, &[]);
+    tracker.update(0.0, &dump_port(PORT, Keep::Sockets).expect("sock_diag dump").sockets, &[]);
     a.write_all(&vec![1u8; 2 << 20]).unwrap();
     b.write_all(&vec![2u8; 1 << 20]).unwrap();
     c.write_all(&vec![3u8; 512 << 10]).unwrap();
     common::received(&from_v6, 3 << 20);
     common::received(&from_v4, 512 << 10);
     std::thread::sleep(Duration::from_millis(100));
-    tracker.update(2.0, &dump_port(PORT, false).expect("sock_diag dump").sockets, &[]);
+    tracker.update(2.0, &dump_port(PORT, Keep::Sockets).expect("sock_diag dump").sockets, &[]);
 
     let rows: Vec<(String, usize, Option<f64>)> =
         tracker.rows.iter().map(|r| (r.address.to_string(), r.connections.len(), r.in_bytes_per_s)).collect();
@@ -50,4 +50,18 @@ fn an_ipv6_client_is_listed_and_ranked_beside_an_ipv4_one() {
     assert_eq!(rows[1], ("127.0.0.1".to_owned(), 1, Some((512u64 << 10) as f64 / 2.0)), "{rows:?}");
     let share = tracker.rows[0].share_in.unwrap();
     assert!((share - 3072.0 / 3584.0).abs() < 1e-9, "{share}");
+
+    // The one walk of both families finds what the per-family requests find (what a
+    // kernel refusing the one walk is asked), raw bytes and all.
+    let cookies = |d: drnfs::source::sock_diag::Dump| {
+        let mut c: Vec<(u64, String)> = d.sockets.iter().map(|s| (s.cookie, s.remote.to_string())).collect();
+        c.sort();
+        c
+    };
+    let once = dump_port(PORT, Keep::Both).expect("sock_diag dump");
+    let decoded = drnfs_parsers::sock_diag::decode_chunk(&once.raw);
+    assert!(decoded.done && decoded.problems.is_empty(), "{:?}", decoded.problems);
+    let per_family = dump_per_family(Some(PORT), None, Keep::Sockets).expect("sock_diag dump");
+    assert_eq!(cookies(once), cookies(per_family));
+    assert_eq!(decoded.sockets.len(), 3);
 }

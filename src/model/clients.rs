@@ -1,6 +1,7 @@
 //! Who is loading nfsd: TCP connections to the NFS port grouped by client address, with
 //! byte rates from `tcp_info` deltas keyed by socket cookie, joined with NFSv4 identity.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 
@@ -17,7 +18,8 @@ pub const SHARE_WINDOW_SECONDS: f64 = 60.0;
 pub struct ClientConnection {
     pub local: SocketAddr,
     pub remote: SocketAddr,
-    pub state: String,
+    /// As `ss` names it; the names are fixed, so each connection does not own a copy.
+    pub state: Cow<'static, str>,
     pub cookie: u64,
     pub recv_q: u32,
     pub send_q: u32,
@@ -173,9 +175,14 @@ fn summed<'a>(intervals: impl IntoIterator<Item = &'a Interval>) -> HashMap<IpAd
 }
 
 /// Follows the sockets across samples and keeps the per-client rows.
+/// A map for the per-sample work over every socket, with foldhash's fast hash (seeded per
+/// map) instead of SipHash: the keys are kernel-chosen cookies and the addresses of
+/// connected clients, not text chosen to collide.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 #[derive(Debug, Default, Clone)]
 pub struct ClientTracker {
-    last: HashMap<u64, Seen>,
+    last: FastMap<u64, Seen>,
     last_at: Option<f64>,
     window: VecDeque<Interval>,
     pub rows: Vec<ClientRow>,
@@ -210,9 +217,11 @@ impl ClientTracker {
     pub fn update(&mut self, at: f64, sockets: &[TcpSocket], nfs4: &[ClientV4]) {
         self.error = None;
         let dt = self.last_at.map(|p| at - p).filter(|d| *d > 0.0);
-        let mut rows: BTreeMap<IpAddr, ClientRow> = BTreeMap::new();
-        let mut interval = Interval { from: self.last_at.unwrap_or(at), at, per_ip: HashMap::new() };
-        let mut next_last = HashMap::with_capacity(sockets.len());
+        // One row per client address; each socket finds its row with one lookup (a busy
+        // server has 10,000 sockets from a few hundred clients, every sample).
+        let mut index: FastMap<IpAddr, usize> = FastMap::default();
+        let mut rows: Vec<(ClientRow, Traffic)> = Vec::new();
+        let mut next_last: FastMap<u64, Seen> = FastMap::with_capacity_and_hasher(sockets.len(), Default::default());
         for s in sockets {
             let ip = s.remote_ip();
             let info = s.info.as_ref();
@@ -239,12 +248,15 @@ impl ClientTracker {
                 (Some(segs), Some(b)) => Some(estimated_calls(segs, b, mss)),
                 _ => None,
             };
-            let slot = interval.per_ip.entry(ip).or_default();
+            next_last.insert(s.cookie, Seen { ip, bytes_in, bytes_out, data_segs_in: segs_in });
+            let at_row = *index.entry(ip).or_insert_with(|| {
+                rows.push((empty_row(ip), Traffic::default()));
+                rows.len() - 1
+            });
+            let (row, slot) = &mut rows[at_row];
             slot.bytes_in += d_in.unwrap_or(0);
             slot.bytes_out += d_out.unwrap_or(0);
             slot.calls += d_calls.unwrap_or(0.0);
-            next_last.insert(s.cookie, Seen { ip, bytes_in, bytes_out, data_segs_in: segs_in });
-            let row = rows.entry(ip).or_insert_with(|| empty_row(ip));
             row.bytes_in += bytes_in.unwrap_or(0);
             row.bytes_out += bytes_out.unwrap_or(0);
             row.recv_q += u64::from(s.recv_q);
@@ -252,7 +264,7 @@ impl ClientTracker {
             row.connections.push(ClientConnection {
                 local: s.local,
                 remote: s.remote,
-                state: drnfs_parsers::sock_diag::tcp_state_name(s.state).to_owned(),
+                state: Cow::Borrowed(drnfs_parsers::sock_diag::tcp_state_name(s.state)),
                 cookie: s.cookie,
                 recv_q: s.recv_q,
                 send_q: s.send_q,
@@ -265,6 +277,12 @@ impl ClientTracker {
                 calls_per_s: dt.and_then(|dt| d_calls.map(|c| c / dt)),
             });
         }
+        let mut interval = Interval {
+            from: self.last_at.unwrap_or(at),
+            at,
+            per_ip: rows.iter().map(|(row, traffic)| (row.address, *traffic)).collect(),
+        };
+        let mut rows: BTreeMap<IpAddr, ClientRow> = rows.into_iter().map(|(row, _)| (row.address, row)).collect();
         // Connections that closed since the last sample keep what they had been credited
         // with (nothing new is known about them); their client still shows in the window.
         for (cookie, seen) in &self.last {

@@ -20,9 +20,9 @@ fn netlink_error(message: String) -> SourceError {
     SourceError::Io { path: "netlink sock_diag".to_owned(), message }
 }
 
-/// Dumps every TCP socket whose local port is `port`, IPv4 then IPv6.
-pub fn dump_port(port: u16, keep_raw: bool) -> Result<Dump, SourceError> {
-    dump(Some(port), None, if keep_raw { Keep::Both } else { Keep::Sockets })
+/// Dumps every TCP socket whose local port is `port`, IPv4 and IPv6.
+pub fn dump_port(port: u16, keep: Keep) -> Result<Dump, SourceError> {
+    dump(Some(port), None, keep)
 }
 
 /// [`dump_port`]'s reply bytes alone, undecoded: what the collectors send on (the model
@@ -58,42 +58,94 @@ pub fn dump_replication(ports: &[u16]) -> Result<Vec<u8>, SourceError> {
 }
 
 /// Dumps every TCP socket with local port `local` and remote port `remote` (`None`: any),
-/// IPv4 then IPv6.
+/// both families in one walk of the kernel's TCP table; a kernel that refuses that request
+/// is asked per family, IPv4 then IPv6.
 pub fn dump(local: Option<u16>, remote: Option<u16>, keep: Keep) -> Result<Dump, SourceError> {
+    let mut socket = open()?;
+    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+    let both = sock_diag::dump_request_both_families(local, remote, 1);
+    match receive(&mut socket, &both, keep, &mut buf)? {
+        Ok(dump) => Ok(dump),
+        // Refused before any socket came (the request is the kernel's older form): the
+        // per-family requests ask the same; their answer, dump or refusal, is the one given.
+        Err(_) => per_family(&mut socket, local, remote, keep, &mut buf),
+    }
+}
+
+/// [`dump`] asked per family, IPv4 then IPv6, as it asks a kernel that refuses the
+/// both-families request: two walks of the TCP table for the same sockets.
+pub fn dump_per_family(local: Option<u16>, remote: Option<u16>, keep: Keep) -> Result<Dump, SourceError> {
+    let mut socket = open()?;
+    per_family(&mut socket, local, remote, keep, &mut Vec::with_capacity(64 * 1024))
+}
+
+fn open() -> Result<Socket, SourceError> {
     let mut socket = Socket::new(NETLINK_SOCK_DIAG).map_err(|e| netlink_error(format!("cannot open: {e}")))?;
     socket.bind_auto().map_err(|e| netlink_error(format!("cannot bind: {e}")))?;
     socket.connect(&SocketAddr::new(0, 0)).map_err(|e| netlink_error(format!("cannot connect: {e}")))?;
+    Ok(socket)
+}
+
+fn per_family(
+    socket: &mut Socket,
+    local: Option<u16>,
+    remote: Option<u16>,
+    keep: Keep,
+    buf: &mut Vec<u8>,
+) -> Result<Dump, SourceError> {
     let mut dump = Dump::default();
-    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
-    for (seq, family) in [(1, Family::V4), (2, Family::V6)] {
+    for (seq, family) in [(2, Family::V4), (3, Family::V6)] {
         let request = sock_diag::dump_request_ports(family, local, remote, seq);
-        socket.send(&request, 0).map_err(|e| netlink_error(format!("cannot send the dump request: {e}")))?;
-        loop {
-            buf.clear();
-            buf.reserve(64 * 1024);
-            let n = socket.recv(&mut buf, 0).map_err(|e| netlink_error(format!("receive failed: {e}")))?;
-            let datagram = &buf[..n.min(buf.len())];
-            if keep != Keep::Sockets {
-                dump.raw.extend_from_slice(datagram);
+        match receive(socket, &request, keep, buf)? {
+            Ok(part) => {
+                dump.sockets.extend(part.sockets);
+                dump.raw.extend(part.raw);
+                dump.problems.extend(part.problems);
             }
-            let chunk =
-                if keep == Keep::Raw { sock_diag::chunk_end(datagram) } else { sock_diag::decode_chunk(datagram) };
-            dump.sockets.extend(chunk.sockets);
-            dump.problems.extend(chunk.problems);
-            if let Some(errno) = chunk.error {
-                // IPv6 may be disabled in this kernel: that is no reason to lose IPv4.
-                if family == Family::V6 && errno == -libc::EAFNOSUPPORT {
-                    break;
-                }
+            // IPv6 may be disabled in this kernel: that is no reason to lose IPv4.
+            Err(errno) if family == Family::V6 && errno == -libc::EAFNOSUPPORT => {}
+            Err(errno) => {
                 return Err(netlink_error(format!(
                     "the kernel refused the dump: {}",
                     std::io::Error::from_raw_os_error(-errno)
                 )));
             }
-            if chunk.done || n == 0 {
-                break;
-            }
         }
     }
     Ok(dump)
+}
+
+/// Sends one dump request and reads its reply to the end: the dump, or the kernel's
+/// refusal (a negative errno), in which case nothing of the reply is kept.
+fn receive(
+    socket: &mut Socket,
+    request: &[u8],
+    keep: Keep,
+    buf: &mut Vec<u8>,
+) -> Result<Result<Dump, i32>, SourceError> {
+    socket.send(request, 0).map_err(|e| netlink_error(format!("cannot send the dump request: {e}")))?;
+    let mut dump = Dump::default();
+    loop {
+        // Kept bytes are received straight into the dump's buffer, not copied there.
+        let into = if keep == Keep::Sockets {
+            buf.clear();
+            &mut *buf
+        } else {
+            &mut dump.raw
+        };
+        let start = into.len();
+        // The kernel sends a dump in datagrams of at most 32 KiB: none is cut.
+        into.reserve(64 * 1024);
+        let n = socket.recv(into, 0).map_err(|e| netlink_error(format!("receive failed: {e}")))?;
+        let datagram = &into[start..];
+        let chunk = if keep == Keep::Raw { sock_diag::chunk_end(datagram) } else { sock_diag::decode_chunk(datagram) };
+        dump.sockets.extend(chunk.sockets);
+        dump.problems.extend(chunk.problems);
+        if let Some(errno) = chunk.error {
+            return Ok(Err(errno));
+        }
+        if chunk.done || n == 0 {
+            return Ok(Ok(dump));
+        }
+    }
 }
