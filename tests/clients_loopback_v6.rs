@@ -59,6 +59,9 @@ fn an_ipv6_client_is_listed_and_ranked_beside_an_ipv4_one() {
         c
     };
     let once = dump_port(PORT, Keep::Both).expect("sock_diag dump");
+    // One walk: the kernel answered the both-families request (type 18), not the
+    // per-family ones it falls back to (type 20).
+    assert_eq!(u16::from_ne_bytes([once.raw[4], once.raw[5]]), 18, "the both-families request was refused");
     let decoded = drnfs_parsers::sock_diag::decode_chunk(&once.raw);
     assert!(decoded.done && decoded.problems.is_empty(), "{:?}", decoded.problems);
     let per_family = dump_per_family(Some(PORT), None, Keep::Sockets).expect("sock_diag dump");

@@ -1,6 +1,8 @@
 //! Dumping TCP sockets over netlink `NETLINK_SOCK_DIAG`, as `ss` does, filtered in the
 //! kernel by local port. Decoding is `drnfs_parsers::sock_diag`'s job.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use drnfs_parsers::sock_diag::{self, Family, TcpSocket};
 use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_SOCK_DIAG};
 
@@ -63,14 +65,29 @@ pub fn dump_replication(ports: &[u16]) -> Result<Vec<u8>, SourceError> {
 pub fn dump(local: Option<u16>, remote: Option<u16>, keep: Keep) -> Result<Dump, SourceError> {
     let mut socket = open()?;
     let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
-    let both = sock_diag::dump_request_both_families(local, remote, 1);
-    match receive(&mut socket, &both, keep, &mut buf)? {
-        Ok(dump) => Ok(dump),
-        // Refused before any socket came (the request is the kernel's older form): the
-        // per-family requests ask the same; their answer, dump or refusal, is the one given.
-        Err(_) => per_family(&mut socket, local, remote, keep, &mut buf),
+    if !BOTH_FAMILIES_REFUSED.load(Ordering::Relaxed) {
+        let both = sock_diag::dump_request_both_families(local, remote, 1);
+        match receive(&mut socket, &both, keep, &mut buf)? {
+            Ok(dump) => return Ok(dump),
+            // Refused (the request is the kernel's older form): what came before the
+            // refusal is dropped, and the per-family requests ask the same again; their
+            // answer, dump or refusal, is the one given. This kernel is not asked again.
+            Err(errno) => {
+                if !BOTH_FAMILIES_REFUSED.swap(true, Ordering::Relaxed) {
+                    tracing::info!(
+                        "the kernel refused the one-walk socket dump ({}); asking per family from now on",
+                        std::io::Error::from_raw_os_error(-errno)
+                    );
+                }
+            }
+        }
     }
+    per_family(&mut socket, local, remote, keep, &mut buf)
 }
+
+/// Set once the kernel refused the both-families request: later dumps ask per family
+/// straight away instead of paying for a refusal each time.
+static BOTH_FAMILIES_REFUSED: AtomicBool = AtomicBool::new(false);
 
 /// [`dump`] asked per family, IPv4 then IPv6, as it asks a kernel that refuses the
 /// both-families request: two walks of the TCP table for the same sockets.
@@ -123,7 +140,14 @@ fn receive(
     keep: Keep,
     buf: &mut Vec<u8>,
 ) -> Result<Result<Dump, i32>, SourceError> {
-    socket.send(request, 0).map_err(|e| netlink_error(format!("cannot send the dump request: {e}")))?;
+    if let Err(e) = socket.send(request, 0) {
+        // A security module may refuse a request type it does not know when it is sent:
+        // that is the kernel's refusal too, not a broken socket.
+        return match e.raw_os_error() {
+            Some(errno @ (libc::EINVAL | libc::EOPNOTSUPP)) => Ok(Err(-errno)),
+            _ => Err(netlink_error(format!("cannot send the dump request: {e}"))),
+        };
+    }
     let mut dump = Dump::default();
     loop {
         // Kept bytes are received straight into the dump's buffer, not copied there.
