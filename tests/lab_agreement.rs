@@ -233,11 +233,14 @@ fn snapshots_agree_with_the_usual_tools() {
         assert_eq!(live["nfsd"]["exports"], replayed["nfsd"]["exports"], "{ctx}: exports");
         assert_eq!(live["host"]["hostname"], replayed["host"]["hostname"], "{ctx}: hostname");
 
-        // 3. sock_diag decoder vs ss (ss ran after the dump: bytes may only have grown).
+        // 3. sock_diag decoder vs ss, run right after the dump (bytes may only have grown)
+        // and, in captures since 2026-12-08, right before it (bytes may only have grown
+        // since then): a connection that closed just after the dump is in the first.
         let raw = std::fs::read(dir.join("sock-diag-2049.bin")).unwrap_or_default();
         let decoded = drnfs_parsers::sock_diag::decode_chunk(&raw);
         assert!(decoded.problems.is_empty(), "{ctx}: {:?}", decoded.problems);
         let ss = ss_connections(&read(dir, "ss-tin.txt"));
+        let before = ss_connections(&read(dir, "ss-tin-before.txt"));
         let ours: BTreeMap<String, u64> = decoded
             .sockets
             .iter()
@@ -247,10 +250,20 @@ fn snapshots_agree_with_the_usual_tools() {
         // live for one call) is in one list only; it may carry one small call, no more.
         const ONE_PROBE: u64 = 200;
         for (addr, bytes) in &ours {
-            match ss.get(addr) {
-                Some(ss_bytes) => assert!(ss_bytes >= bytes, "{ctx}: {addr} ss {ss_bytes} < drnfs {bytes}"),
-                None => assert!(*bytes <= ONE_PROBE, "{ctx}: {addr} ({bytes} bytes) decoded by drnfs, not in ss"),
+            match (before.get(addr), ss.get(addr)) {
+                (_, Some(ss_bytes)) => assert!(ss_bytes >= bytes, "{ctx}: {addr} ss {ss_bytes} < drnfs {bytes}"),
+                (Some(was), None) => assert!(was <= bytes, "{ctx}: {addr} ss before {was} > drnfs {bytes}"),
+                (None, None) => {
+                    assert!(*bytes <= ONE_PROBE, "{ctx}: {addr} ({bytes} bytes) decoded by drnfs, not in ss")
+                }
             }
+            if let (Some(was), Some(after)) = (before.get(addr), ss.get(addr)) {
+                assert!(was <= bytes && bytes <= after, "{ctx}: {addr} ss {was} then {after}, drnfs {bytes} between");
+            }
+        }
+        // A connection ss saw before and after the dump was open all along: drnfs has it.
+        for addr in before.keys().filter(|a| ss.contains_key(*a)) {
+            assert!(ours.contains_key(addr), "{ctx}: {addr} in ss before and after, not decoded by drnfs");
         }
         for (addr, bytes) in &ss {
             assert!(
