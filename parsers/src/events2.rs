@@ -723,6 +723,16 @@ fn set_string(slot: &mut Option<String>, v: &str) -> bool {
     true
 }
 
+/// Sets a text state and records the change when it moved; an unchanged value (every
+/// statistics line repeats it) costs a comparison, not a copy.
+fn track_string(rec: &mut Recorder<'_, '_>, field: &str, slot: &mut Option<String>, v: &str) {
+    if slot.as_deref() == Some(v) {
+        return;
+    }
+    let old = slot.replace(v.to_owned());
+    rec.state(field, old.as_deref(), v);
+}
+
 /// Records a state change (old → new) in `changes` when the value moved.
 struct Recorder<'c, 'a> {
     changes: &'c mut Vec<Change>,
@@ -1043,10 +1053,7 @@ fn apply_resource(r: &mut Resource, fields: &Fields<'_>, rec: &mut Recorder<'_, 
             "name" => {}
             "role" => track_state!(rec, "role", r.role, Role::parse(v)),
             "suspended" => {
-                let old = r.suspended.clone();
-                if set_string(&mut r.suspended, v) {
-                    rec.state("suspended", old.as_deref(), v);
-                }
+                track_string(rec, "suspended", &mut r.suspended, v);
             }
             "write-ordering" => {
                 set_string(&mut r.write_ordering, v);
@@ -1137,10 +1144,7 @@ fn apply_peer_device(p: &mut PeerDevice, fields: &Fields<'_>, rec: &mut Recorder
             "peer-disk" => track_state!(rec, "peer_disk", p.peer_disk, DiskState::parse(v)),
             "peer-client" => p.peer_client = yes_no(k, v)?,
             "resync-suspended" => {
-                let old = p.resync_suspended.clone();
-                if set_string(&mut p.resync_suspended, v) {
-                    rec.state("resync_suspended", old.as_deref(), v);
-                }
+                track_string(rec, "resync_suspended", &mut p.resync_suspended, v);
             }
             "received" => p.received_kib = Some(num(k, v)?),
             "sent" => p.sent_kib = Some(num(k, v)?),
